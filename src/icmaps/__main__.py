@@ -1,0 +1,5 @@
+"""``python -m icmaps``: the command-line interface."""
+
+from icmaps.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""The ``icmaps`` command: a thin shell over the library.
+
+Exit codes: 0 success / valid, 1 invalid input, 2 usage error (bad arguments, missing files).
+``run(argv)`` returns the code and is what tests call; ``main()`` is the console script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from icmaps.errors import IcmapsError, NotFoundError, Problem, UsageError
+
+__all__ = ["main", "run"]
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _problems_text(problems: Sequence[Problem]) -> str:
+    return "".join(f"{p}\n" for p in problems)
+
+
+# -- validate ---------------------------------------------------------------------------------
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.loading import check_map, map_files
+
+    if getattr(args, "ratings", None):
+        return _cmd_check_ratings(args, out, err)
+    if not args.paths:
+        raise UsageError("icmaps validate: give one or more map files or folders")
+    files, missing = map_files(args.paths)
+    if missing:
+        raise UsageError("; ".join(f"{m}: no such file or folder" for m in missing))
+    if not files:
+        raise UsageError(f"no map files (*.yaml, *.yml, *.json) in {' '.join(args.paths)}")
+    results = [check_map(f) for f in files]
+    failed = [
+        r
+        for r in results
+        if not r.ok or (args.strict and any(p.severity == "warning" for p in r.problems))
+    ]
+    if args.format == "json":
+        payload = {
+            "valid": not failed,
+            "files": [
+                {
+                    "path": r.path,
+                    "valid": r not in failed,
+                    "problems": [p.to_dict() for p in r.problems],
+                }
+                for r in results
+            ],
+        }
+        out.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        for r in results:
+            out.write(_problems_text(r.problems))
+        n_err = sum(1 for r in results for p in r.problems if p.severity == "error")
+        n_warn = sum(1 for r in results for p in r.problems if p.severity == "warning")
+        verdict = "invalid" if failed else "valid"
+        err.write(
+            f"{len(results)} file{'s' if len(results) != 1 else ''} checked: {verdict} "
+            f"({n_err} error{'s' if n_err != 1 else ''}, {n_warn} "
+            f"warning{'s' if n_warn != 1 else ''})\n"
+        )
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    raise UsageError("checking ratings needs the ratings module (not installed in this version)")
+
+
+# -- schema -----------------------------------------------------------------------------------
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps._resources import schema_file
+    from icmaps.schema import schema_text
+
+    out.write(schema_text() if args.generate else schema_file().read_text(encoding="utf-8"))
+    return EXIT_OK
+
+
+# -- maps -------------------------------------------------------------------------------------
+
+
+def _cmd_maps_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.display import table
+    from icmaps.loading import list_maps, load_map
+
+    rows: list[dict[str, Any]] = []
+    for map_id in list_maps():
+        m = load_map(map_id)
+        rows.append(
+            {
+                "id": m.id,
+                "version": m.version,
+                "title": m.title,
+                "components": len(m.all_components()),
+                "roles": [r.id for r in m.roles],
+            }
+        )
+    if args.format == "json":
+        out.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    out.write(
+        table(
+            ["id", "title", "components", "roles"],
+            [[r["id"], r["title"], r["components"], ", ".join(map(str, r["roles"]))] for r in rows],
+        )
+        + "\n"
+    )
+    return EXIT_OK
+
+
+def _cmd_maps_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.display import map_grid
+    from icmaps.loading import dumps_map, load_map
+
+    m = load_map(args.map)
+    if args.role:
+        m = m.for_role(args.role)
+    if args.format == "json":
+        out.write(dumps_map(m, "json"))
+    elif args.format == "yaml":
+        out.write(dumps_map(m, "yaml"))
+    else:
+        out.write(map_grid(m, width=args.width))
+    return EXIT_OK
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from icmaps._version import __version__
+
+    p = _Parser(
+        prog="icmaps",
+        description="Innovation Configuration maps: validate, rate, aggregate, compare and report.",
+    )
+    p.add_argument("--version", action="version", version=f"icmaps {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    v = sub.add_parser("validate", help="check map files (or, with --ratings, a ratings file)")
+    v.add_argument("paths", nargs="*", metavar="FILE|DIR", help="map files or folders")
+    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    v.add_argument("--ratings", metavar="RATINGS", help="a ratings file to check (needs --map)")
+    v.add_argument("--map", dest="map", metavar="MAP", help="map file or bundled id for --ratings")
+    v.set_defaults(handler=_cmd_validate)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of map files")
+    s.add_argument(
+        "--generate",
+        action="store_true",
+        help="build it from the models instead of the shipped file",
+    )
+    s.set_defaults(handler=_cmd_schema)
+
+    mp = sub.add_parser("maps", help="the bundled maps")
+    msub = mp.add_subparsers(dest="maps_command", metavar="ACTION", parser_class=_Parser)
+    ml = msub.add_parser("list", help="list bundled maps")
+    ml.add_argument("--format", choices=["text", "json"], default="text")
+    ml.set_defaults(handler=_cmd_maps_list)
+    ms = msub.add_parser("show", help="show a map as a text IC grid")
+    ms.add_argument("map", metavar="MAP", help="bundled map id or file")
+    ms.add_argument("--role", help="only the components for this role")
+    ms.add_argument("--format", choices=["text", "json", "yaml"], default="text")
+    ms.add_argument("--width", type=int, default=120, help="line width of the grid")
+    ms.set_defaults(handler=_cmd_maps_show)
+    return p
+
+
+def run(
+    argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run the command line; returns the exit code. Never raises for bad input or usage.
+
+    >>> run(["maps", "list", "--format", "json"], out=__import__("io").StringIO())
+    0
+    """
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        args = _parser().parse_args(argv)
+        handler: Handler | None = getattr(args, "handler", None)
+        if handler is None:
+            _parser().print_help(err)
+            return EXIT_USAGE
+        return handler(args, out, err)
+    except UsageError as e:
+        err.write(f"error: {e}\n")
+        return EXIT_USAGE
+    except NotFoundError as e:
+        err.write(f"error: {e}\n")
+        return EXIT_USAGE
+    except IcmapsError as e:
+        err.write(f"{e}\n")
+        return EXIT_INVALID
+    except SystemExit as e:  # --help / --version
+        return int(e.code or 0) if not isinstance(e.code, str) else EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as e:
+        err.write(f"error: {e.filename or ''}: {e.strerror}\n")
+        return EXIT_USAGE
+
+
+def main() -> int:
+    """Console-script entry point."""
+    return run()

@@ -1,0 +1,116 @@
+"""Plain-text renderings: the IC grid of a map, and aligned tables.
+
+The grid draws the lines of a paper map between columns: ``║`` is the solid line (end of the
+ideal zone), ``┊`` the dashed line (end of the acceptable zone), ``│`` any other column break.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+from icmaps.model import Component, Group, Map, Variation
+
+__all__ = ["map_grid", "table"]
+
+
+def _separator(left: Variation, right: Variation) -> str:
+    zones = {left.zone, right.zone}
+    if "ideal" in zones and len(zones) > 1:
+        return "║"
+    if "unacceptable" in zones and len(zones) > 1:
+        return "┊"
+    return "│"
+
+
+def _component_rows(m: Map, c: Component, width: int, indent: str) -> list[str]:
+    cells = m.variations_of(c.id)
+    if m.scale_of(c.id).direction == "desired-last":  # show the map as it is written
+        cells = cells[::-1]
+    n = len(cells)
+    col = max(12, (width - len(indent) - (n - 1) * 3) // max(n, 1))
+    flags = []
+    if c.critical:
+        flags.append("critical")
+    if c.weight != 1:
+        flags.append(f"weight {c.weight:g}")
+    roles = ", ".join(c.roles) if c.roles else "all roles"
+    head = f"{indent}{c.id}: {c.title}  [{roles}]" + (f" ({', '.join(flags)})" if flags else "")
+    wrapped = []
+    for v in cells:
+        label = f"{v.code} {v.label}".strip()
+        body = textwrap.wrap(v.text, col) if v.text else ["(empty)"]
+        wrapped.append([label[:col], "-" * min(col, len(label)), *body])
+    height = max(len(w) for w in wrapped)
+    lines = [head]
+    for r in range(height):
+        parts = []
+        for i, w in enumerate(wrapped):
+            cell = w[r] if r < len(w) else ""
+            parts.append(cell.ljust(col))
+            if i < n - 1:
+                parts.append(f" {_separator(cells[i], cells[i + 1])} ")
+        lines.append((indent + "".join(parts)).rstrip())
+    return lines
+
+
+def map_grid(m: Map, *, width: int = 120) -> str:
+    """The map as a text IC grid: group headings, one block of columns per component.
+
+    >>> from icmaps import load_map
+    >>> print(map_grid(load_map("learning-school")).splitlines()[0])  # doctest: +ELLIPSIS
+    Learning school (learning-school v...)
+    """
+    out = [f"{m.title} ({m.id} v{m.version})"]
+    legend = "║ solid line: edge of the ideal zone    ┊ dashed line: edge of the acceptable zone"
+    out.append(legend)
+
+    def walk(comps: Sequence[Component], groups: Sequence[Group], depth: int) -> None:
+        indent = "  " * depth
+        for c in comps:
+            out.append("")
+            out.extend(_component_rows(m, c, width, indent))
+        for g in groups:
+            out.append("")
+            out.append(f"{indent}{g.kind.upper()}: {g.title} ({g.id})")
+            walk(g.components, g.groups, depth + 1)
+
+    walk(m.components, m.groups, 0)
+    return "\n".join(out) + "\n"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """An aligned text table; numbers right-aligned.
+
+    >>> print(table(["id", "n"], [["a", 1], ["bb", 22]]))
+    id   n
+    --  --
+    a    1
+    bb  22
+    """
+    cells = [[_fmt(v) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, v in enumerate(row):
+            widths[i] = max(widths[i], len(v))
+    numeric = [
+        all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) for r in rows) and rows
+        for i in range(len(headers))
+    ]
+
+    def line(vals: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(widths[i]) if numeric[i] else v.ljust(widths[i]) for i, v in enumerate(vals)
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def _fmt(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1 else f"{v:.1f}"
+    return str(v)

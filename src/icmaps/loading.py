@@ -1,0 +1,258 @@
+"""Reading, checking and writing map files, and the bundled map library.
+
+>>> import icmaps
+>>> m = icmaps.load_map("learning-school")
+>>> m.id
+'learning-school'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from icmaps._resources import maps_dir
+from icmaps._yaml import parse
+from icmaps.errors import LoadError, MapValidationError, NotFoundError, Problem
+from icmaps.model import Map
+from icmaps.validation import TYPED_KEYS, check_document
+
+__all__ = [
+    "CheckResult",
+    "atomic_write",
+    "check_map",
+    "check_text",
+    "dump_map",
+    "dumps_map",
+    "list_maps",
+    "load_map",
+    "loads_map",
+    "map_files",
+]
+
+Format = Literal["yaml", "json"]
+MAP_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of checking one map file: the map (if valid) and every problem found."""
+
+    path: str | None
+    map: Map | None
+    problems: tuple[Problem, ...] = field(default=())
+    readable: bool = True
+    """False when the text could not be read or parsed at all (encoding, syntax, limits)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors (warnings allowed)."""
+        return self.map is not None and not any(p.severity == "error" for p in self.problems)
+
+
+def _format_of(path: str | None, fmt: str | None) -> Format:
+    if fmt in ("yaml", "json"):
+        return fmt  # type: ignore[return-value]
+    return "json" if path and path.lower().endswith(".json") else "yaml"
+
+
+def check_text(
+    text: str | bytes, *, path: str | None = None, format: Format | None = None
+) -> CheckResult:
+    """Parse and validate map text; never raises for bad content, returns every problem.
+
+    >>> check_text("id: x").ok
+    False
+    """
+    try:
+        doc = parse(text, path, typed_keys=TYPED_KEYS, json_only=_format_of(path, format) == "json")
+    except LoadError as e:
+        return CheckResult(path, None, e.problems, readable=False)
+    m, problems = check_document(doc)
+    return CheckResult(path, m, tuple(sorted(problems, key=Problem.sort_key)))
+
+
+def check_map(source: str | os.PathLike[str]) -> CheckResult:
+    """Check a map file (or bundled map id) and return every problem without raising.
+
+    A missing file is reported as a problem too.
+    """
+    try:
+        path, data = _read_source(source)
+    except NotFoundError as e:
+        return CheckResult(str(source), None, (Problem(str(source), None, None, str(e)),))
+    return check_text(data, path=path)
+
+
+def _read_source(source: str | os.PathLike[str]) -> tuple[str, bytes]:
+    text = os.fspath(source)
+    p = Path(text)
+    looks_like_path = p.suffix.lower() in MAP_SUFFIXES or os.sep in text or "/" in text
+    if p.is_file():
+        return text, p.read_bytes()
+    if looks_like_path:
+        raise NotFoundError(f"{text}: no such file")
+    bundled = maps_dir().joinpath(f"{text}.yaml")
+    if bundled.is_file():
+        return f"<bundled>/{text}.yaml", bundled.read_bytes()
+    known = ", ".join(list_maps()) or "none"
+    raise NotFoundError(f"{text!r} is neither a file nor a bundled map (bundled: {known})")
+
+
+def load_map(source: str | os.PathLike[str]) -> Map:
+    """Load and validate a map from a file path or a bundled map id.
+
+    Raises :class:`~icmaps.errors.LoadError` (unreadable or not YAML/JSON),
+    :class:`~icmaps.errors.MapValidationError` (every problem, with file:line:col) or
+    :class:`~icmaps.errors.NotFoundError`. Warnings do not stop loading; use
+    :func:`check_map` to see them.
+
+    >>> load_map("learning-school").title
+    'Learning school'
+    """
+    path, data = _read_source(source)
+    return _raise_or_map(check_text(data, path=path))
+
+
+def loads_map(text: str | bytes, *, path: str | None = None, format: Format | None = None) -> Map:
+    """Load and validate a map from YAML or JSON text.
+
+    >>> loads_map('''
+    ... id: demo
+    ... version: "1"
+    ... title: Demo
+    ... scale: {levels: [{code: a, label: A, zone: ideal}]}
+    ... components: [{id: c, title: C, variations: [Does it]}]
+    ... ''').component("c").variations
+    ('Does it',)
+    """
+    return _raise_or_map(check_text(text, path=path, format=format))
+
+
+def _raise_or_map(result: CheckResult) -> Map:
+    if result.map is None:
+        if not result.readable:
+            raise LoadError(result.problems)
+        raise MapValidationError(result.problems)
+    return result.map
+
+
+def list_maps() -> tuple[str, ...]:
+    """Ids of the bundled maps, sorted.
+
+    >>> "learning-school" in list_maps()
+    True
+    """
+    root = maps_dir()
+    if not root.is_dir():
+        return ()
+    return tuple(
+        sorted(
+            e.name[: -len(".yaml")]
+            for e in root.iterdir()
+            if e.name.endswith(".yaml") and e.is_file()
+        )
+    )
+
+
+def map_files(paths: list[str]) -> tuple[list[str], list[str]]:
+    """Expand files and folders into map files (``*.yaml``, ``*.yml``, ``*.json``, sorted).
+
+    Returns ``(files, missing)``; a missing path is never silently skipped.
+    """
+    files: list[str] = []
+    missing: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            files += sorted(
+                str(f)
+                for f in path.rglob("*")
+                if f.suffix.lower() in MAP_SUFFIXES
+                and f.is_file()
+                and not f.name.endswith(".schema.json")
+            )
+        elif path.is_file():
+            files.append(p)
+        else:
+            missing.append(p)
+    return files, missing
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def _plain(m: Map) -> dict[str, Any]:
+    data = m.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data = {"icmap": m.icmap, **data}
+
+    def tidy(x: Any) -> Any:  # 3.0 -> 3: numbers as a person writes them
+        if isinstance(x, float) and x.is_integer():
+            return int(x)
+        if isinstance(x, dict):
+            return {k: tidy(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [tidy(v) for v in x]
+        return x
+
+    tidied: dict[str, Any] = tidy(data)
+    return tidied
+
+
+def dumps_map(m: Map, format: Format = "yaml", *, schema_ref: str | None = None) -> str:
+    """The map as YAML or JSON text; loading it gives an equal map.
+
+    ``schema_ref`` adds the ``# yaml-language-server: $schema=...`` modeline (YAML) or a
+    ``$schema`` key (JSON).
+
+    >>> m = load_map("learning-school")
+    >>> loads_map(dumps_map(m)) == m
+    True
+    """
+    import yaml
+
+    data = _plain(m)
+    if format == "json":
+        if schema_ref:
+            data = {"$schema": schema_ref, **{k: v for k, v in data.items() if k != "$schema"}}
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    body = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)
+    head = f"# yaml-language-server: $schema={schema_ref}\n" if schema_ref else ""
+    return head + body
+
+
+def atomic_write(path: str | os.PathLike[str], text: str) -> None:
+    """Write text to ``path`` through a temporary file and rename: never a partial file."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dump_map(
+    m: Map,
+    path: str | os.PathLike[str],
+    format: Format | None = None,
+    *,
+    schema_ref: str | None = None,
+) -> None:
+    """Write a map to a file atomically; format from ``format`` or the file suffix.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> dump_map(load_map("learning-school"), d / "ls.json")
+    >>> load_map(d / "ls.json").id
+    'learning-school'
+    """
+    fmt = _format_of(os.fspath(path), format)
+    atomic_write(path, dumps_map(m, fmt, schema_ref=schema_ref))

@@ -1,0 +1,79 @@
+"""The command line, driven through a real subprocess as a user would run it."""
+
+from __future__ import annotations
+
+import json
+
+from .conftest import DATA, run_cli, run_subprocess
+
+VALID = DATA / "valid"
+BAD = DATA / "invalid" / "unknown-role.yaml"
+
+
+def test_validate_valid_folder_exits_0() -> None:
+    proc = run_subprocess("validate", str(VALID))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert "valid (0 errors" in proc.stderr
+
+
+def test_validate_reports_file_line_col_and_exits_1() -> None:
+    proc = run_subprocess("validate", str(VALID), str(BAD))
+    assert proc.returncode == 1
+    assert proc.stdout == (
+        f"{BAD}:22:17: groups[0].components[0].roles[0]: unknown role 'principal' "
+        "(roles: teacher, coach)\n"
+    )
+    assert "Traceback" not in proc.stderr
+
+
+def test_validate_json_format() -> None:
+    proc = run_subprocess("validate", "--format", "json", str(BAD), str(VALID / "nested.yaml"))
+    assert proc.returncode == 1
+    payload = json.loads(proc.stdout)
+    assert payload["valid"] is False
+    bad = payload["files"][0]
+    assert bad["valid"] is False
+    assert bad["problems"][0]["line"] == 22
+    assert bad["problems"][0]["column"] == 17
+    assert bad["problems"][0]["pointer"] == "/groups/0/components/0/roles/0"
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run_subprocess("validate", "does/not/exist.yaml").returncode == 2
+    assert run_subprocess("validate").returncode == 2
+    proc = run_subprocess("frobnicate")
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_strict_turns_warnings_into_failure(tmp_path: object) -> None:
+    from pathlib import Path
+
+    p = Path(str(tmp_path)) / "w.yaml"
+    p.write_text(
+        "id: w\nversion: '1'\ntitle: W\n"
+        "scale: {levels: [{code: a, label: A, zone: ideal}]}\n"
+        "components: [{id: c, title: C, variations: ['']}]\n"
+    )
+    assert run_cli("validate", str(p))[0] == 0
+    code, out, _ = run_cli("validate", "--strict", str(p))
+    assert code == 1
+    assert "warning: components[0].variations[0]" in out
+
+
+def test_version_and_help() -> None:
+    proc = run_subprocess("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("icmaps ")
+    assert run_subprocess("--help").returncode == 0
+
+
+def test_maps_show_draws_zone_lines() -> None:
+    code, out, _ = run_cli("maps", "show", str(VALID / "nested.yaml"), "--role", "coach")
+    assert code == 0
+    assert "c1: Coach outcome" in out
+    assert "t1:" not in out
+    assert "║" in out
+    assert "┊" in out
