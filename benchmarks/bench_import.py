@@ -12,9 +12,14 @@ import sys
 
 def fresh(code: str) -> float:
     out = subprocess.run(
-        [sys.executable, "-c",
-         f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return float(out)
 
@@ -28,9 +33,13 @@ def main() -> None:
     )
     mods = subprocess.run(
         [sys.executable, "-c", "import icmaps, sys; print(' '.join(sorted(sys.modules)))"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
-    heavy = [m for m in ("pandas", "numpy", "jinja2", "pydantic", "yaml", "jsonschema") if m in mods]
+    heavy = [
+        m for m in ("pandas", "numpy", "jinja2", "pydantic", "yaml", "jsonschema") if m in mods
+    ]
     print(f"import icmaps:                 {imp * 1000:7.1f} ms (target <= 150 ms)")
     print(f"import + load a bundled map:   {first_map * 1000:7.1f} ms (pydantic, YAML, schema)")
     print(f"empty statement, for scale:    {bare * 1000:7.3f} ms")
