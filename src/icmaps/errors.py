@@ -32,8 +32,8 @@ class Problem:
     ``line`` and ``column`` are 1-based; ``pointer`` is a JSON Pointer (RFC 6901) into the
     document, ``""`` for the whole document.
 
-    >>> str(Problem("maps/x.yaml", 12, 5, "/groups/0", "expected a list"))
-    'maps/x.yaml:12:5: expected a list'
+    >>> str(Problem("maps/x.yaml", 12, 5, "groups: expected a list", "/groups"))
+    'maps/x.yaml:12:5: groups: expected a list'
     """
 
     path: str | None
