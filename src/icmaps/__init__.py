@@ -20,6 +20,13 @@ from typing import TYPE_CHECKING, Any
 from icmaps._version import __version__
 
 if TYPE_CHECKING:
+    from icmaps.agreement import (
+        AgreementResult,
+        cohen_kappa,
+        fleiss_kappa,
+        krippendorff_alpha,
+        percent_agreement,
+    )
     from icmaps.errors import (
         IcmapsError,
         LoadError,
@@ -54,6 +61,11 @@ if TYPE_CHECKING:
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    "AgreementResult": "icmaps.agreement",
+    "cohen_kappa": "icmaps.agreement",
+    "fleiss_kappa": "icmaps.agreement",
+    "krippendorff_alpha": "icmaps.agreement",
+    "percent_agreement": "icmaps.agreement",
     "CheckResult": "icmaps.loading",
     "Component": "icmaps.model",
     "Fidelity": "icmaps.model",
@@ -82,6 +94,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AgreementResult",
     "CheckResult",
     "Component",
     "Fidelity",
@@ -102,12 +115,16 @@ __all__ = [
     "Variation",
     "__version__",
     "check_map",
+    "cohen_kappa",
     "dump_map",
     "dumps_map",
+    "fleiss_kappa",
     "generate_schema",
+    "krippendorff_alpha",
     "list_maps",
     "load_map",
     "loads_map",
+    "percent_agreement",
 ]
 
 
