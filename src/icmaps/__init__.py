@@ -57,10 +57,25 @@ if TYPE_CHECKING:
         SpecialCode,
         Variation,
     )
+    from icmaps.ratings import Rating, RatingSet
+    from icmaps.readers import (
+        ReadResult,
+        dumps_ratings,
+        example_ratings,
+        read_ratings,
+        write_ratings,
+    )
     from icmaps.schema import generate_schema
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    "Rating": "icmaps.ratings",
+    "RatingSet": "icmaps.ratings",
+    "ReadResult": "icmaps.readers",
+    "example_ratings": "icmaps.readers",
+    "read_ratings": "icmaps.readers",
+    "write_ratings": "icmaps.readers",
+    "dumps_ratings": "icmaps.readers",
     "AgreementResult": "icmaps.agreement",
     "cohen_kappa": "icmaps.agreement",
     "fleiss_kappa": "icmaps.agreement",
@@ -106,7 +121,10 @@ __all__ = [
     "MapValidationError",
     "NotFoundError",
     "Problem",
+    "Rating",
+    "RatingSet",
     "RatingsError",
+    "ReadResult",
     "Role",
     "Scale",
     "Source",
@@ -118,6 +136,8 @@ __all__ = [
     "cohen_kappa",
     "dump_map",
     "dumps_map",
+    "dumps_ratings",
+    "example_ratings",
     "fleiss_kappa",
     "generate_schema",
     "krippendorff_alpha",
@@ -125,6 +145,8 @@ __all__ = [
     "load_map",
     "loads_map",
     "percent_agreement",
+    "read_ratings",
+    "write_ratings",
 ]
 
 

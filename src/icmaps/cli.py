@@ -77,7 +77,59 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    raise UsageError("checking ratings needs the ratings module (not installed in this version)")
+    from icmaps.readers import ReadResult, read_ratings
+
+    if not args.map:
+        raise UsageError("icmaps validate --ratings needs --map MAP")
+    result = read_ratings(args.ratings, args.map, errors="collect")
+    assert isinstance(result, ReadResult)
+    failed = not result.ok or (args.strict and bool(result.problems))
+    if args.format == "json":
+        payload = {
+            "valid": not failed,
+            "ratings": len(result.ratings),
+            "problems": [p.to_dict() for p in result.problems],
+        }
+        out.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        out.write(_problems_text(result.problems))
+        n_err = sum(1 for p in result.problems if p.severity == "error")
+        n_warn = len(result.problems) - n_err
+        err.write(
+            f"{args.ratings}: {'invalid' if failed else 'valid'} ({len(result.ratings)} good "
+            f"ratings, {n_err} error{'s' if n_err != 1 else ''}, "
+            f"{n_warn} warning{'s' if n_warn != 1 else ''})\n"
+        )
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.loading import atomic_write, load_map
+    from icmaps.templates import legend, rating_template
+
+    m = load_map(args.map)
+    if args.role:
+        m.role(args.role)
+    if args.legend:
+        text = legend(m, role=args.role)
+    else:
+        subjects = (
+            [s.strip() for s in args.subjects.split(",") if s.strip()] if args.subjects else []
+        )
+        text = rating_template(
+            m,
+            role=args.role,
+            subjects=subjects,
+            occasion=args.occasion or "",
+            rater=args.rater or "",
+            wide=args.wide,
+        )
+    if args.output:
+        atomic_write(args.output, text)
+        err.write(f"wrote {args.output}\n")
+    else:
+        out.write(text)
+    return EXIT_OK
 
 
 # -- schema -----------------------------------------------------------------------------------
@@ -161,6 +213,17 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--ratings", metavar="RATINGS", help="a ratings file to check (needs --map)")
     v.add_argument("--map", dest="map", metavar="MAP", help="map file or bundled id for --ratings")
     v.set_defaults(handler=_cmd_validate)
+
+    t = sub.add_parser("template", help="write a blank rating sheet (or --legend) for a map")
+    t.add_argument("map", metavar="MAP", help="bundled map id or file")
+    t.add_argument("--role", help="only the components for this role")
+    t.add_argument("--subjects", help="comma-separated subject ids, one block of rows each")
+    t.add_argument("--occasion", help="occasion to fill in, e.g. 2026-spring")
+    t.add_argument("--rater", help="rater id to fill in")
+    t.add_argument("--wide", action="store_true", help="one column per component")
+    t.add_argument("--legend", action="store_true", help="print what each code means instead")
+    t.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
+    t.set_defaults(handler=_cmd_template)
 
     s = sub.add_parser("schema", help="print the JSON Schema of map files")
     s.add_argument(

@@ -1,0 +1,364 @@
+"""Ratings: one subject x component x rater x occasion -> a code (or missing), bound to a map.
+
+A :class:`RatingSet` is immutable and columnar: every text column is interned (a tuple of
+distinct values in first-seen order plus a compact integer array of indices), and the level of
+each rating is a signed byte. A million ratings take a few bytes each.
+
+>>> import icmaps
+>>> m = icmaps.load_map("learning-school")
+>>> c = m.all_components()[0].id
+>>> rs = RatingSet.from_records(m, [
+...     {"subject": "s1", "rater": "r1", "occasion": "fall", "component": c, "code": "2"},
+...     {"subject": "s1", "rater": "r2", "occasion": "fall", "component": c, "code": "NA"},
+...     {"subject": "s1", "rater": "r3", "occasion": "fall", "component": c, "code": ""}])
+>>> [(r.rater, r.level, r.status) for r in rs]
+[('r1', 1, 'rated'), ('r2', None, 'na'), ('r3', None, 'missing')]
+"""
+
+from __future__ import annotations
+
+import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from icmaps.errors import NotFoundError, RatingsError, UsageError
+from icmaps.model import Map
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = [
+    "BASE_COLUMNS",
+    "LEVEL_MISSING",
+    "LEVEL_NA",
+    "Rating",
+    "RatingSet",
+    "Status",
+]
+
+BASE_COLUMNS = ("subject", "rater", "occasion", "component", "role", "code")
+"""Columns every rating has (role and code may be empty)."""
+
+LEVEL_MISSING = -1
+"""Level value of a rating left blank (or a special code that counts as missing)."""
+LEVEL_NA = -2
+"""Level value of a rating with a special code that is excluded (N/A)."""
+
+Status = Literal["rated", "na", "missing"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """One rating, decoded.
+
+    ``code`` is exactly as in the map (a level or special code), ``None`` when blank.
+    ``level`` is the desired-first level index used in aggregates (a special code counting as
+    ``lowest`` gets the last level), ``None`` when the rating does not count.
+    """
+
+    subject: str
+    rater: str
+    occasion: str
+    component: str
+    code: str | None
+    role: str | None = None
+    attrs: Mapping[str, str | None] = field(default_factory=dict)
+    level: int | None = None
+    status: Status = "missing"
+
+
+def _typecode(n: int) -> str:
+    """Smallest unsigned array type that indexes ``n`` categories."""
+    return "B" if n <= 0xFF else "H" if n <= 0xFFFF else "I"
+
+
+class _Column:
+    """An interned column: distinct values in first-seen order and per-row indices."""
+
+    __slots__ = ("index", "values")
+
+    def __init__(self, values: Sequence[str | None], index: array.array[int]) -> None:
+        self.values = tuple(values)
+        self.index = index
+
+    def decode(self) -> list[str | None]:
+        vals = self.values
+        return [vals[i] for i in self.index]
+
+
+def level_table(m: Map) -> dict[str, dict[str, int]]:
+    """Per component id: code -> level value (>= 0 level, LEVEL_MISSING or LEVEL_NA)."""
+    table: dict[str, dict[str, int]] = {}
+    for c in m.iter_components():
+        scale = m.scale_of(c.id)
+        codes = {lv.code: i for i, lv in enumerate(scale.desired())}
+        last = len(scale.levels) - 1
+        for sp in scale.special:
+            codes[sp.code] = {"excluded": LEVEL_NA, "lowest": last, "missing": LEVEL_MISSING}[
+                sp.counts
+            ]
+        table[c.id] = codes
+    return table
+
+
+class RatingSet:
+    """Ratings checked against one map; immutable and columnar.
+
+    Build one with :func:`icmaps.read_ratings` or :meth:`from_records`.
+    """
+
+    __slots__ = ("_attrs", "_cols", "_levels", "_map")
+
+    def __init__(
+        self,
+        map: Map,
+        columns: Mapping[str, _Column],
+        levels: array.array[int],
+        attributes: Sequence[str] = (),
+    ) -> None:
+        """Internal: use :func:`icmaps.read_ratings` or :meth:`from_records`."""
+        self._map = map
+        self._cols = dict(columns)
+        self._levels = levels
+        self._attrs = tuple(attributes)
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def from_columns(
+        cls,
+        map: Map,
+        values: Mapping[str, Sequence[str | None]],
+        *,
+        attributes: Sequence[str] = (),
+    ) -> RatingSet:
+        """Build from already-checked per-row values (``subject``, ``rater``, ``occasion``,
+        ``component``, ``role``, ``code`` and each attribute). Codes must be valid for their
+        component; use :meth:`from_records` or :func:`icmaps.read_ratings` to check input.
+        """
+        n = len(values["component"])
+        cols: dict[str, _Column] = {}
+        for name in (*BASE_COLUMNS, *attributes):
+            seq = values.get(name)
+            if seq is None:
+                seq = [None] * n
+            cols[name] = _intern(seq)
+        levels = _levels(map, cols["component"], cols["code"])
+        return cls(map, cols, levels, attributes)
+
+    @classmethod
+    def from_records(cls, map: Map, records: Iterable[Mapping[str, str | None]]) -> RatingSet:
+        """Build from dicts with keys subject, rater, occasion, component, code (optional
+        role and any attributes), checking each like :func:`icmaps.read_ratings` does.
+
+        Raises :class:`~icmaps.errors.RatingsError` with every problem (``line`` is the
+        1-based record number).
+        """
+        from icmaps.readers import ratings_from_rows
+
+        rows = list(records)
+        keys: list[str] = []
+        for r in rows:
+            for k in r:
+                if k not in keys:
+                    keys.append(k)
+        result = ratings_from_rows(
+            map,
+            keys,
+            ([None if r.get(k) is None else str(r.get(k)) for k in keys] for r in rows),
+            path="<records>",
+            first_line=1,
+            columns=False,
+        )
+        if not result.ok:
+            raise RatingsError(result.problems)
+        return result.ratings
+
+    # -- basic protocol ---------------------------------------------------------------------
+
+    @property
+    def map(self) -> Map:
+        """The map the ratings were checked against."""
+        return self._map
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """Names of the extra (subject attribute) columns."""
+        return self._attrs
+
+    def __len__(self) -> int:
+        return len(self._levels)
+
+    def __iter__(self) -> Iterator[Rating]:
+        cols = {name: col.decode() for name, col in self._cols.items()}
+        for i, lv in enumerate(self._levels):
+            status: Status = "rated" if lv >= 0 else "na" if lv == LEVEL_NA else "missing"
+            yield Rating(
+                subject=str(cols["subject"][i]),
+                rater=str(cols["rater"][i]),
+                occasion=str(cols["occasion"][i]),
+                component=str(cols["component"][i]),
+                code=cols["code"][i],
+                role=cols["role"][i],
+                attrs={a: cols[a][i] for a in self._attrs},
+                level=lv if lv >= 0 else None,
+                status=status,
+            )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RatingSet):
+            return NotImplemented
+        return (
+            (self._map.id, self._map.version) == (other._map.id, other._map.version)
+            and self._attrs == other._attrs
+            and all(self.column(c) == other.column(c) for c in (*BASE_COLUMNS, *self._attrs))
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other: RatingSet) -> RatingSet:
+        """Concatenate two sets of ratings of the same map (attributes are united)."""
+        if not isinstance(other, RatingSet):
+            return NotImplemented
+        if (self._map.id, self._map.version) != (other._map.id, other._map.version):
+            raise UsageError(
+                f"cannot add ratings of map {other._map.id!r} v{other._map.version} to ratings "
+                f"of {self._map.id!r} v{self._map.version}"
+            )
+        attrs = list(self._attrs) + [a for a in other._attrs if a not in self._attrs]
+        values = {name: self.column(name) + other.column(name) for name in (*BASE_COLUMNS, *attrs)}
+        return RatingSet.from_columns(self._map, values, attributes=attrs)
+
+    def __repr__(self) -> str:
+        return (
+            f"<RatingSet of {self._map.id!r}: {len(self)} ratings, "
+            f"{len(self.categories('subject'))} subjects, {len(self.categories('rater'))} "
+            f"raters, {len(self.categories('occasion'))} occasions>"
+        )
+
+    # -- columns ---------------------------------------------------------------------------
+
+    def _col(self, name: str) -> _Column:
+        try:
+            return self._cols[name]
+        except KeyError:
+            known = ", ".join((*BASE_COLUMNS, *self._attrs))
+            raise NotFoundError(f"no column {name!r} (columns: {known})") from None
+
+    def column(self, name: str) -> list[str | None]:
+        """Per-row values of a column (subject, rater, occasion, component, role, code or an
+        attribute)."""
+        return self._col(name).decode()
+
+    def categories(self, name: str) -> tuple[str | None, ...]:
+        """Distinct values of a column in first-seen order."""
+        return self._col(name).values
+
+    def codes_of(self, name: str) -> array.array[int]:
+        """Per-row index into :meth:`categories` of a column (a compact unsigned array)."""
+        return self._col(name).index
+
+    def levels(self) -> array.array[int]:
+        """Per-row signed byte: >= 0 desired-first level index (special codes counting as
+        lowest already mapped to the last level), ``LEVEL_MISSING`` (-1) or ``LEVEL_NA`` (-2).
+        """
+        return self._levels
+
+    def nbytes(self) -> int:
+        """Bytes held by the per-row arrays (the categories are shared and small)."""
+        total = self._levels.itemsize * len(self._levels)
+        return total + sum(c.index.itemsize * len(c.index) for c in self._cols.values())
+
+    # -- selection --------------------------------------------------------------------------
+
+    def _take(self, keep: Sequence[int]) -> RatingSet:
+        values = {name: col.decode() for name, col in self._cols.items()}
+        picked = {name: [v[i] for i in keep] for name, v in values.items()}
+        return RatingSet.from_columns(self._map, picked, attributes=self._attrs)
+
+    def filter(self, **criteria: str | Iterable[str | None] | None) -> RatingSet:
+        """Ratings whose columns match: a value, or any of several values.
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> fall = rs.filter(occasion="2025-fall")
+        >>> set(fall.column("occasion"))
+        {'2025-fall'}
+        """
+        masks: list[tuple[array.array[int], set[int]]] = []
+        for name, wanted in criteria.items():
+            col = self._col(name)
+            allowed = {wanted} if wanted is None or isinstance(wanted, str) else set(wanted)
+            idx = {i for i, v in enumerate(col.values) if v in allowed}
+            masks.append((col.index, idx))
+        keep = [i for i in range(len(self)) if all(index[i] in ok for index, ok in masks)]
+        return self._take(keep)
+
+    def where(self, predicate: Callable[[Rating], bool]) -> RatingSet:
+        """Ratings for which ``predicate(rating)`` is true."""
+        return self._take([i for i, r in enumerate(self) if predicate(r)])
+
+    # -- export ----------------------------------------------------------------------------
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Plain dicts, one per rating (what :meth:`from_records` takes back)."""
+        cols = {name: col.decode() for name, col in self._cols.items()}
+        names = [n for n in (*BASE_COLUMNS, *self._attrs) if n != "role" or self.has_roles()]
+        return [{n: cols[n][i] for n in names} for i in range(len(self))]
+
+    def has_roles(self) -> bool:
+        """Whether any rating names a role."""
+        return any(v is not None for v in self._cols["role"].values)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """A DataFrame with categorical columns plus ``level`` and ``status`` (needs pandas).
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> list(rs.to_pandas().columns)[:5]
+        ['subject', 'rater', 'occasion', 'component', 'role']
+        """
+        try:
+            import pandas as pd
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise UsageError("to_pandas() needs pandas: pip install 'icmaps[pandas]'") from e
+        data: dict[str, Any] = {}
+        for name in (*BASE_COLUMNS, *self._attrs):
+            col = self._cols[name]
+            cats = [v for v in col.values if v is not None]
+            none_at = col.values.index(None) if None in col.values else -1
+            codes = [
+                -1 if i == none_at else (i if none_at < 0 or i < none_at else i - 1)
+                for i in col.index
+            ]
+            data[name] = pd.Categorical.from_codes(codes, categories=cats)
+        lv = list(self._levels)
+        data["level"] = pd.array([x if x >= 0 else None for x in lv], dtype="Int8")
+        data["status"] = pd.Categorical(
+            ["rated" if x >= 0 else "na" if x == LEVEL_NA else "missing" for x in lv],
+            categories=["rated", "na", "missing"],
+        )
+        return pd.DataFrame(data)
+
+
+def _intern(seq: Sequence[str | None]) -> _Column:
+    lookup: dict[str | None, int] = {}
+    idx = [lookup.setdefault(v, len(lookup)) for v in seq]
+    return _Column(list(lookup), array.array(_typecode(len(lookup)), idx))
+
+
+def _levels(m: Map, component: _Column, code: _Column) -> array.array[int]:
+    table = level_table(m)
+    pair: dict[tuple[int, int], int] = {}
+    out = array.array("b", bytes(len(component.index)))
+    comp_vals, code_vals = component.values, code.values
+    for i, (ci, ki) in enumerate(zip(component.index, code.index, strict=True)):
+        key = (ci, ki)
+        lv = pair.get(key)
+        if lv is None:
+            k = code_vals[ki]
+            lv = LEVEL_MISSING if k is None else table[str(comp_vals[ci])][k]
+            pair[key] = lv
+        out[i] = lv
+    return out

@@ -1,0 +1,77 @@
+"""The RatingSet: columnar storage, selection, concatenation, records, pandas."""
+
+from __future__ import annotations
+
+import pytest
+
+import icmaps
+from icmaps.errors import NotFoundError, RatingsError, UsageError
+from icmaps.ratings import LEVEL_MISSING, LEVEL_NA, RatingSet
+
+
+@pytest.fixture(scope="module")
+def rs() -> RatingSet:
+    r = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    assert isinstance(r, RatingSet)
+    return r
+
+
+def test_columnar_and_compact(rs: RatingSet) -> None:
+    assert rs.nbytes() <= 16 * len(rs)
+    assert rs.codes_of("subject").typecode == "B"
+    assert rs.levels().typecode == "b"
+    assert set(rs.levels()) <= {LEVEL_NA, LEVEL_MISSING, 0, 1, 2, 3}
+    assert rs.column("subject")[0] == rs.categories("subject")[rs.codes_of("subject")[0]]
+
+
+def test_filter_and_where(rs: RatingSet) -> None:
+    fall = rs.filter(occasion="2025-fall")
+    assert 0 < len(fall) < len(rs)
+    assert set(fall.column("occasion")) == {"2025-fall"}
+    two = rs.filter(role=["teacher", "principal"], occasion="2026-spring")
+    assert set(two.column("role")) == {"teacher", "principal"}
+    assert len(rs.where(lambda r: r.status == "na")) == sum(1 for r in rs if r.status == "na")
+    with pytest.raises(NotFoundError, match="no column 'colour'"):
+        rs.filter(colour="red")
+
+
+def test_add_is_concatenation(rs: RatingSet) -> None:
+    a = rs.filter(occasion="2025-fall")
+    b = rs.filter(occasion="2026-spring")
+    both = a + b
+    assert len(both) == len(rs)
+    assert sorted(map(repr, both)) == sorted(map(repr, rs))
+    other = icmaps.read_ratings(icmaps.example_ratings("spl-2022"), "spl-2022")
+    assert isinstance(other, RatingSet)
+    with pytest.raises(UsageError, match="cannot add"):
+        _ = rs + other
+
+
+def test_records_round_trip(rs: RatingSet) -> None:
+    again = RatingSet.from_records(rs.map, rs.to_records())
+    assert again == rs
+    assert rs != rs.filter(occasion="2025-fall")
+
+
+def test_from_records_checks_input(rs: RatingSet) -> None:
+    with pytest.raises(RatingsError) as info:
+        RatingSet.from_records(
+            rs.map,
+            [{"subject": "s", "rater": "r", "occasion": "o", "component": "zz", "code": "1"}],
+        )
+    assert info.value.line == 1
+    assert "unknown component 'zz'" in str(info.value)
+
+
+def test_to_pandas(rs: RatingSet) -> None:
+    pd = pytest.importorskip("pandas")
+    df = rs.to_pandas()
+    assert len(df) == len(rs)
+    assert isinstance(df["subject"].dtype, pd.CategoricalDtype)
+    assert list(df["subject"].astype(str)) == rs.column("subject")
+    assert int((df["status"] == "na").sum()) == sum(1 for r in rs if r.status == "na")
+    assert df["level"].isna().sum() == sum(1 for r in rs if r.level is None)
+
+
+def test_repr(rs: RatingSet) -> None:
+    assert repr(rs).startswith("<RatingSet of 'learning-school': 560 ratings, 6 subjects")
