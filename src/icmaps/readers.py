@@ -15,6 +15,7 @@ import csv
 import difflib
 import io
 import json
+import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -99,8 +100,9 @@ class _Checker:
         self.lookups: dict[str, dict[str | None, int]] = {
             n: {} for n in (*BASE_COLUMNS, *self.attrs)
         }
-        self.index: dict[str, list[int]] = {n: [] for n in self.lookups}
-        self.lines: list[int] = []
+        # compact arrays, not lists: a list of ints costs 8-36 bytes a row per column
+        self.index: dict[str, array.array[int]] = {n: array.array("I") for n in self.lookups}
+        self.lines = array.array("I")
         self.levels = array.array("b")
         self.problems: list[Problem] = []
         self.bad_rows = 0
@@ -164,9 +166,8 @@ class _Checker:
         cols: dict[str, _Column] = {}
         for name, lookup in self.lookups.items():
             idx = self.index[name]
-            if keep is not None:
-                idx = [idx[i] for i in keep]
-            cols[name] = _Column(list(lookup), array.array(_typecode(len(lookup)), idx))
+            kept = idx if keep is None else array.array("I", [idx[i] for i in keep])
+            cols[name] = _Column(list(lookup), array.array(_typecode(len(lookup)), kept))
         levels = self.levels if keep is None else array.array("b", [self.levels[i] for i in keep])
         if keep is not None:
             cols = {n: _compact(c) for n, c in cols.items()}
@@ -648,34 +649,41 @@ def _fast_read(path: Path, m: Map, *, required: bool) -> ReadResult | None:
             return None
     if any(c not in table for c in comp_vals):
         return None
-    pair = idx["component"].astype(np.int64) * len(code_vals) + idx["code"]
-    uniq, inverse = np.unique(pair, return_inverse=True)
-    lv = np.empty(len(uniq), dtype=np.int8)
-    for j, p in enumerate(uniq.tolist()):
-        comp, code = comp_vals[p // len(code_vals)], code_vals[p % len(code_vals)]
+    # checks run on the (component, code) and (component, role) pairs present: a few hundred
+    ncode, nrole = len(code_vals), len(lookups["role"])
+    pair = idx["component"].astype(np.int64) * ncode + idx["code"]
+    present = np.flatnonzero(np.bincount(pair, minlength=len(comp_vals) * ncode))
+    lut = np.zeros(len(comp_vals) * ncode, dtype=np.int8)
+    for p in present.tolist():
+        comp, code = comp_vals[p // ncode], code_vals[p % ncode]
         if code is None:
-            lv[j] = LEVEL_MISSING
+            lut[p] = LEVEL_MISSING
         elif code not in table[str(comp)]:
             return None
         else:
-            lv[j] = table[str(comp)][code]
-    roles = [r for r in lookups["role"] if r is not None]
-    if roles:
+            lut[p] = table[str(comp)][code]
+    levels_np = lut[pair]
+    del pair
+    role_vals = list(lookups["role"])
+    if any(r is not None for r in role_vals):
         known = {r.id for r in m.roles}
-        if any(r not in known for r in roles):
-            return None
-        rp = idx["component"].astype(np.int64) * len(lookups["role"]) + idx["role"]
-        role_vals = list(lookups["role"])
-        for p in np.unique(rp).tolist():
-            comp = str(comp_vals[p // len(role_vals)])
-            role = role_vals[p % len(role_vals)]
-            if role is not None and not m.applies_to(comp, role):
+        rp = idx["component"].astype(np.int64) * nrole + idx["role"]
+        for p in np.flatnonzero(np.bincount(rp, minlength=len(comp_vals) * nrole)).tolist():
+            comp, role = str(comp_vals[p // nrole]), role_vals[p % nrole]
+            if role is not None and (role not in known or not m.applies_to(comp, role)):
                 return None
+        del rp
+    dims = [len(lookups[k]) for k in ("subject", "rater", "occasion", "component")]
+    if math.prod(dims) >= 2**62:
+        return None  # keys would overflow; the Python reader copes
     key = np.zeros(n, dtype=np.int64)
-    for k in ("subject", "rater", "occasion", "component"):
-        key = key * len(lookups[k]) + idx[k]
-    if len(np.unique(key)) != n:
+    for k, d in zip(("subject", "rater", "occasion", "component"), dims, strict=True):
+        key *= d
+        key += idx[k]
+    key.sort()
+    if bool((key[1:] == key[:-1]).any()):
         return None  # duplicates: reported by the Python reader
+    del key
     cols = {
         k: _Column(
             list(lookups[k]),
@@ -685,7 +693,7 @@ def _fast_read(path: Path, m: Map, *, required: bool) -> ReadResult | None:
         )
         for k in names
     }
-    levels = array.array("b", lv[inverse.reshape(-1)].tobytes())
+    levels = array.array("b", levels_np.tobytes())
     return ReadResult(RatingSet(m, cols, levels, attrs), ())
 
 
