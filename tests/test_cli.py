@@ -77,3 +77,36 @@ def test_maps_show_draws_zone_lines() -> None:
     assert "t1:" not in out
     assert "║" in out
     assert "┊" in out
+
+
+def test_pre_commit_hook_definition_runs() -> None:
+    """The hook's entry is our console script and accepts the files pre-commit passes."""
+    import shlex
+    import shutil
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    from .conftest import ROOT
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "icmaps-validate")
+    assert hook["language"] == "python"
+    argv = shlex.split(hook["entry"])
+    exe = shutil.which(argv[0], path=str(Path(sys.executable).parent))
+    assert exe is not None
+    import re
+    import subprocess
+
+    files = [str(p) for p in sorted((ROOT / "maps").glob("*.yaml"))]
+    assert all(re.search(hook["files"], f) for f in files)
+    ok = subprocess.run([exe, *argv[1:], *files], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = subprocess.run(
+        [exe, *argv[1:], str(DATA / "invalid" / "unknown-role.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 1
