@@ -113,3 +113,45 @@ def maps(draw: st.DrawFn) -> dict[str, Any]:
     if not doc["components"] and not doc["groups"]:
         doc["components"] = [component()]
     return doc
+
+
+# -- ratings (aggregate, compare, configurations) ---------------------------------------------
+
+Record = dict[str, Any]
+
+
+@st.composite
+def rating_records(
+    draw: st.DrawFn, m: Any, *, min_size: int = 1, max_size: int = 40
+) -> list[Record]:
+    """Long-form rating records valid for map ``m``: unique subject x rater x occasion x
+    component keys, codes drawn from each component's levels and special codes or blank,
+    a role that applies (or none) and a ``school`` attribute fixed per subject."""
+    comps = [c.id for c in m.iter_components()]
+    subjects = [f"s{i}" for i in range(draw(st.integers(1, 5)))]
+    school = {s: draw(st.sampled_from(["north", "south", "east"])) for s in subjects}
+    keys = st.tuples(
+        st.sampled_from(subjects),
+        st.sampled_from(["r1", "r2", "r3"]),
+        st.sampled_from(["fall", "spring"]),
+        st.sampled_from(comps),
+    )
+    chosen = draw(st.lists(keys, min_size=min_size, max_size=max_size, unique=True))
+    out: list[Record] = []
+    for subject, rater, occasion, comp in chosen:
+        scale = m.scale_of(comp)
+        code = draw(st.sampled_from([*scale.codes(), *scale.special_codes(), None]))
+        roles = list(m.roles_of(comp))
+        role = draw(st.sampled_from([None, *roles])) if roles else None
+        out.append(
+            {
+                "subject": subject,
+                "rater": rater,
+                "occasion": occasion,
+                "component": comp,
+                "code": code,
+                "role": role,
+                "school": school[subject],
+            }
+        )
+    return out

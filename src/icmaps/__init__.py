@@ -20,13 +20,37 @@ from typing import TYPE_CHECKING, Any
 from icmaps._version import __version__
 
 if TYPE_CHECKING:
+    from icmaps.aggregate import (
+        ConsensusReport,
+        FidelityResult,
+        Summary,
+        SummaryRow,
+        Tally,
+        consensus,
+        fidelity,
+        summarize,
+        tally,
+    )
     from icmaps.agreement import (
+        AgreementReport,
         AgreementResult,
+        DisagreementReport,
+        agreement,
         cohen_kappa,
+        disagreements,
         fleiss_kappa,
         krippendorff_alpha,
         percent_agreement,
     )
+    from icmaps.compare import (
+        Comparison,
+        GapReport,
+        GroupComparison,
+        compare,
+        compare_groups,
+        gap_to_target,
+    )
+    from icmaps.configurations import Cluster, Configurations, configurations
     from icmaps.errors import (
         IcmapsError,
         LoadError,
@@ -65,10 +89,49 @@ if TYPE_CHECKING:
         read_ratings,
         write_ratings,
     )
+    from icmaps.reporting import Report, report
     from icmaps.schema import generate_schema
+    from icmaps.versions import (
+        Change,
+        Crosswalk,
+        MapDiff,
+        MigrationReport,
+        crosswalk,
+        diff_maps,
+        load_crosswalk,
+        migrate_ratings,
+    )
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    "ConsensusReport": "icmaps.aggregate",
+    "FidelityResult": "icmaps.aggregate",
+    "Summary": "icmaps.aggregate",
+    "SummaryRow": "icmaps.aggregate",
+    "Tally": "icmaps.aggregate",
+    "consensus": "icmaps.aggregate",
+    "fidelity": "icmaps.aggregate",
+    "summarize": "icmaps.aggregate",
+    "tally": "icmaps.aggregate",
+    "Comparison": "icmaps.compare",
+    "GapReport": "icmaps.compare",
+    "GroupComparison": "icmaps.compare",
+    "compare": "icmaps.compare",
+    "compare_groups": "icmaps.compare",
+    "gap_to_target": "icmaps.compare",
+    "Cluster": "icmaps.configurations",
+    "Configurations": "icmaps.configurations",
+    "configurations": "icmaps.configurations",
+    "Change": "icmaps.versions",
+    "Crosswalk": "icmaps.versions",
+    "MapDiff": "icmaps.versions",
+    "MigrationReport": "icmaps.versions",
+    "crosswalk": "icmaps.versions",
+    "diff_maps": "icmaps.versions",
+    "load_crosswalk": "icmaps.versions",
+    "migrate_ratings": "icmaps.versions",
+    "Report": "icmaps.reporting",
+    "report": "icmaps.reporting",
     "Rating": "icmaps.ratings",
     "RatingSet": "icmaps.ratings",
     "ReadResult": "icmaps.readers",
@@ -76,7 +139,11 @@ _EXPORTS: dict[str, str] = {
     "read_ratings": "icmaps.readers",
     "write_ratings": "icmaps.readers",
     "dumps_ratings": "icmaps.readers",
+    "AgreementReport": "icmaps.agreement",
     "AgreementResult": "icmaps.agreement",
+    "DisagreementReport": "icmaps.agreement",
+    "agreement": "icmaps.agreement",
+    "disagreements": "icmaps.agreement",
     "cohen_kappa": "icmaps.agreement",
     "fleiss_kappa": "icmaps.agreement",
     "krippendorff_alpha": "icmaps.agreement",
@@ -109,43 +176,75 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AgreementReport",
     "AgreementResult",
+    "Change",
     "CheckResult",
+    "Cluster",
+    "Comparison",
     "Component",
+    "Configurations",
+    "ConsensusReport",
+    "Crosswalk",
+    "DisagreementReport",
     "Fidelity",
+    "FidelityResult",
+    "GapReport",
     "Group",
+    "GroupComparison",
     "IcmapsError",
     "Level",
     "LoadError",
     "Map",
+    "MapDiff",
     "MapValidationError",
+    "MigrationReport",
     "NotFoundError",
     "Problem",
     "Rating",
     "RatingSet",
     "RatingsError",
     "ReadResult",
+    "Report",
     "Role",
     "Scale",
     "Source",
     "SpecialCode",
+    "Summary",
+    "SummaryRow",
+    "Tally",
     "UsageError",
     "Variation",
     "__version__",
+    "agreement",
     "check_map",
     "cohen_kappa",
+    "compare",
+    "compare_groups",
+    "configurations",
+    "consensus",
+    "crosswalk",
+    "diff_maps",
+    "disagreements",
     "dump_map",
     "dumps_map",
     "dumps_ratings",
     "example_ratings",
+    "fidelity",
     "fleiss_kappa",
+    "gap_to_target",
     "generate_schema",
     "krippendorff_alpha",
     "list_maps",
+    "load_crosswalk",
     "load_map",
     "loads_map",
+    "migrate_ratings",
     "percent_agreement",
     "read_ratings",
+    "report",
+    "summarize",
+    "tally",
     "write_ratings",
 ]
 
@@ -154,7 +253,10 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'icmaps' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    imported = importlib.import_module(module)
+    # icmaps.agreement is both a submodule and a public function; the module is callable (it
+    # calls the function), so the name stays the module whatever the import order.
+    value = imported if module == f"icmaps.{name}" else getattr(imported, name)
     globals()[name] = value  # later look-ups skip this function
     return value
 

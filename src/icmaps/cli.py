@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from icmaps.errors import IcmapsError, NotFoundError, Problem, UsageError
 
@@ -132,6 +132,154 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+# -- report -----------------------------------------------------------------------------------
+
+
+def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.loading import atomic_write, load_map
+    from icmaps.readers import ReadResult, read_ratings
+    from icmaps.reporting import report
+
+    m = load_map(args.map)
+    result = read_ratings(args.ratings, m, errors="collect")
+    assert isinstance(result, ReadResult)
+    if not result.ok and not args.allow_problems:
+        err.write(_problems_text(result.problems))
+        err.write(
+            f"{args.ratings}: {len(result.problems)} problem(s); no report written "
+            "(--allow-problems writes one without the bad rows and lists them)\n"
+        )
+        return EXIT_INVALID
+    fmt = args.format or (
+        "markdown" if str(args.output or "").lower().endswith((".md", ".markdown")) else "html"
+    )
+    r = report(m, result, role=args.role, by=args.by, title=args.title, occasion=args.occasion)
+    text = r.to_markdown() if fmt == "markdown" else r.to_html()
+    if args.output:
+        atomic_write(args.output, text)
+        err.write(f"wrote {args.output} ({len(r.occasions)} occasion(s), {r.n_ratings} ratings)\n")
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+# -- summarize, fidelity, compare, diff --------------------------------------------------------
+
+
+class _Result(Protocol):
+    def to_dict(self) -> dict[str, object]: ...
+    def to_csv(self) -> str: ...
+
+
+def _emit(result: _Result, fmt: str, out: TextIO) -> int:
+    if fmt == "json":
+        out.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    elif fmt == "csv":
+        out.write(result.to_csv())
+    else:
+        out.write(f"{result}\n")
+    return EXIT_OK
+
+
+def _read_rated(args: argparse.Namespace) -> Any:
+    from icmaps.aggregate import consensus
+    from icmaps.loading import load_map
+    from icmaps.ratings import RatingSet
+    from icmaps.readers import read_ratings
+
+    rs = read_ratings(args.ratings, load_map(args.map))
+    assert isinstance(rs, RatingSet)
+    if getattr(args, "role", None):
+        rs.map.role(args.role)
+        rs = rs.filter(role=args.role)
+    if getattr(args, "consensus", None):
+        rs, _ = consensus(rs, args.consensus)
+    return rs
+
+
+def _cmd_summarize(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.aggregate import summarize
+
+    return _emit(summarize(_read_rated(args), by=args.by or ()), args.format, out)
+
+
+def _cmd_fidelity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.aggregate import fidelity
+
+    result = fidelity(
+        _read_rated(args),
+        threshold=args.threshold,
+        basis=args.basis,
+        weights=not args.no_weights,
+        critical=not args.no_critical,
+        by=args.by or ("occasion",),
+        rule=args.rule,
+    )
+    return _emit(result, args.format, out)
+
+
+def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.compare import compare
+
+    result = compare(
+        _read_rated(args), by=args.by, base=args.base, other=args.other, rule=args.rule
+    )
+    return _emit(result, args.format, out)
+
+
+def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.loading import load_map
+    from icmaps.versions import diff_maps
+
+    return _emit(diff_maps(load_map(args.old), load_map(args.new)), args.format, out)
+
+
+# -- agreement --------------------------------------------------------------------------------
+
+
+def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.agreement import agreement, disagreements
+    from icmaps.loading import load_map
+    from icmaps.readers import ReadResult, read_ratings
+
+    if args.level is not None and args.method != "krippendorff":
+        raise UsageError("--level applies to --method krippendorff only")
+    m = load_map(args.map)
+    result = read_ratings(args.ratings, m, errors="collect")
+    assert isinstance(result, ReadResult)
+    err.write(_problems_text(result.problems))
+    if not result.ok:
+        n = sum(1 for p in result.problems if p.severity == "error")
+        err.write(f"{args.ratings}: {n} error(s); no agreement computed\n")
+        return EXIT_INVALID
+    raters = [r.strip() for r in args.raters.split(",") if r.strip()] if args.raters else None
+    rep = agreement(
+        result.ratings,
+        method=args.method,
+        level=args.level or "ordinal",
+        weights=args.weights,
+        tolerance=args.tolerance,
+        by=args.by,
+        raters=raters,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+    )
+    dis = None
+    if args.disagreements:
+        chosen = result.ratings.filter(rater=raters) if raters else result.ratings
+        dis = disagreements(chosen, min_levels=args.min_levels)
+    if args.format == "json":
+        payload = rep.to_dict()
+        if dis is not None:
+            payload["disagreements"] = dis.to_dict()
+        out.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        out.write(f"{rep}\n")
+        if dis is not None:
+            out.write(f"\n{dis}\n")
+    return EXIT_OK
+
+
 # -- schema -----------------------------------------------------------------------------------
 
 
@@ -224,6 +372,138 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--legend", action="store_true", help="print what each code means instead")
     t.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
     t.set_defaults(handler=_cmd_template)
+
+    rp = sub.add_parser("report", help="an HTML or Markdown implementation report")
+    rp.add_argument("map", metavar="MAP", help="bundled map id or file")
+    rp.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    rp.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
+    rp.add_argument("--role", help="only the components (and ratings) for this role")
+    rp.add_argument("--by", metavar="ATTR", help="split figures by a subject attribute")
+    rp.add_argument("--occasion", help="occasion of the snapshot (default: the last one)")
+    rp.add_argument("--title", help="report title (default: from the map)")
+    rp.add_argument(
+        "--format",
+        choices=["html", "markdown"],
+        help="output format (default: markdown for -o *.md, else html)",
+    )
+    rp.add_argument(
+        "--allow-problems",
+        action="store_true",
+        help="write the report even when some rows are invalid (they are listed in it)",
+    )
+    rp.set_defaults(handler=_cmd_report)
+
+    rules = ["modal", "median", "conservative"]
+    formats = ["text", "json", "csv"]
+    su = sub.add_parser("summarize", help="distributions, %% ideal and scores per component")
+    su.add_argument("map", metavar="MAP", help="bundled map id or file")
+    su.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    su.add_argument(
+        "--by",
+        nargs="+",
+        action="extend",
+        metavar="ATTR",
+        help="group by columns: occasion, rater, role, subject or an attribute",
+    )
+    su.add_argument("--role", help="only the ratings of this role")
+    su.add_argument(
+        "--consensus",
+        choices=rules,
+        help="first combine raters into one rating per subject with this rule",
+    )
+    su.add_argument("--format", choices=formats, default="text")
+    su.set_defaults(handler=_cmd_summarize)
+
+    fi = sub.add_parser("fidelity", help="fidelity index and classification per subject")
+    fi.add_argument("map", metavar="MAP", help="bundled map id or file")
+    fi.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    fi.add_argument(
+        "--threshold", type=float, help="index needed (default: the map's fidelity rule, else 0.8)"
+    )
+    fi.add_argument(
+        "--basis",
+        choices=["zone", "score"],
+        help="zone: share ideal or acceptable; score: share of the score range",
+    )
+    fi.add_argument(
+        "--by",
+        nargs="+",
+        action="extend",
+        metavar="ATTR",
+        help="total per these columns (default: occasion)",
+    )
+    fi.add_argument(
+        "--rule",
+        choices=rules,
+        default="median",
+        help="how several raters of a subject are combined",
+    )
+    fi.add_argument("--role", help="only the ratings of this role")
+    fi.add_argument("--no-weights", action="store_true", help="weigh every component 1")
+    fi.add_argument(
+        "--no-critical",
+        action="store_true",
+        help="do not let a failed critical component fail the subject",
+    )
+    fi.add_argument("--format", choices=formats, default="text")
+    fi.set_defaults(handler=_cmd_fidelity)
+
+    co = sub.add_parser("compare", help="growth between two occasions (or raters, ...)")
+    co.add_argument("map", metavar="MAP", help="bundled map id or file")
+    co.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    co.add_argument(
+        "--by",
+        default="occasion",
+        metavar="ATTR",
+        help="column whose values are compared (default: occasion)",
+    )
+    co.add_argument("--base", help="value compared from (default: the first one)")
+    co.add_argument("--other", help="value compared to (default: the last one)")
+    co.add_argument(
+        "--rule",
+        choices=rules,
+        default="median",
+        help="how several raters of a subject are combined",
+    )
+    co.add_argument("--role", help="only the ratings of this role")
+    co.add_argument("--format", choices=formats, default="text")
+    co.set_defaults(handler=_cmd_compare)
+
+    di = sub.add_parser("diff", help="what changed between two versions of a map")
+    di.add_argument("old", metavar="OLD", help="old map: bundled id or file")
+    di.add_argument("new", metavar="NEW", help="new map: bundled id or file")
+    di.add_argument("--format", choices=formats, default="text")
+    di.set_defaults(handler=_cmd_diff)
+
+    ag = sub.add_parser("agreement", help="inter-rater agreement of a ratings file")
+    ag.add_argument("map", metavar="MAP", help="bundled map id or file")
+    ag.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    ag.add_argument(
+        "--method", choices=["krippendorff", "fleiss", "cohen", "percent"], default="krippendorff"
+    )
+    ag.add_argument(
+        "--level",
+        choices=["ordinal", "nominal", "interval", "ratio"],
+        help="Krippendorff's level of measurement (default: ordinal)",
+    )
+    ag.add_argument("--weights", choices=["linear", "quadratic"], help="weighted Cohen's kappa")
+    ag.add_argument("--raters", metavar="A,B", help="only these raters (Cohen: exactly two)")
+    ag.add_argument(
+        "--by", metavar="component|group|KIND", help="one row per component, group or group kind"
+    )
+    ag.add_argument(
+        "--tolerance", type=int, default=0, help="percent: levels apart that still agree"
+    )
+    ag.add_argument("--bootstrap", type=int, default=0, metavar="N", help="bootstrap resamples")
+    ag.add_argument("--seed", type=int, help="random seed for --bootstrap")
+    ag.add_argument(
+        "--disagreements", action="store_true", help="also list the units where raters split"
+    )
+    ag.add_argument(
+        "--min-levels", type=int, default=1, metavar="N", help="smallest split listed (default 1)"
+    )
+    ag.add_argument("--format", choices=["text", "json"], default="text")
+    ag.set_defaults(handler=_cmd_agreement)
 
     s = sub.add_parser("schema", help="print the JSON Schema of map files")
     s.add_argument(

@@ -461,6 +461,18 @@ class Map(_Frozen):
     def __str__(self) -> str:
         return repr(self)
 
+    def _repr_html_(self) -> str:
+        """The IC grid, for Jupyter (needs the ``report`` extra: jinja2)."""
+        from icmaps.html import map_html
+
+        return map_html(self)
+
+    def _repr_markdown_(self) -> str:
+        """The map as Markdown tables, for Jupyter and other Markdown front ends."""
+        from icmaps.html import map_markdown
+
+        return map_markdown(self)
+
 
 def _some(d: Mapping[str, object], n: int = 8) -> str:
     keys = list(d)

@@ -237,6 +237,12 @@ class RatingSet:
             f"raters, {len(self.categories('occasion'))} occasions>"
         )
 
+    def _repr_html_(self) -> str:
+        """Counts, % missing / N/A and the first rows, for Jupyter (needs jinja2)."""
+        from icmaps.html import ratings_html
+
+        return ratings_html(self)
+
     # -- columns ---------------------------------------------------------------------------
 
     def _col(self, name: str) -> _Column:

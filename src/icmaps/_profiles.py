@@ -1,0 +1,94 @@
+"""Collapsing several ratings of one thing into one level: the rules shared by consensus,
+fidelity, comparisons and configurations.
+
+Levels are desired-first indices (0 = most desired), so a *larger* index is *less* desired.
+``LEVEL_NA`` (-2) and ``LEVEL_MISSING`` (-1) mark ratings that do not count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from icmaps.errors import UsageError
+
+if TYPE_CHECKING:
+    from icmaps.ratings import RatingSet
+
+__all__ = [
+    "LEVEL_MISSING",
+    "LEVEL_NA",
+    "RULES",
+    "Rule",
+    "UnitKey",
+    "check_columns",
+    "check_rule",
+    "decide",
+    "unit_levels",
+]
+
+Rule = Literal["modal", "median", "conservative"]
+"""How several ratings of one subject x occasion x component become one level."""
+
+RULES: tuple[str, ...] = ("modal", "median", "conservative")
+
+LEVEL_MISSING = -1
+LEVEL_NA = -2
+
+UnitKey = tuple[str | None, ...]
+
+
+def check_rule(rule: str) -> None:
+    """Raise :class:`UsageError` for an unknown rule."""
+    if rule not in RULES:
+        raise UsageError(f"rule must be one of {', '.join(RULES)}, not {rule!r}")
+
+
+def decide(levels: Sequence[int], rule: str) -> tuple[int, tuple[int, ...]]:
+    """One level from several, and the tied candidates (empty when there was no tie).
+
+    Only ratings that count (level >= 0) take part; when none does, the result is
+    ``LEVEL_NA`` if any rating was N/A, else ``LEVEL_MISSING``. Ties go to the *less desired*
+    candidate (the larger index).
+
+    >>> decide([0, 1, 1], "modal"), decide([0, 1], "modal"), decide([0, 2], "median")
+    ((1, ()), (1, (0, 1)), (2, (0, 2)))
+    >>> decide([0, 0, 3], "conservative"), decide([-2, -1], "median")
+    ((3, ()), (-2, ()))
+    """
+    rated = sorted(v for v in levels if v >= 0)
+    if not rated:
+        return (LEVEL_NA if LEVEL_NA in levels else LEVEL_MISSING), ()
+    if rule == "conservative":
+        return rated[-1], ()
+    if rule == "median":
+        n = len(rated)
+        lo, hi = rated[(n - 1) // 2], rated[n // 2]
+        return hi, (() if lo == hi else (lo, hi))
+    counts = Counter(rated)
+    top = max(counts.values())
+    cands = tuple(sorted(v for v, c in counts.items() if c == top))
+    return cands[-1], (cands if len(cands) > 1 else ())
+
+
+def check_columns(ratings: RatingSet, names: Sequence[str], *, forbid: Sequence[str]) -> None:
+    """Raise :class:`UsageError` unless every name is a column the grouping may use."""
+    from icmaps.ratings import BASE_COLUMNS
+
+    known = [c for c in (*BASE_COLUMNS, *ratings.attributes) if c not in forbid]
+    for n in names:
+        if n not in known:
+            raise UsageError(f"cannot group by {n!r} (columns: {', '.join(known)})")
+
+
+def unit_levels(ratings: RatingSet, unit: Sequence[str]) -> dict[UnitKey, dict[str, list[int]]]:
+    """Per unit (the values of the ``unit`` columns, first-seen order) and component (map
+    order within first-seen), every level value given."""
+    cols = [ratings.column(u) for u in unit]
+    comps = ratings.column("component")
+    out: dict[UnitKey, dict[str, list[int]]] = {}
+    for i, lv in enumerate(ratings.levels()):
+        key = tuple(c[i] for c in cols)
+        out.setdefault(key, {}).setdefault(str(comps[i]), []).append(lv)
+    return out

@@ -1,0 +1,216 @@
+"""Markdown rendering of a :class:`~icmaps.reporting.Report` (kept apart to keep report.py short).
+
+Every text from the map or the ratings goes through :func:`icmaps.html.markdown_escape`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from icmaps.html import map_markdown, markdown_escape
+
+if TYPE_CHECKING:
+    from icmaps.reporting import Distribution, Report, Row
+
+__all__ = ["report_markdown"]
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.0f}%"
+
+
+def _pp(a: float | None, b: float | None) -> str:
+    if a is None or b is None:
+        return "–"
+    return f"{round((b - a) * 100):+d} pp"
+
+
+def _label(row: Row) -> str:
+    indent = "&nbsp;&nbsp;" * row.depth
+    if row.is_group:
+        g = row.group  # type: ignore[union-attr]
+        return f"{indent}**{markdown_escape(g.kind)}: {markdown_escape(g.title)}**"
+    c = row.component  # type: ignore[union-attr]
+    return f"{indent}{markdown_escape(c.title)}" + (" ★" if c.critical else "")
+
+
+def _moves(r: Report, row: Row) -> str:
+    ch = None if row.is_group else r.change(row.component.id)  # type: ignore[union-attr]
+    if ch is None or not ch.n:
+        return ""
+    return f"{ch.toward} ▲ {ch.unchanged} = {ch.away} ▼"
+
+
+def _bar(d: Distribution, width: int = 10) -> str:
+    """A text bar: █ ideal, ▒ acceptable, ░ unacceptable."""
+    if not d.rated:
+        return ""
+    shares = d.shares()
+    cells = [round(s * width) for s in shares]
+    cells[2] = max(0, width - cells[0] - cells[1])
+    return "█" * cells[0] + "▒" * cells[1] + "░" * cells[2]
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def report_markdown(r: Report) -> str:
+    """The report as Markdown text."""
+    m = r.map
+    e = markdown_escape
+    out = [f"# {e(r.title)}", ""]
+    meta = f"Map **{e(m.title)}** (`{m.id}` v{e(m.version)})"
+    if r.role:
+        meta += f" · role **{e(m.role(r.role).label)}**"
+    if r.snapshot is not None:
+        meta += f" · occasion **{e(r.snapshot)}**"
+        if len(r.occasions) > 1:
+            meta += f" ({len(r.occasions)} occasions: {', '.join(e(o) for o in r.occasions)})"
+    if r.by:
+        meta += f" · split by **{e(r.by)}**"
+    o = r.overall
+    out += [
+        meta,
+        "",
+        f"**{r.n_ratings}** ratings of **{r.n_subjects}** subjects by **{r.n_raters}** raters. "
+        f"Ideal: **{_pct(o.share_ideal)}**; ideal or acceptable: **{_pct(o.share_acceptable)}**"
+        f" of {o.rated} counted ratings.",
+        "",
+        "Bars: █ ideal ▒ acceptable ░ unacceptable.",
+        "",
+    ]
+
+    out += ["## Components and groups", ""]
+    rows = [
+        [
+            _label(row),
+            str(row.snapshot.rated),
+            _bar(row.snapshot),
+            _pct(row.snapshot.share_ideal),
+            _pct(row.snapshot.share_acceptable),
+            str(row.snapshot.na or ""),
+            str(row.snapshot.missing or ""),
+        ]
+        for row in r.rows
+    ]
+    rows.append(
+        [
+            "**All components**",
+            str(o.rated),
+            _bar(o),
+            _pct(o.share_ideal),
+            _pct(o.share_acceptable),
+            str(o.na or ""),
+            str(o.missing or ""),
+        ]
+    )
+    head = ["Component", "Rated", "Zones", "% ideal", "% ideal or acceptable", "N/A", "Missing"]
+    out += [*_table(head, rows), ""]
+
+    if r.by:
+        out += [f"## By {e(r.by)}", ""]
+        head = ["Component"] + [f"{e(v) or '(none)'} % ideal / % acc." for v in r.by_values]
+        rows = [
+            [_label(row)]
+            + [
+                f"{_pct(row.by[v].share_ideal)} / {_pct(row.by[v].share_acceptable)}"
+                for v in r.by_values
+            ]
+            for row in r.rows
+        ]
+        out += [*_table(head, rows), ""]
+
+    if len(r.occasions) > 1:
+        first, last = r.occasions[0], r.occasions[-1]
+        out += [f"## Growth between occasions ({e(first)} → {e(last)})", ""]
+        head = (
+            ["Component"]
+            + [f"{e(v)} % ideal" for v in r.occasions]
+            + ["Δ ideal", "Δ ideal or acc."]
+            + (["Subjects ▲ = ▼"] if r.comparison is not None else [])
+        )
+        rows = []
+        for row in r.rows:
+            occ = row.occasions
+            rows.append(
+                [_label(row)]
+                + [_pct(occ[v].share_ideal) for v in r.occasions]
+                + [
+                    _pp(occ[first].share_ideal, occ[last].share_ideal),
+                    _pp(occ[first].share_acceptable, occ[last].share_acceptable),
+                ]
+                + ([_moves(r, row)] if r.comparison is not None else [])
+            )
+        out += [*_table(head, rows), ""]
+
+    if r.fidelity is not None:
+        f = r.fidelity
+        out += ["## Fidelity", ""]
+        rule = f"{f.basis} index ≥ {f.threshold:g}" + (
+            ", no critical component unacceptable" if f.critical else ""
+        )
+        out += [f"Rule: {rule}.", ""]
+        rows = [
+            [
+                e(" · ".join(str(k) for k in g.key)),
+                str(g.rated),
+                str(g.meeting),
+                "–" if g.pct_meeting is None else f"{g.pct_meeting:.0f}%",
+                "–" if g.mean_index is None else f"{g.mean_index:.2f}",
+            ]
+            for g in f.groups
+        ]
+        head = ["Occasion", "Subjects rated", "With fidelity", "% with fidelity", "Mean index"]
+        out += [*_table(head, rows), ""]
+        rows = [
+            [e(subject)]
+            + [
+                "–"
+                if u is None or u.index is None
+                else f"{u.index:.2f} {e(u.status)}"
+                + (f" ({e(', '.join(u.critical_failed))})" if u.critical_failed else "")
+                for u in units
+            ]
+            for subject, units in r.fidelity_table()
+        ]
+        out += [*_table(["Subject", *(e(o) for o in r.occasions)], rows), ""]
+
+    agreement = r.agreement_rows()
+    if agreement:
+        out += ["## Rater agreement", ""]
+        if r.agreement is not None and r.agreement.value is not None:
+            out += [
+                f"All components pooled: Krippendorff's α (ordinal) = {r.agreement.value:.2f}.",
+                "",
+            ]
+        rows = []
+        for row in agreement:
+            a, p = row.agreement, row.percent_agreement
+            assert a is not None
+            assert p is not None
+            rows.append(
+                [
+                    _label(row),
+                    str(a.n_units),
+                    "–" if a.value is None else f"{a.value:.2f}",
+                    _pct(p.value),
+                    e(a.reason or ""),
+                ]
+            )
+        out += [*_table(["Component", "Units", "α (ordinal)", "Exact agreement", "Note"], rows), ""]
+    elif r.agreement_note:
+        out += ["## Rater agreement", "", e(r.agreement_note), ""]
+
+    out += ["## Data quality", ""]
+    out += [f"- {e(n)}" for n in r.quality] or ["No missing or N/A ratings."]
+    if r.problems:
+        out += ["", f"{len(r.problems)} problems found while reading the ratings:", ""]
+        out += [f"- {e(str(p))}" for p in r.problems[:50]]
+    out += ["", "## The map", ""]
+    body = map_markdown(m).split("\n", 1)[1]  # without its title
+    out.append(body.replace("\n#", "\n##"))
+    return "\n".join(out).rstrip() + "\n"

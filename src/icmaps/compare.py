@@ -1,0 +1,758 @@
+"""Comparing implementation: growth between occasions, groups side by side, gaps to a target.
+
+* :func:`compare` pairs each subject's level on two occasions (or any two values of a column)
+  and gives, per component, the transition matrix, how many moved toward the desired end,
+  away from it or stayed, the change in % ideal and who moved.
+* :func:`compare_groups` puts the summaries of several groups (schools, districts, roles)
+  side by side.
+* :func:`gap_to_target` measures, per component, how many levels a subject or group is from a
+  target profile.
+
+Levels are desired first: a move from level index 2 to 0 is two steps *toward* the desired
+end (``steps = base - other = +2``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Literal
+
+from icmaps._callable import make_callable
+from icmaps._profiles import Rule, check_columns, check_rule, decide, unit_levels
+from icmaps._tabular import (
+    Record,
+    fmt_num,
+    fmt_pct,
+    records_csv,
+    records_frame,
+    text_table,
+)
+from icmaps.errors import NotFoundError, UsageError
+from icmaps.model import Group, Map
+
+if TYPE_CHECKING:
+    import pandas  # type: ignore[import-untyped,unused-ignore]
+
+    from icmaps.aggregate import SummaryRow
+    from icmaps.ratings import RatingSet
+
+__all__ = [
+    "Comparison",
+    "ComponentChange",
+    "Gap",
+    "GapReport",
+    "GroupComparison",
+    "GroupRow",
+    "Move",
+    "compare",
+    "compare_groups",
+    "gap_to_target",
+]
+
+Key = tuple[str | None, ...]
+
+
+def _label(key: Key) -> str:
+    return " / ".join("" if v is None else v for v in key)
+
+
+# -- compare two occasions ------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Move:
+    """One subject whose level on a component differs between base and other.
+
+    ``steps`` is positive toward the desired end (``base`` index minus ``other`` index).
+    """
+
+    unit: Key
+    component: str
+    base: str
+    other: str
+    steps: int
+
+    @property
+    def direction(self) -> Literal["toward", "away"]:
+        """``toward`` the desired end or ``away`` from it."""
+        return "toward" if self.steps > 0 else "away"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ComponentChange:
+    """Transitions of one component among subjects rated on both sides.
+
+    ``matrix[i][j]`` counts subjects at level ``i`` on base and ``j`` on other (desired
+    first, codes in ``codes``). ``base_only`` / ``other_only`` count subjects rated on one
+    side only (not compared).
+    """
+
+    component: str
+    title: str
+    codes: tuple[str, ...]
+    matrix: tuple[tuple[int, ...], ...]
+    n_ideal_base: int
+    n_ideal_other: int
+    base_only: int
+    other_only: int
+
+    @property
+    def n(self) -> int:
+        """Subjects rated on both sides."""
+        return sum(map(sum, self.matrix))
+
+    @property
+    def toward(self) -> int:
+        """Subjects that moved toward the desired end (below the diagonal)."""
+        return sum(self.matrix[i][j] for i in range(len(self.codes)) for j in range(i))
+
+    @property
+    def away(self) -> int:
+        """Subjects that moved away from the desired end (above the diagonal)."""
+        k = len(self.codes)
+        return sum(self.matrix[i][j] for i in range(k) for j in range(i + 1, k))
+
+    @property
+    def unchanged(self) -> int:
+        """Subjects on the same level on both sides (the diagonal)."""
+        return sum(self.matrix[i][i] for i in range(len(self.codes)))
+
+    @property
+    def pct_ideal_base(self) -> float | None:
+        """% of compared subjects in the ideal zone on base."""
+        return 100.0 * self.n_ideal_base / self.n if self.n else None
+
+    @property
+    def pct_ideal_other(self) -> float | None:
+        """% of compared subjects in the ideal zone on other."""
+        return 100.0 * self.n_ideal_other / self.n if self.n else None
+
+    @property
+    def change_pct_ideal(self) -> float | None:
+        """Change in % ideal, in percentage points (other minus base)."""
+        return 100.0 * (self.n_ideal_other - self.n_ideal_base) / self.n if self.n else None
+
+    def matrix_text(self, base: str = "base", other: str = "other") -> str:
+        """The transition matrix as an aligned table (rows: base level, columns: other).
+
+        >>> c = ComponentChange("c", "C", ("1", "2"), ((1, 0), (2, 1)), 1, 3, 0, 0)
+        >>> print(c.matrix_text("fall", "spring"))
+        fall \\ spring  1  2
+        -------------  -  -
+        1              1  0
+        2              2  1
+        """
+        headers = [f"{base} \\ {other}", *self.codes]
+        rows = [[code, *map(str, row)] for code, row in zip(self.codes, self.matrix, strict=True)]
+        return text_table(headers, rows, right=self.codes)
+
+    def to_record(self) -> Record:
+        """A flat row."""
+        return {
+            "component": self.component,
+            "title": self.title,
+            "n": self.n,
+            "toward": self.toward,
+            "unchanged": self.unchanged,
+            "away": self.away,
+            "pct_ideal_base": self.pct_ideal_base,
+            "pct_ideal_other": self.pct_ideal_other,
+            "change_pct_ideal": self.change_pct_ideal,
+            "base_only": self.base_only,
+            "other_only": self.other_only,
+        }
+
+
+_CHANGE_COLUMNS = (
+    "component",
+    "title",
+    "n",
+    "toward",
+    "unchanged",
+    "away",
+    "pct_ideal_base",
+    "pct_ideal_other",
+    "change_pct_ideal",
+    "base_only",
+    "other_only",
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Comparison:
+    """Growth between two values of a column (``by``), per component and in total."""
+
+    map_id: str
+    by: str
+    base: str
+    other: str
+    rule: Rule
+    unit_columns: tuple[str, ...]
+    components: tuple[ComponentChange, ...]
+    moves: tuple[Move, ...]
+
+    def component(self, component_id: str) -> ComponentChange:
+        """The result of one component."""
+        for c in self.components:
+            if c.component == component_id:
+                return c
+        raise NotFoundError(f"no comparison for component {component_id!r}")
+
+    @property
+    def n(self) -> int:
+        """Subject x component pairs compared."""
+        return sum(c.n for c in self.components)
+
+    @property
+    def toward(self) -> int:
+        """Pairs that moved toward the desired end."""
+        return sum(c.toward for c in self.components)
+
+    @property
+    def away(self) -> int:
+        """Pairs that moved away from the desired end."""
+        return sum(c.away for c in self.components)
+
+    @property
+    def unchanged(self) -> int:
+        """Pairs on the same level."""
+        return sum(c.unchanged for c in self.components)
+
+    def to_records(self) -> list[Record]:
+        """One flat row per component."""
+        return [c.to_record() for c in self.components]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data: components with their matrices, and every move."""
+        comps = []
+        for c in self.components:
+            rec: dict[str, object] = dict(c.to_record())
+            rec["codes"] = list(c.codes)
+            rec["matrix"] = [list(r) for r in c.matrix]
+            comps.append(rec)
+        return {
+            "map": self.map_id,
+            "by": self.by,
+            "base": self.base,
+            "other": self.other,
+            "rule": self.rule,
+            "totals": {
+                "n": self.n,
+                "toward": self.toward,
+                "unchanged": self.unchanged,
+                "away": self.away,
+            },
+            "components": comps,
+            "moves": [
+                {
+                    **dict(zip(self.unit_columns, m.unit, strict=True)),
+                    "component": m.component,
+                    "base": m.base,
+                    "other": m.other,
+                    "steps": m.steps,
+                }
+                for m in self.moves
+            ],
+        }
+
+    def to_csv(self) -> str:
+        """CSV text of the per-component rows."""
+        return records_csv(self.to_records(), _CHANGE_COLUMNS)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The per-component rows as a DataFrame (needs pandas)."""
+        return records_frame(self.to_records(), _CHANGE_COLUMNS)
+
+    def __str__(self) -> str:
+        head = (
+            f"{self.by}: {self.base} -> {self.other}: {self.n} subject x component pairs, "
+            f"{self.toward} toward the desired end, {self.unchanged} unchanged, "
+            f"{self.away} away"
+        )
+        cols = ["component", "n", "toward", "unchanged", "away", "% ideal", "% ideal", "change"]
+        cols[5], cols[6] = f"% ideal {self.base}", f"% ideal {self.other}"
+        rows = [
+            [
+                c.component,
+                str(c.n),
+                str(c.toward),
+                str(c.unchanged),
+                str(c.away),
+                fmt_pct(c.pct_ideal_base),
+                fmt_pct(c.pct_ideal_other),
+                "" if c.change_pct_ideal is None else f"{c.change_pct_ideal:+.1f}",
+            ]
+            for c in self.components
+        ]
+        out = f"{head}\n\n" + text_table(cols, rows, right=cols[1:])
+        if self.moves:
+            mrows = [
+                [
+                    _label(m.unit),
+                    m.component,
+                    m.base,
+                    m.other,
+                    f"{m.steps:+d}",
+                ]
+                for m in self.moves
+            ]
+            out += "\n\nmoved:\n" + text_table(
+                [" / ".join(self.unit_columns), "component", self.base, self.other, "steps"],
+                mrows,
+                right=["steps"],
+            )
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"<Comparison {self.by} {self.base} -> {self.other}: {self.toward} toward, "
+            f"{self.unchanged} unchanged, {self.away} away>"
+        )
+
+    def _repr_html_(self) -> str:
+        """Moves per component as HTML, for Jupyter (needs jinja2)."""
+        from icmaps.html import comparison_html
+
+        return comparison_html(self)
+
+
+def _sides(ratings: RatingSet, by: str, base: str | None, other: str | None) -> tuple[str, str]:
+    values = [v for v in ratings.categories(by) if v is not None]
+    if base is None or other is None:
+        if len(values) < 2:
+            raise UsageError(f"need two values of {by!r} to compare (found: {values})")
+        base = values[0] if base is None else base
+        other = values[-1] if other is None else other
+    for v in (base, other):
+        if v not in values:
+            raise UsageError(f"no ratings with {by} {v!r} (values: {', '.join(values)})")
+    if base == other:
+        raise UsageError(f"base and other are both {base!r}")
+    return base, other
+
+
+def compare(
+    ratings: RatingSet,
+    by: str = "occasion",
+    base: str | None = None,
+    other: str | None = None,
+    *,
+    rule: Rule = "median",
+) -> Comparison:
+    """Per-component transitions from ``base`` to ``other`` (two values of column ``by``).
+
+    Each subject's level on each side is one level (several raters combined by ``rule``, as
+    in :func:`~icmaps.aggregate.consensus`). Only subjects rated on both sides are compared.
+    Subjects are matched by ``subject`` (and by ``occasion`` too when ``by`` is not the
+    occasion, e.g. comparing two raters). ``base`` and ``other`` default to the first and last
+    value of ``by`` in the ratings.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> c = compare(rs, by="occasion", base="2025-fall", other="2026-spring")
+    >>> tl = c.component("tl-team-meets")
+    >>> tl.n, tl.toward, tl.unchanged, tl.away
+    (6, 3, 3, 0)
+    """
+    check_rule(rule)
+    check_columns(ratings, [by], forbid=("component", "code", "subject"))
+    base, other = _sides(ratings, by, base, other)
+    unit = ("subject",) if by == "occasion" else ("subject", "occasion")
+    m = ratings.map
+    sides = []
+    for value in (base, other):
+        levels = unit_levels(ratings.filter(**{by: value}), unit)
+        sides.append(
+            {
+                (key, comp): decide(given, rule)[0]
+                for key, per in levels.items()
+                for comp, given in per.items()
+            }
+        )
+    b_side, o_side = sides
+    units = sorted({k for k, _ in (*b_side, *o_side)}, key=lambda k: tuple(v or "" for v in k))
+    changes: list[ComponentChange] = []
+    moves: list[Move] = []
+    for c in m.iter_components():
+        desired = m.scale_of(c.id).desired()
+        k = len(desired)
+        ideal = [lv.zone == "ideal" for lv in desired]
+        matrix = [[0] * k for _ in range(k)]
+        ib = io = b_only = o_only = 0
+        seen = False
+        for u in units:
+            lb = b_side.get((u, c.id), -1)
+            lo = o_side.get((u, c.id), -1)
+            if (u, c.id) in b_side or (u, c.id) in o_side:
+                seen = True
+            if lb >= 0 and lo >= 0:
+                matrix[lb][lo] += 1
+                ib += ideal[lb]
+                io += ideal[lo]
+                if lb != lo:
+                    moves.append(Move(u, c.id, desired[lb].code, desired[lo].code, lb - lo))
+            elif lb >= 0:
+                b_only += 1
+            elif lo >= 0:
+                o_only += 1
+        if seen:
+            changes.append(
+                ComponentChange(
+                    c.id,
+                    c.title,
+                    tuple(lv.code for lv in desired),
+                    tuple(map(tuple, matrix)),
+                    ib,
+                    io,
+                    b_only,
+                    o_only,
+                )
+            )
+    return Comparison(m.id, by, base, other, rule, unit, tuple(changes), tuple(moves))
+
+
+# -- groups side by side --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GroupRow:
+    """One summary row (a component or roll-up) with its result in each group (None when the
+    group has no rating of it)."""
+
+    scope: str
+    id: str
+    kind: str
+    title: str
+    depth: int
+    cells: tuple[SummaryRow | None, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GroupComparison:
+    """Summaries of several groups side by side."""
+
+    map_id: str
+    by: str
+    groups: tuple[str | None, ...]
+    rows: tuple[GroupRow, ...]
+
+    def row(self, id: str) -> GroupRow:
+        """The row of a component, group, role or the map."""
+        for r in self.rows:
+            if r.id == id:
+                return r
+        raise NotFoundError(f"no row {id!r}")
+
+    def to_records(self) -> list[Record]:
+        """Long form: one flat row per summary row and group."""
+        out: list[Record] = []
+        for r in self.rows:
+            for g, cell in zip(self.groups, r.cells, strict=True):
+                if cell is None:
+                    continue
+                out.append(
+                    {
+                        self.by: g,
+                        "scope": r.scope,
+                        "id": r.id,
+                        "title": r.title,
+                        "n": cell.n,
+                        "na": cell.na,
+                        "missing": cell.missing,
+                        "pct_ideal": cell.pct_ideal,
+                        "pct_ideal_or_acceptable": cell.pct_ideal_or_acceptable,
+                        "mean_score": cell.mean_score,
+                    }
+                )
+        return out
+
+    def columns(self) -> tuple[str, ...]:
+        """Columns of :meth:`to_records`."""
+        return (
+            self.by,
+            "scope",
+            "id",
+            "title",
+            "n",
+            "na",
+            "missing",
+            "pct_ideal",
+            "pct_ideal_or_acceptable",
+            "mean_score",
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data: the groups and the long-form rows."""
+        return {
+            "map": self.map_id,
+            "by": self.by,
+            "groups": list(self.groups),
+            "rows": self.to_records(),
+        }
+
+    def to_csv(self) -> str:
+        """CSV text of :meth:`to_records`."""
+        return records_csv(self.to_records(), self.columns())
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """:meth:`to_records` as a DataFrame (needs pandas)."""
+        return records_frame(self.to_records(), self.columns())
+
+    def __str__(self) -> str:
+        names = ["" if g is None else g for g in self.groups]
+        headers = ["row", *(f"{g} % ideal (n)" for g in names)]
+        rows = []
+        for r in self.rows:
+            label = r.id if r.scope == "component" else f"[{r.kind}] {r.id}"
+            rows.append(
+                [
+                    "  " * r.depth + label,
+                    *("" if c is None else f"{fmt_pct(c.pct_ideal)} ({c.n})" for c in r.cells),
+                ]
+            )
+        return f"% ideal by {self.by}\n\n" + text_table(headers, rows, right=headers[1:])
+
+    def __repr__(self) -> str:
+        return f"<GroupComparison by {self.by}: {len(self.groups)} groups, {len(self.rows)} rows>"
+
+
+def compare_groups(
+    ratings: RatingSet, by: str = "school", *, groups: Iterable[str] | None = None
+) -> GroupComparison:
+    """The summaries of each value of ``by`` side by side (see
+    :func:`~icmaps.aggregate.summarize`; ratings are counted as they are).
+
+    ``groups`` picks and orders the values shown (default: all, sorted).
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> g = compare_groups(rs, by="district")
+    >>> g.groups
+    ('eastport-sd', 'north-valley-usd')
+    >>> [round(c.pct_ideal, 1) for c in g.row("learning-school").cells if c]
+    [6.6, 23.8]
+    """
+    from icmaps.aggregate import summarize
+
+    s = summarize(ratings, by=[by])
+    keys = [k[0] for k in s.group_keys()]
+    if groups is not None:
+        wanted: list[str | None] = list(groups)
+        for g in wanted:
+            if g not in keys:
+                shown = ", ".join(str(k) for k in keys)
+                raise UsageError(f"no ratings with {by} {g!r} (values: {shown})")
+        keys = wanted
+    order: dict[tuple[str, str], tuple[str, str, str, int]] = {}
+    cells: dict[tuple[str, str], dict[str | None, SummaryRow]] = {}
+    for r in s.rows:
+        ident = (r.scope, r.id)
+        order.setdefault(ident, (r.kind, r.title, r.scope, r.depth))
+        cells.setdefault(ident, {})[r.key[0]] = r
+    # a fixed order: the map's, whatever group was seen first
+    ref = _reference_order(ratings.map)
+    rows = [
+        GroupRow(
+            scope,
+            ident[1],
+            kind,
+            title,
+            depth,
+            tuple(cells[ident].get(k) for k in keys),
+        )
+        for ident, (kind, title, scope, depth) in sorted(
+            order.items(), key=lambda kv: ref.get(kv[0], len(ref))
+        )
+    ]
+    return GroupComparison(ratings.map.id, by, tuple(keys), tuple(rows))
+
+
+def _reference_order(m: Map) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {("map", m.id): 0}
+    for r in m.roles:
+        out[("role", r.id)] = len(out)
+
+    def walk(comps: Iterable[str], groups: Iterable[Group]) -> None:
+        for c in comps:
+            out[("component", c)] = len(out)
+        for g in groups:
+            out[("group", g.id)] = len(out)
+            walk((c.id for c in g.components), g.groups)
+
+    walk((c.id for c in m.components), m.groups)
+    return out
+
+
+# -- gap to a target ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Gap:
+    """How far one component is from its target, in levels (0 when at or beyond it).
+
+    ``current`` is the code of the level reached (ratings combined by the rule), ``None``
+    when nothing was rated; then ``gap`` is ``None`` too.
+    """
+
+    component: str
+    title: str
+    current: str | None
+    target: str
+    gap: int | None
+    n: int
+
+    @property
+    def met(self) -> bool:
+        """True when the target is reached."""
+        return self.gap == 0
+
+    def to_record(self) -> Record:
+        """A flat row."""
+        return {
+            "component": self.component,
+            "title": self.title,
+            "current": self.current,
+            "target": self.target,
+            "gap": self.gap,
+            "n": self.n,
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GapReport:
+    """Gaps per component, largest first."""
+
+    map_id: str
+    target: str
+    within: tuple[tuple[str, str], ...]
+    rule: Rule
+    gaps: tuple[Gap, ...]
+
+    @property
+    def total(self) -> int:
+        """Sum of the gaps (levels to climb in all)."""
+        return sum(g.gap or 0 for g in self.gaps)
+
+    def to_records(self) -> list[Record]:
+        """One flat row per component."""
+        return [g.to_record() for g in self.gaps]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data."""
+        return {
+            "map": self.map_id,
+            "target": self.target,
+            "within": dict(self.within),
+            "rule": self.rule,
+            "total": self.total,
+            "gaps": self.to_records(),
+        }
+
+    def to_csv(self) -> str:
+        """CSV text of :meth:`to_records`."""
+        return records_csv(
+            self.to_records(), ("component", "title", "current", "target", "gap", "n")
+        )
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """:meth:`to_records` as a DataFrame (needs pandas)."""
+        return records_frame(
+            self.to_records(), ("component", "title", "current", "target", "gap", "n")
+        )
+
+    def __str__(self) -> str:
+        where = ", ".join(f"{k}={v}" for k, v in self.within) or "all ratings"
+        head = f"gap to target ({self.target}) for {where}: {self.total} levels in all"
+        rows = [
+            [g.component, g.current or "", g.target, fmt_num(g.gap), str(g.n)] for g in self.gaps
+        ]
+        return (
+            head
+            + "\n\n"
+            + text_table(["component", "current", "target", "gap", "n"], rows, right=["gap", "n"])
+        )
+
+    def __repr__(self) -> str:
+        return f"<GapReport to {self.target}: {len(self.gaps)} components, {self.total} levels>"
+
+
+_ZONE_TARGETS = ("ideal", "acceptable")
+
+
+def _target_level(m: Map, component_id: str, want: str) -> int:
+    scale = m.scale_of(component_id)
+    if want in scale.codes():
+        return scale.index(want)
+    if want in _ZONE_TARGETS:
+        ok = ("ideal",) if want == "ideal" else ("ideal", "acceptable")
+        return max(i for i, lv in enumerate(scale.desired()) if lv.zone in ok)
+    raise UsageError(
+        f"target {want!r} for {component_id!r} is neither a level code "
+        f"({', '.join(scale.codes())}) nor 'ideal' / 'acceptable'"
+    )
+
+
+def gap_to_target(
+    ratings: RatingSet,
+    target: Mapping[str, str] | Literal["ideal", "acceptable"] = "ideal",
+    *,
+    rule: Rule = "median",
+    **within: str,
+) -> GapReport:
+    """Per component, how many levels the ratings (of a subject or a group) are from a target.
+
+    ``target`` is ``"ideal"`` (reach the ideal zone on every rated component),
+    ``"acceptable"`` (reach at least the acceptable zone), or a mapping component id ->
+    level code (or ``"ideal"`` / ``"acceptable"``). ``within`` filters the ratings first
+    (``subject="..."``, ``school="..."``, ``occasion="..."``). Per component every rating that
+    counts is combined by ``rule`` (as in :func:`~icmaps.aggregate.consensus`); the gap is
+    ``max(0, current level - target level)`` in desired-first levels. Largest gaps first, then
+    map order; components not rated come last with no gap.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> g = gap_to_target(rs, "ideal", subject="lincoln-elementary", occasion="2025-fall")
+    >>> [(x.component, x.current, x.gap) for x in g.gaps[:2]]
+    [('al-team-agenda', '3', 2), ('cr-shared-ownership', '3', 2)]
+    """
+    check_rule(rule)
+    m = ratings.map
+    rs = ratings.filter(**within) if within else ratings
+    pooled = unit_levels(rs, ()).get((), {})
+    if isinstance(target, str):
+        if target not in _ZONE_TARGETS:
+            raise UsageError(f"target must be 'ideal', 'acceptable' or a mapping, not {target!r}")
+        wanted: dict[str, str] = dict.fromkeys(pooled, target)
+        label: str = target
+    else:
+        wanted = {str(k): str(v) for k, v in target.items()}
+        for c in wanted:
+            m.component(c)
+        label = "profile"
+    order = {c.id: i for i, c in enumerate(m.iter_components())}
+    gaps = []
+    for comp in sorted(wanted, key=lambda c: order[c]):
+        t = _target_level(m, comp, wanted[comp])
+        desired = m.scale_of(comp).desired()
+        given = pooled.get(comp, [])
+        level, _ = decide(given, rule)
+        n = sum(1 for v in given if v >= 0)
+        if level >= 0:
+            gaps.append(
+                Gap(
+                    comp,
+                    m.component(comp).title,
+                    desired[level].code,
+                    desired[t].code,
+                    max(0, level - t),
+                    n,
+                )
+            )
+        else:
+            gaps.append(Gap(comp, m.component(comp).title, None, desired[t].code, None, 0))
+    gaps.sort(key=lambda g: (g.gap is None, -(g.gap or 0), order[g.component]))
+    return GapReport(m.id, label, tuple(within.items()), rule, tuple(gaps))
+
+
+make_callable(__name__, compare)

@@ -1,0 +1,585 @@
+"""Implementation reports: the IC grid as a heatmap of where ratings sit, with summaries.
+
+:func:`report` computes everything once into a :class:`Report`; :meth:`Report.write_html`
+writes one self-contained HTML file (inline CSS and SVG, no script, no network, prints well)
+and :meth:`Report.to_markdown` gives the same content as Markdown.
+
+A report shows, for one *snapshot* occasion (the last one in the file unless chosen):
+
+* the map grid with each cell shaded by the share of ratings at that level, with its count;
+* % ideal and % ideal-or-acceptable ("at or above the dashed line") per component and per
+  group, with a stacked bar of the three zones, optionally split by a subject attribute;
+* growth between occasions, when there are several;
+* inter-rater agreement (Krippendorff's alpha, ordinal, and exact agreement), when subjects
+  have several raters (needs numpy: ``pip install 'icmaps[fast]'``);
+* data-quality notes: missing ratings, N/A, incomplete subjects and reading problems.
+
+Counts are of ratings (subject x rater x component), not of subjects: a subject rated by three
+raters counts three times. Every piece of text from the map or the ratings is escaped.
+
+>>> import icmaps
+>>> m = icmaps.load_map("learning-school")
+>>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), m)
+>>> r = icmaps.report(m, rs)
+>>> r.snapshot, r.occasions
+('2026-spring', ('2025-fall', '2026-spring'))
+>>> "<script" in r.to_html()
+False
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from icmaps.errors import NotFoundError, Problem, UsageError
+from icmaps.model import Component, Group, Map, Zone
+
+if TYPE_CHECKING:
+    from icmaps.aggregate import FidelityResult, UnitFidelity
+    from icmaps.agreement import AgreementResult
+    from icmaps.compare import Comparison, ComponentChange
+    from icmaps.ratings import RatingSet
+
+__all__ = ["ComponentStats", "Distribution", "GroupStats", "Report", "report"]
+
+_ZONES: tuple[Zone, ...] = ("ideal", "acceptable", "unacceptable")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Distribution:
+    """Ratings of one component (or pooled over several) by zone, plus N/A and missing.
+
+    >>> d = Distribution(ideal=2, acceptable=1, unacceptable=1, na=1, missing=0)
+    >>> d.rated, d.share_ideal, d.share_acceptable
+    (4, 0.5, 0.75)
+    """
+
+    ideal: int = 0
+    acceptable: int = 0
+    unacceptable: int = 0
+    na: int = 0
+    missing: int = 0
+
+    @property
+    def rated(self) -> int:
+        """Ratings that count (every zone; N/A and missing left out)."""
+        return self.ideal + self.acceptable + self.unacceptable
+
+    @property
+    def share_ideal(self) -> float | None:
+        """Share of counted ratings in the ideal zone (None when nothing counts)."""
+        return self.ideal / self.rated if self.rated else None
+
+    @property
+    def share_acceptable(self) -> float | None:
+        """Share of counted ratings at or above the dashed line (ideal or acceptable)."""
+        return (self.ideal + self.acceptable) / self.rated if self.rated else None
+
+    def shares(self) -> tuple[float, float, float]:
+        """Shares of ideal, acceptable and unacceptable (zeros when nothing counts)."""
+        n = self.rated or 1
+        return (self.ideal / n, self.acceptable / n, self.unacceptable / n)
+
+    def __add__(self, other: Distribution) -> Distribution:
+        return Distribution(
+            *(getattr(self, f) + getattr(other, f) for f in _FIELDS),
+        )
+
+
+_FIELDS = ("ideal", "acceptable", "unacceptable", "na", "missing")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ComponentStats:
+    """One component's figures: snapshot, per value of ``by`` and per occasion."""
+
+    component: Component
+    depth: int
+    levels: tuple[int, ...]  # snapshot counts per desired-first level
+    snapshot: Distribution
+    by: Mapping[str, Distribution]
+    occasions: Mapping[str, Distribution]
+    agreement: AgreementResult | None = None
+    percent_agreement: AgreementResult | None = None
+    is_group: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GroupStats:
+    """A group's figures: its components' ratings pooled."""
+
+    group: Group
+    depth: int
+    snapshot: Distribution
+    by: Mapping[str, Distribution]
+    occasions: Mapping[str, Distribution]
+    agreement: AgreementResult | None = None
+    percent_agreement: AgreementResult | None = None
+    is_group: bool = True
+
+
+Row = ComponentStats | GroupStats
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """A computed implementation report; render it with :meth:`to_html`, :meth:`write_html`,
+    :meth:`to_markdown` or :meth:`write_markdown`."""
+
+    map: Map
+    title: str
+    role: str | None
+    by: str | None
+    snapshot: str | None
+    occasions: tuple[str, ...]
+    by_values: tuple[str, ...]
+    rows: tuple[Row, ...]
+    overall: Distribution
+    overall_by_occasion: Mapping[str, Distribution]
+    overall_by: Mapping[str, Distribution]
+    n_ratings: int
+    n_subjects: int
+    n_raters: int
+    attributes: tuple[str, ...]
+    agreement: AgreementResult | None
+    agreement_note: str | None
+    fidelity: FidelityResult | None
+    comparison: Comparison | None
+    quality: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    _counts: Mapping[str, tuple[int, ...]] = dataclasses.field(repr=False)
+    _extra: Mapping[str, tuple[int, int]] = dataclasses.field(repr=False)
+
+    # -- HTML ------------------------------------------------------------------------------
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML document (no script, no external resource).
+
+        >>> import icmaps
+        >>> m = icmaps.load_map("pbis-tfi")
+        >>> r = icmaps.report(m, _demo_ratings(m))
+        >>> r.to_html().startswith("<!DOCTYPE html>")
+        True
+        """
+        from icmaps._version import __version__
+        from icmaps.html import _grid, render
+
+        grid = _grid(self.map, self._counts, self._extra)
+        return render(
+            "report.html.j2",
+            r=self,
+            grid=grid,
+            bar=_bar,
+            agreement_rows=self.agreement_rows(),
+            version=__version__,
+        )
+
+    def fidelity_table(self) -> tuple[tuple[str, tuple[UnitFidelity | None, ...]], ...]:
+        """Per subject, its fidelity result on each occasion (None when not rated then).
+
+        >>> import icmaps
+        >>> m = icmaps.load_map("pbis-tfi")
+        >>> [s for s, _ in icmaps.report(m, _demo_ratings(m)).fidelity_table()]
+        ['s1', 's2']
+        """
+        if self.fidelity is None:
+            return ()
+        cells: dict[str, dict[str, UnitFidelity]] = {}
+        for u in self.fidelity.units:
+            subject, occasion = str(u.key[0]), str(u.key[1])
+            cells.setdefault(subject, {})[occasion] = u
+        return tuple(
+            (subject, tuple(per.get(o) for o in self.occasions)) for subject, per in cells.items()
+        )
+
+    def change(self, component_id: str) -> ComponentChange | None:
+        """Subjects' moves on a component from the first to the last occasion, if compared."""
+        if self.comparison is None:
+            return None
+        return next((c for c in self.comparison.components if c.component == component_id), None)
+
+    def agreement_rows(self) -> tuple[Row, ...]:
+        """Groups and components with an agreement result (several raters on a subject)."""
+        return tuple(row for row in self.rows if row.agreement)
+
+    def write_html(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`to_html` to ``path`` atomically (temporary file, then rename).
+
+        >>> import icmaps, tempfile, pathlib
+        >>> m = icmaps.load_map("pbis-tfi")
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "r.html"
+        >>> icmaps.report(m, _demo_ratings(m)).write_html(out)
+        >>> out.read_text(encoding="utf-8").count("<svg") > 0
+        True
+        """
+        from icmaps.loading import atomic_write
+
+        atomic_write(path, self.to_html())
+
+    # -- Markdown --------------------------------------------------------------------------
+
+    def to_markdown(self) -> str:
+        """The report as Markdown (GitHub-flavoured tables; every input text escaped).
+
+        >>> import icmaps
+        >>> m = icmaps.load_map("pbis-tfi")
+        >>> icmaps.report(m, _demo_ratings(m)).to_markdown().startswith("# Implementation report")
+        True
+        """
+        from icmaps._report_md import report_markdown
+
+        return report_markdown(self)
+
+    def write_markdown(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`to_markdown` to ``path`` atomically."""
+        from icmaps.loading import atomic_write
+
+        atomic_write(path, self.to_markdown())
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Report {self.title!r}: {self.n_ratings} ratings, {self.n_subjects} subjects, "
+            f"{len(self.occasions)} occasions>"
+        )
+
+
+# -- computing -------------------------------------------------------------------------------
+
+
+def _zone_counts(
+    zones: Sequence[Zone], counts: Sequence[int], na: int, missing: int
+) -> Distribution:
+    z = dict.fromkeys(_ZONES, 0)
+    for zone, n in zip(zones, counts, strict=False):
+        z[zone] += n
+    return Distribution(z["ideal"], z["acceptable"], z["unacceptable"], na, missing)
+
+
+class _Tally:
+    """Counts per (component, key) of each desired-first level, N/A and missing."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[str, str | None], list[int]] = {}
+
+    def add(self, component: str, key: str | None, level: int, width: int) -> None:
+        cell = self.cells.get((component, key))
+        if cell is None:
+            cell = self.cells[(component, key)] = [0] * (width + 2)
+        if level >= 0:
+            cell[min(level, width - 1)] += 1
+        elif level == -2:
+            cell[width] += 1
+        else:
+            cell[width + 1] += 1
+
+    def get(self, component: str, key: str | None, width: int) -> list[int]:
+        return self.cells.get((component, key), [0] * (width + 2))
+
+
+def _agreement(
+    ratings: RatingSet,
+) -> tuple[dict[str, tuple[AgreementResult, AgreementResult]], AgreementResult | None, str | None]:
+    """Krippendorff's alpha (ordinal) and exact agreement per component and per group, by
+    :func:`icmaps.agreement.agreement` (units: subject x occasion x component), and the
+    alpha of every component pooled; or a note saying why there is none."""
+    if len(ratings.categories("rater")) < 2:
+        return {}, None, None
+    from icmaps.agreement import agreement
+
+    out: dict[str, tuple[AgreementResult, AgreementResult]] = {}
+    try:
+        for by in ("component", "group"):
+            alpha = agreement(ratings, by=by)
+            exact = agreement(ratings, by=by, method="percent")
+            for row in alpha:
+                if row.result.n_units:
+                    out[row.id] = (row.result, exact[row.id])
+    except UsageError as e:  # numpy missing
+        return {}, None, str(e)
+    overall = alpha.overall if alpha.overall.n_units else None
+    return out, overall, None
+
+
+def report(
+    map: Map,
+    ratings: RatingSet | Any,
+    *,
+    role: str | None = None,
+    by: str | None = None,
+    title: str | None = None,
+    occasion: str | None = None,
+    problems: Sequence[Problem] = (),
+) -> Report:
+    """Compute an implementation report of ``ratings`` on ``map``.
+
+    ``ratings`` is a :class:`~icmaps.ratings.RatingSet` or the result of
+    ``read_ratings(..., errors="collect")`` (its problems are listed in the report).
+    ``role`` keeps that role's view of the map (and its ratings); ``by`` splits the component
+    figures by a subject attribute (or ``rater``, ``role``, ``occasion``); ``occasion`` picks
+    the snapshot (default: the last occasion in the ratings).
+
+    >>> import icmaps
+    >>> m = icmaps.load_map("learning-school")
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), m)
+    >>> r = icmaps.report(m, rs, role="principal", by="district")
+    >>> r.by_values
+    ('north-valley-usd', 'eastport-sd')
+    >>> round(r.overall.share_acceptable or 0, 2)
+    0.69
+    """
+    if hasattr(ratings, "problems") and hasattr(ratings, "ratings"):
+        problems = (*problems, *ratings.problems)
+        ratings = ratings.ratings
+    rs: RatingSet = ratings
+    if (rs.map.id, rs.map.version) != (map.id, map.version):
+        raise UsageError(
+            f"the ratings are of map {rs.map.id!r} v{rs.map.version}, not {map.id!r} v{map.version}"
+        )
+    view = map.for_role(role) if role is not None else map
+    comps = view.all_components()
+    keep = {c.id for c in comps}
+    criteria: dict[str, Any] = {"component": [c for c in rs.categories("component") if c in keep]}
+    if role is not None and rs.has_roles():
+        criteria["role"] = [role, None]
+    dropped = 0
+    if role is not None:
+        before = len(rs)
+        rs = rs.filter(**criteria)
+        dropped = before - len(rs)
+
+    known = ("subject", "rater", "occasion", "role", *rs.attributes)
+    if by is not None and by not in known:
+        raise NotFoundError(f"no column {by!r} to split by (columns: {', '.join(known)})")
+
+    occasions = tuple(str(o) for o in rs.categories("occasion"))
+    if occasion is not None and occasion not in occasions:
+        raise NotFoundError(
+            f"no occasion {occasion!r} in the ratings (occasions: {', '.join(occasions)})"
+        )
+    snapshot = occasion or (occasions[-1] if occasions else None)
+
+    comp_col = rs.column("component")
+    occ_col = rs.column("occasion")
+    by_col = rs.column(by) if by is not None else None
+    levels = rs.levels()
+    width = {c.id: len(view.variations_of(c.id)) for c in comps}
+
+    snap, per_occ, per_by = _Tally(), _Tally(), _Tally()
+    for i, (cname, o, lv) in enumerate(zip(comp_col, occ_col, levels, strict=True)):
+        cid = str(cname)
+        w = width[cid]
+        per_occ.add(cid, o, lv, w)
+        if o == snapshot:
+            snap.add(cid, None, lv, w)
+        if by_col is not None and (o == snapshot or by == "occasion"):
+            per_by.add(cid, by_col[i], lv, w)
+    by_values = tuple("" if v is None else v for v in (rs.categories(by) if by else ()))
+
+    agreement, overall_agreement, agreement_note = _agreement(
+        rs.filter(occasion=snapshot) if snapshot else rs
+    )
+
+    counts: dict[str, tuple[int, ...]] = {}
+    extra: dict[str, tuple[int, int]] = {}
+    comp_stats: dict[str, ComponentStats] = {}
+    for c in comps:
+        w = width[c.id]
+        zones = [v.zone for v in view.variations_of(c.id)]
+
+        def dist(cells: list[int], zones: list[Zone] = zones, w: int = w) -> Distribution:
+            return _zone_counts(zones, cells[:w], cells[w], cells[w + 1])
+
+        s = snap.get(c.id, None, w)
+        counts[c.id] = tuple(s[:w])
+        extra[c.id] = (s[w], s[w + 1])
+        a = agreement.get(c.id)
+        comp_stats[c.id] = ComponentStats(
+            component=c,
+            depth=len(view.path_of(c.id)),
+            levels=tuple(s[:w]),
+            snapshot=dist(s),
+            by={v: dist(per_by.get(c.id, v or None, w)) for v in by_values},
+            occasions={o: dist(per_occ.get(c.id, o, w)) for o in occasions},
+            agreement=a[0] if a else None,
+            percent_agreement=a[1] if a else None,
+        )
+
+    rows: list[Row] = []
+
+    def pooled(
+        stats: Sequence[ComponentStats],
+    ) -> tuple[Distribution, dict[str, Distribution], dict[str, Distribution]]:
+        total = sum((s.snapshot for s in stats), Distribution())
+        b = {v: sum((s.by[v] for s in stats), Distribution()) for v in by_values}
+        o = {v: sum((s.occasions[v] for s in stats), Distribution()) for v in occasions}
+        return total, b, o
+
+    def under(g: Group) -> list[ComponentStats]:
+        out = [comp_stats[c.id] for c in g.components]
+        for sub in g.groups:
+            out += under(sub)
+        return out
+
+    def walk(cs: Sequence[Component], gs: Sequence[Group], depth: int) -> None:
+        rows.extend(comp_stats[c.id] for c in cs)
+        for g in gs:
+            total, b, o = pooled(under(g))
+            a = agreement.get(g.id)
+            rows.append(GroupStats(g, depth, total, b, o, a[0] if a else None, a[1] if a else None))
+            walk(g.components, g.groups, depth + 1)
+
+    walk(view.components, view.groups, 0)
+    overall, overall_by, overall_occ = pooled(list(comp_stats.values()))
+
+    quality = _quality(
+        view, rs=rs, snapshot=snapshot, per_occasion=overall_occ, dropped=dropped, role=role
+    )
+    return Report(
+        map=view,
+        title=title or f"Implementation report: {map.title}",
+        role=role,
+        by=by,
+        snapshot=snapshot,
+        occasions=occasions,
+        by_values=by_values,
+        rows=tuple(rows),
+        overall=overall,
+        overall_by_occasion=overall_occ,
+        overall_by=overall_by,
+        n_ratings=len(rs),
+        n_subjects=len(rs.categories("subject")),
+        n_raters=len(rs.categories("rater")),
+        attributes=rs.attributes,
+        agreement=overall_agreement,
+        agreement_note=agreement_note,
+        fidelity=_fidelity(rs),
+        comparison=_comparison(rs, occasions),
+        quality=quality,
+        problems=tuple(problems),
+        _counts=counts,
+        _extra=extra,
+    )
+
+
+def _fidelity(rs: RatingSet) -> FidelityResult | None:
+    """Fidelity per subject x occasion by the map's own rule (or icmaps' default)."""
+    if not len(rs):
+        return None
+    try:
+        from icmaps.aggregate import fidelity
+    except ImportError:  # pragma: no cover - aggregate is part of the package
+        return None
+    return fidelity(rs, by=("occasion",))
+
+
+def _comparison(rs: RatingSet, occasions: Sequence[str]) -> Comparison | None:
+    """Per-subject transitions from the first to the last occasion."""
+    if len(occasions) < 2:
+        return None
+    try:
+        from icmaps.compare import compare
+    except ImportError:  # pragma: no cover - compare is part of the package
+        return None
+    return compare(rs, by="occasion", base=occasions[0], other=occasions[-1])
+
+
+def _quality(
+    m: Map,
+    *,
+    rs: RatingSet,
+    snapshot: str | None,
+    per_occasion: Mapping[str, Distribution],
+    dropped: int,
+    role: str | None,
+) -> tuple[str, ...]:
+    notes: list[str] = []
+    total = sum((d for d in per_occasion.values()), Distribution())
+    n = total.rated + total.na + total.missing
+    if n:
+        notes.append(
+            f"{total.missing} of {n} ratings missing ({100 * total.missing / n:.1f}%), "
+            f"{total.na} N/A ({100 * total.na / n:.1f}%); neither counts in any share."
+        )
+    if dropped:
+        notes.append(
+            f"{dropped} ratings of components or roles outside the {role!r} view were left out."
+        )
+    rated = set(rs.categories("component"))
+    unrated = [c.id for c in m.all_components() if c.id not in rated]
+    if unrated:
+        notes.append(f"{len(unrated)} components have no ratings: {', '.join(unrated)}.")
+    # subjects in the snapshot with no rating at all on some component
+    seen: dict[str, set[str]] = {}
+    for s, o, c in zip(
+        rs.column("subject"), rs.column("occasion"), rs.column("component"), strict=True
+    ):
+        if o == snapshot:
+            seen.setdefault(str(s), set()).add(str(c))
+    if seen:
+        common = set.union(*seen.values())
+        partial = sorted(s for s, cs in seen.items() if cs != common)
+        if partial:
+            notes.append(
+                f"{len(partial)} of {len(seen)} subjects in {snapshot} lack ratings on some "
+                f"components others have: {', '.join(partial[:10])}"
+                + (f" and {len(partial) - 10} more." if len(partial) > 10 else ".")
+            )
+    return tuple(notes)
+
+
+# -- SVG bars --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Segment:
+    zone: str
+    x: float
+    width: float
+    share: float
+
+
+def _bar(d: Distribution, width: float = 160.0) -> tuple[_Segment, ...]:
+    """Segments of a stacked ideal / acceptable / unacceptable bar, in SVG user units."""
+    out = []
+    x = 0.0
+    for zone, share in zip(_ZONES, d.shares(), strict=True):
+        w = round(width * share, 2)
+        if w > 0:
+            out.append(_Segment(zone, round(x, 2), w, share))
+        x += w
+    return tuple(out)
+
+
+def _demo_ratings(m: Map) -> RatingSet:
+    """A small deterministic RatingSet for examples: two subjects, two raters, two occasions."""
+    from icmaps.ratings import RatingSet
+
+    records = []
+    for i, c in enumerate(m.all_components()):
+        codes = [v.code for v in m.variations_of(c.id)]
+        for j, (subject, rater, occasion) in enumerate(
+            [
+                ("s1", "r1", "fall"),
+                ("s1", "r2", "fall"),
+                ("s2", "r1", "fall"),
+                ("s1", "r1", "spring"),
+                ("s2", "r1", "spring"),
+            ]
+        ):
+            code = codes[(i + j) % len(codes)]
+            records.append(
+                {
+                    "subject": subject,
+                    "rater": rater,
+                    "occasion": occasion,
+                    "component": c.id,
+                    "code": code,
+                }
+            )
+    return RatingSet.from_records(m, records)
