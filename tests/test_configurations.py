@@ -223,3 +223,14 @@ def test_ties_are_broken_by_ids_like_the_obvious_algorithm(rows: list[list[int]]
     slow = _brute_force_upgma(d)
     assert [(a, b, s) for a, b, _, s in ours] == [(a, b, s) for a, b, _, s in slow]
     assert [x[2] for x in ours] == pytest.approx([x[2] for x in slow])
+
+
+def test_to_dict_is_json_serialisable() -> None:
+    import json
+
+    import icmaps
+
+    rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    conf = icmaps.configurations(rs, k=2)
+    text = json.dumps(conf.to_dict())
+    assert json.loads(text)["clusters"]

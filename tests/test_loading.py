@@ -77,3 +77,13 @@ def test_json_map_loads(tmp_path: Path) -> None:
     p = tmp_path / "m.json"
     p.write_text(dumps_map(load_map(NESTED), "json"))
     assert load_map(p).id == "nested-demo"
+
+
+def test_written_files_get_normal_permissions(tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "m.yaml"
+    dump_map(load_map(NESTED), out)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask

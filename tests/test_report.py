@@ -490,3 +490,14 @@ def test_cli_report_bad_inputs(tmp_path: Path) -> None:
     )
     assert code == 0
     assert "bad.csv:2" in out.read_text(encoding="utf-8")
+
+
+def test_agreement_report_renders_in_notebooks() -> None:
+    import icmaps
+
+    rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    rep = icmaps.agreement(rs, by="group")
+    html = rep._repr_html_()
+    assert "Krippendorff" in html
+    for row in rep.rows:
+        assert row.id in html

@@ -1029,6 +1029,12 @@ class AgreementReport:
         """The coefficient with its variant, e.g. ``Krippendorff's alpha (ordinal)``."""
         return self.pooled.result.label
 
+    def _repr_html_(self) -> str:
+        """The rows as an HTML table, for Jupyter (needs jinja2)."""
+        from icmaps.html import agreement_html
+
+        return agreement_html(self)
+
     def __iter__(self) -> Iterator[AgreementRow]:
         return iter(self.rows)
 

@@ -232,7 +232,7 @@ def _average_linkage(d: NDArray[np.float64]) -> list[Merge]:
         i = int(np.flatnonzero(row_min <= best + _EPS)[0])
         j = int(np.flatnonzero(work[i] <= best + _EPS)[0])  # i < j: the merge lives in slot i
         dist = float(work[i, j])
-        ni, nj = size[i], size[j]
+        ni, nj = int(size[i]), int(size[j])
         old_i = np.concatenate([work[:i, i], np.full(n - i, np.inf)])
         old_j = np.concatenate([work[:j, j], np.full(n - j, np.inf)])
         # Lance-Williams update for average linkage: d(k, i+j) = (ni d(k,i) + nj d(k,j)) / (ni+nj)

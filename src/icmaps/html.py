@@ -30,10 +30,12 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
     from icmaps.aggregate import FidelityResult, Summary
+    from icmaps.agreement import AgreementReport
     from icmaps.compare import Comparison
     from icmaps.ratings import RatingSet
 
 __all__ = [
+    "agreement_html",
     "comparison_html",
     "environment",
     "fidelity_html",
@@ -524,3 +526,38 @@ def comparison_html(comparison: Comparison) -> str:
         cells = (c.title, c.n, c.toward, c.unchanged, c.away, _pct_text(c.pct_ideal_base))
         rows.append(_Row((*cells, _pct_text(c.pct_ideal_other), change)))
     return _table("Comparison", facts, columns, rows, limit=200)
+
+
+def agreement_html(report: AgreementReport) -> str:
+    """An :class:`~icmaps.agreement.AgreementReport` as an HTML table: one row per component
+    or group with the coefficient, units, raters, pairs and the reason when undefined.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> "alpha" in agreement_html(icmaps.agreement(rs, by="component")).lower()
+    True
+    """
+    overall = report.overall
+    facts: list[tuple[str, object]] = [
+        ("method", report.label),
+        ("overall", "–" if overall.value is None else f"{overall.value:.3f}"),
+        ("units", overall.n_units),
+        ("raters", overall.n_raters),
+    ]
+    columns = ["id", "title", "value", "units", "raters", "pairs", "note"]
+    rows = [
+        _Row(
+            (
+                row.id,
+                row.title,
+                "–" if row.result.value is None else f"{row.result.value:.3f}",
+                row.result.n_units,
+                row.result.n_raters,
+                row.result.n_pairs,
+                row.result.reason or "",
+            ),
+            roll=row.scope != "component",
+        )
+        for row in report.rows
+    ]
+    return _table("Agreement", facts, columns, rows)
