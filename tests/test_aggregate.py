@@ -383,7 +383,7 @@ def test_fidelity_options(rs: RatingSet, m: Map) -> None:
 
 
 def test_fidelity_threshold_comes_from_the_map(m: Map) -> None:
-    ruled = m.model_copy(update={"fidelity": Fidelity(threshold=0.5, basis="zone")}).rebuilt()
+    ruled = m.model_copy(update={"fidelity": Fidelity(threshold=0.5, basis="zone")})
     rs = RatingSet.from_records(ruled, tiny_records())
     f = fidelity(rs)
     assert (f.threshold, f.basis) == (0.5, "zone")

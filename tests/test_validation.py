@@ -89,3 +89,11 @@ def test_every_problem_found_in_one_pass() -> None:
     messages = [p.message for p in result.problems]
     assert any("missing required field 'title'" in m for m in messages)
     assert any("not a valid id" in m for m in messages)
+
+
+def test_each_missing_required_field_reported_once() -> None:
+    result = check_text("id: x\ntitle: hi\n", path="x.yaml")
+    assert [str(p) for p in result.problems] == [
+        "x.yaml:1:1: missing required field 'scale'",
+        "x.yaml:1:1: missing required field 'version'",
+    ]

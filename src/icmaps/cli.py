@@ -28,6 +28,16 @@ def _problems_text(problems: Sequence[Problem]) -> str:
     return "".join(f"{p}\n" for p in problems)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _tally(problems: Sequence[Problem]) -> str:
+    """'2 errors, 1 warning'."""
+    n_err = sum(1 for p in problems if p.severity == "error")
+    return f"{_plural(n_err, 'error')}, {_plural(len(problems) - n_err, 'warning')}"
+
+
 # -- validate ---------------------------------------------------------------------------------
 
 
@@ -65,24 +75,18 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         for r in results:
             out.write(_problems_text(r.problems))
-        n_err = sum(1 for r in results for p in r.problems if p.severity == "error")
-        n_warn = sum(1 for r in results for p in r.problems if p.severity == "warning")
+        every = [p for r in results for p in r.problems]
         verdict = "invalid" if failed else "valid"
-        err.write(
-            f"{len(results)} file{'s' if len(results) != 1 else ''} checked: {verdict} "
-            f"({n_err} error{'s' if n_err != 1 else ''}, {n_warn} "
-            f"warning{'s' if n_warn != 1 else ''})\n"
-        )
+        err.write(f"{_plural(len(results), 'file')} checked: {verdict} ({_tally(every)})\n")
     return EXIT_INVALID if failed else EXIT_OK
 
 
 def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.readers import ReadResult, read_ratings
+    from icmaps.readers import read_ratings
 
     if not args.map:
         raise UsageError("icmaps validate --ratings needs --map MAP")
     result = read_ratings(args.ratings, args.map, errors="collect")
-    assert isinstance(result, ReadResult)
     failed = not result.ok or (args.strict and bool(result.problems))
     if args.format == "json":
         payload = {
@@ -93,12 +97,9 @@ def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
         out.write(json.dumps(payload, indent=2) + "\n")
     else:
         out.write(_problems_text(result.problems))
-        n_err = sum(1 for p in result.problems if p.severity == "error")
-        n_warn = len(result.problems) - n_err
         err.write(
-            f"{args.ratings}: {'invalid' if failed else 'valid'} ({len(result.ratings)} good "
-            f"ratings, {n_err} error{'s' if n_err != 1 else ''}, "
-            f"{n_warn} warning{'s' if n_warn != 1 else ''})\n"
+            f"{args.ratings}: {'invalid' if failed else 'valid'} "
+            f"({_plural(len(result.ratings), 'good rating')}, {_tally(result.problems)})\n"
         )
     return EXIT_INVALID if failed else EXIT_OK
 

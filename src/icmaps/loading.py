@@ -94,11 +94,14 @@ def _read_source(source: str | os.PathLike[str]) -> tuple[str, bytes]:
     looks_like_path = p.suffix.lower() in MAP_SUFFIXES or os.sep in text or "/" in text
     if p.is_file():
         return text, p.read_bytes()
-    if looks_like_path:
+    is_dir = p.is_dir()
+    if looks_like_path and not is_dir:
         raise NotFoundError(f"{text}: no such file")
     bundled = maps_dir().joinpath(f"{text}.yaml")
     if bundled.is_file():
         return f"<bundled>/{text}.yaml", bundled.read_bytes()
+    if is_dir:
+        raise NotFoundError(f"{text}: is a folder; expected a map file (.yaml, .yml, .json)")
     known = ", ".join(list_maps()) or "none"
     raise NotFoundError(f"{text!r} is neither a file nor a bundled map (bundled: {known})")
 

@@ -199,8 +199,8 @@ class Fidelity(_Frozen):
     )
     basis: Literal["score", "zone"] = Field(
         default="score",
-        description="score: share of the maximum score; zone: share of components rated ideal "
-        "or acceptable.",
+        description="score: weighted share of the score range, (score - lowest) / (highest - "
+        "lowest) per component; zone: weighted share of components rated ideal or acceptable.",
     )
     note: Text = Field(default="", description="Where the rule comes from.")
 
@@ -397,11 +397,27 @@ class Map(_Frozen):
                 "components": tuple(c for c in self.components if keep(c)),
                 "groups": prune(self.groups),
             }
-        ).rebuilt()
+        )
 
-    def rebuilt(self) -> Map:
-        """A copy with its indexes rebuilt (after ``model_copy(update=...)``)."""
-        return type(self).model_validate(self.model_dump(by_alias=True, exclude_unset=False))
+    def model_copy(self, *, update: Mapping[str, object] | None = None, deep: bool = False) -> Map:
+        """A copy, with ``update`` applied and validated; indexes are rebuilt (pydantic's own
+        ``model_copy`` would keep the old component index).
+
+        >>> from icmaps import load_map
+        >>> m = load_map("learning-school")
+        >>> m.model_copy(update={"components": (), "groups": ()}).all_components()
+        ()
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        data = self.model_dump(by_alias=True)
+        data.update(
+            {
+                k: v.model_dump(by_alias=True) if isinstance(v, BaseModel) else v
+                for k, v in update.items()
+            }
+        )
+        return type(self).model_validate(data)
 
     # -- levels, zones and scores ------------------------------------------------------------
 

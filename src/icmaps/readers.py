@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, overload
 
 from icmaps.errors import Problem, RatingsError, UsageError
 from icmaps.model import Map
@@ -413,6 +413,8 @@ def ratings_from_rows(
 def _open_text(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> tuple[IO[str], str, bool]:
     if isinstance(source, (str, os.PathLike)):
         p = Path(source)
+        if p.is_dir():
+            raise UsageError(f"{os.fspath(source)}: is a folder; expected a ratings file")
         if not p.is_file():
             raise UsageError(f"{os.fspath(source)}: no such file")
         f = p.open("r", encoding="utf-8-sig", newline="", errors="strict")
@@ -508,8 +510,33 @@ def _jsonl_rows(f: IO[str], path: str) -> tuple[list[str], list[tuple[int, list[
     return keys, [(n, [cell(obj.get(k)) for k in keys]) for n, obj in records]
 
 
+Source = str | os.PathLike[str] | IO[str] | IO[bytes]
+
+
+@overload
 def read_ratings(
-    source: str | os.PathLike[str] | IO[str] | IO[bytes],
+    source: Source,
+    map: Map | str,
+    *,
+    format: Format = ...,
+    errors: Literal["raise"] = ...,
+    engine: Engine = ...,
+) -> RatingSet: ...
+
+
+@overload
+def read_ratings(
+    source: Source,
+    map: Map | str,
+    *,
+    format: Format = ...,
+    errors: Literal["collect"],
+    engine: Engine = ...,
+) -> ReadResult: ...
+
+
+def read_ratings(
+    source: Source,
     map: Map | str,
     *,
     format: Format = "auto",

@@ -157,7 +157,8 @@ def _schema_problems(doc: Document) -> list[Problem]:
     problems: list[Problem] = []
     for error in validator.iter_errors(doc.data):
         problems.extend(_translate(error, doc))
-    return problems
+    # jsonschema reports one 'required' error per missing field, each listing them all
+    return list(dict.fromkeys(problems))
 
 
 def _walk(
