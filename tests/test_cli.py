@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from .conftest import DATA, run_cli, run_subprocess
+from .conftest import DATA, ROOT, run_cli, run_subprocess
 
 VALID = DATA / "valid"
 BAD = DATA / "invalid" / "unknown-role.yaml"
@@ -110,3 +111,48 @@ def test_pre_commit_hook_definition_runs() -> None:
         check=False,
     )
     assert bad.returncode == 1
+
+
+def test_folder_where_a_file_is_expected_is_named_as_a_folder(tmp_path: Path) -> None:
+    ratings = ROOT / "maps" / "examples" / "learning-school.csv"
+    code, out, err = run_cli("summarize", "learning-school", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert f"{tmp_path}: is a folder; expected a ratings file" in err
+    code, out, err = run_cli("summarize", str(tmp_path), str(ratings))
+    assert (code, out) == (2, "")
+    assert f"{tmp_path}: is a folder; expected a map file" in err
+
+
+def test_output_into_missing_folder_or_onto_a_folder_is_a_usage_error(tmp_path: Path) -> None:
+    target = tmp_path / "nodir" / "sheet.csv"
+    code, _, err = run_cli("template", "learning-school", "-o", str(target))
+    assert code == 2
+    assert err == f"error: {target}: no such folder '{target.parent}'\n"
+    assert not target.parent.exists()
+    code, _, err = run_cli("template", "learning-school", "-o", str(tmp_path))
+    assert code == 2
+    assert err == f"error: {tmp_path}: is a folder; expected a file name to write\n"
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind
+
+
+def test_validate_ratings_rejects_map_paths_and_map_without_ratings() -> None:
+    ratings = str(ROOT / "maps" / "examples" / "learning-school.csv")
+    code, out, err = run_cli("validate", "--ratings", ratings, "--map", "learning-school", str(BAD))
+    assert (code, out) == (2, "")
+    assert f"unexpected {BAD}" in err
+    code, out, err = run_cli("validate", "--map", "learning-school", str(VALID))
+    assert (code, out) == (2, "")
+    assert "--map needs --ratings" in err
+
+
+def test_deeply_nested_map_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    flow = tmp_path / "deep.yaml"
+    flow.write_text("a: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    deep_json = tmp_path / "deep.json"
+    deep_json.write_text("[" * 5_000 + "]" * 5_000 + "\n")
+    proc = run_subprocess("validate", str(flow), str(deep_json))
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == (
+        f"{flow}:1:68: nesting deeper than 64 levels\n{deep_json}: nesting deeper than 64 levels\n"
+    )

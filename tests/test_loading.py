@@ -87,3 +87,17 @@ def test_written_files_get_normal_permissions(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_dump_into_missing_folder_names_the_target(tmp_path: Path) -> None:
+    target = tmp_path / "nodir" / "m.yaml"
+    with pytest.raises(NotFoundError, match="no such folder"):
+        dump_map(load_map(NESTED), target)
+    assert not target.parent.exists()
+
+
+def test_folder_or_empty_name_is_no_map(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="is a folder; expected a map file"):
+        load_map(tmp_path)
+    with pytest.raises(NotFoundError, match="neither a file nor a bundled map"):
+        load_map("")

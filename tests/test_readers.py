@@ -247,3 +247,35 @@ def test_bundled_examples_read_clean() -> None:
         assert isinstance(result, ReadResult)
         assert result.problems == ()
         assert len(result.ratings) > 300
+
+
+def test_bad_format_or_engine_is_a_usage_error() -> None:
+    from icmaps.errors import UsageError
+
+    example_path = icmaps.example_ratings("learning-school")
+    with pytest.raises(UsageError, match="format must be"):
+        read_ratings(example_path, "learning-school", format="xml")  # type: ignore[call-overload]
+    with pytest.raises(UsageError, match="engine must be"):
+        read_ratings(example_path, "learning-school", engine="nope")  # type: ignore[call-overload]
+
+
+def test_deeply_nested_jsonl_value_is_a_problem(tmp_path: Path) -> None:
+    f = tmp_path / "deep.jsonl"
+    f.write_text('{"subject": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    with pytest.raises(RatingsError) as e:
+        read_ratings(f, "learning-school")
+    assert [str(p) for p in e.value.problems] == [f"{f}:1:1: invalid JSON: nested too deeply"]
+
+
+def test_conflict_with_a_blank_code_says_blank(tmp_path: Path) -> None:
+    f = tmp_path / "r.csv"
+    f.write_text(
+        "subject,rater,occasion,component,code\n"
+        "s1,r1,f,al-teacher-routine,1\n"
+        "s1,r1,f,al-teacher-routine,\n"
+    )
+    result = read_ratings(f, "learning-school", errors="collect")
+    assert [p.message for p in result.problems] == [
+        "conflicting ratings for subject 's1', rater 'r1', occasion 'f', component "
+        "'al-teacher-routine': blank here, '1' on line 2"
+    ]

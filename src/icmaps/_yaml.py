@@ -193,10 +193,27 @@ class _Builder:
             self.stack.discard(id(node))
 
 
-def _compose(text: str) -> Any:
+def _compose(text: str, path: str | None = None) -> Any:
     import yaml
 
     base: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+    # The composer recurses once per level (in C with libyaml: a deep enough document
+    # overflows the stack and kills the process), so first walk the flat event stream.
+    loader = base(text)
+    try:
+        depth = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # the builder fails at the same node
+                    m: Any = event.start_mark
+                    msg = f"nesting deeper than {MAX_DEPTH} levels"
+                    raise LoadError([Problem(path, m.line + 1, m.column + 1, msg)])
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    finally:
+        loader.dispose()
     loader = base(text)
     try:
         return loader.get_single_node()
@@ -231,7 +248,7 @@ def parse(
         return _parse_json(text, path, frozenset(typed_keys))
     doc = Document(None, path)
     try:
-        node = _compose(text)
+        node = _compose(text, path)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -262,9 +279,12 @@ def _parse_json(text: str, path: str | None, typed_keys: frozenset[str]) -> Docu
         raise LoadError([Problem(path, e.lineno, e.colno, f"invalid JSON: {e.msg}")]) from e
     except ValueError as e:
         raise LoadError([Problem(path, None, None, f"invalid JSON: {e}")]) from e
+    except RecursionError as e:
+        msg = f"nesting deeper than {MAX_DEPTH} levels"
+        raise LoadError([Problem(path, None, None, msg)]) from e
     doc = Document(None, path)
     try:
-        node = _compose(text)
+        node = _compose(text, path)
     except yaml.YAMLError:
         node = None
     if node is not None:

@@ -48,6 +48,8 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _cmd_check_ratings(args, out, err)
     if not args.paths:
         raise UsageError("icmaps validate: give one or more map files or folders")
+    if args.map:
+        raise UsageError("icmaps validate: --map needs --ratings RATINGS")
     files, missing = map_files(args.paths)
     if missing:
         raise UsageError("; ".join(f"{m}: no such file or folder" for m in missing))
@@ -86,6 +88,10 @@ def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
 
     if not args.map:
         raise UsageError("icmaps validate --ratings needs --map MAP")
+    if args.paths:
+        raise UsageError(
+            f"icmaps validate --ratings checks one ratings file; unexpected {' '.join(args.paths)}"
+        )
     result = read_ratings(args.ratings, args.map, errors="collect")
     failed = not result.ok or (args.strict and bool(result.problems))
     if args.format == "json":

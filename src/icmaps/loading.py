@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from icmaps._resources import maps_dir
 from icmaps._yaml import parse
-from icmaps.errors import LoadError, MapValidationError, NotFoundError, Problem
+from icmaps.errors import LoadError, MapValidationError, NotFoundError, Problem, UsageError
 from icmaps.model import Map
 from icmaps.validation import TYPED_KEYS, check_document
 
@@ -94,7 +94,7 @@ def _read_source(source: str | os.PathLike[str]) -> tuple[str, bytes]:
     looks_like_path = p.suffix.lower() in MAP_SUFFIXES or os.sep in text or "/" in text
     if p.is_file():
         return text, p.read_bytes()
-    is_dir = p.is_dir()
+    is_dir = bool(text) and p.is_dir()
     if looks_like_path and not is_dir:
         raise NotFoundError(f"{text}: no such file")
     bundled = maps_dir().joinpath(f"{text}.yaml")
@@ -232,7 +232,14 @@ def dumps_map(m: Map, format: Format = "yaml", *, schema_ref: str | None = None)
 def atomic_write(path: str | os.PathLike[str], text: str) -> None:
     """Write text to ``path`` through a temporary file and rename: never a partial file."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_dir():
+        raise UsageError(f"{os.fspath(path)}: is a folder; expected a file name to write")
+    if not target.parent.is_dir():
+        raise NotFoundError(f"{os.fspath(path)}: no such folder {os.fspath(target.parent)!r}")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as e:
+        raise UsageError(f"{os.fspath(path)}: cannot write: {e.strerror}") from e
     try:
         # mkstemp creates 0600; give the file the mode a plain open() would (umask applies)
         umask = os.umask(0)

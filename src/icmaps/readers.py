@@ -237,8 +237,8 @@ def _duplicates(ck: _Checker, use_numpy: bool) -> list[int] | None:
                         ck.path,
                         ck.lines[i],
                         None,
-                        f"conflicting ratings for {what}: {here!r} here, {there!r} on line "
-                        f"{ck.lines[first]}",
+                        f"conflicting ratings for {what}: {_shown(here)} here, {_shown(there)} "
+                        f"on line {ck.lines[first]}",
                         "",
                         "error",
                         here,
@@ -407,6 +407,11 @@ def ratings_from_rows(
     return ck.finish(use_numpy)
 
 
+def _shown(code: str | None) -> str:
+    """A code as messages show it: quoted, or ``blank`` for a missing one."""
+    return "blank" if code is None else repr(code)
+
+
 # -- sources --------------------------------------------------------------------------------
 
 
@@ -494,6 +499,9 @@ def _jsonl_rows(f: IO[str], path: str) -> tuple[list[str], list[tuple[int, list[
         except json.JSONDecodeError as e:
             problems.append(Problem(path, n, e.colno, f"invalid JSON: {e.msg}"))
             continue
+        except RecursionError:
+            problems.append(Problem(path, n, 1, "invalid JSON: nested too deeply"))
+            continue
         if not isinstance(obj, dict):
             problems.append(Problem(path, n, 1, "expected a JSON object per line"))
             continue
@@ -561,6 +569,10 @@ def read_ratings(
     m = map if isinstance(map, Map) else load_map(map)
     if errors not in ("raise", "collect"):
         raise UsageError(f"errors must be 'raise' or 'collect', not {errors!r}")
+    if format not in ("auto", "long", "wide", "jsonl"):
+        raise UsageError(f"format must be 'auto', 'long', 'wide' or 'jsonl', not {format!r}")
+    if engine not in ("auto", "python", "pyarrow"):
+        raise UsageError(f"engine must be 'auto', 'python' or 'pyarrow', not {engine!r}")
     name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else ""
     if format == "auto" and name.lower().endswith((".jsonl", ".ndjson")):
         format = "jsonl"
