@@ -156,3 +156,15 @@ def test_deeply_nested_map_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert proc.stdout == (
         f"{flow}:1:68: nesting deeper than 64 levels\n{deep_json}: nesting deeper than 64 levels\n"
     )
+
+
+def test_validate_accepts_bundled_ids_and_width_is_checked() -> None:
+    code, _, err = run_cli("validate", "learning-school", "spl-2022")
+    assert code == 0, err
+    assert "2 files checked: valid" in err
+    code, _, err = run_cli("validate", "no-such-map")
+    assert code == 2
+    assert "no such file, folder or bundled map" in err
+    code, _, err = run_cli("maps", "show", "learning-school", "--width", "5")
+    assert code == 2
+    assert "at least 40" in err

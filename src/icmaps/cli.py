@@ -28,6 +28,17 @@ def _problems_text(problems: Sequence[Problem]) -> str:
     return "".join(f"{p}\n" for p in problems)
 
 
+def _width(text: str) -> int:
+    """argparse type for --width: a whole number of at least 40 columns."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 40:
+        raise argparse.ArgumentTypeError(f"expected at least 40 columns, got {value}")
+    return value
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -42,7 +53,7 @@ def _tally(problems: Sequence[Problem]) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.loading import check_map, map_files
+    from icmaps.loading import check_map, list_maps, map_files
 
     if getattr(args, "ratings", None):
         return _cmd_check_ratings(args, out, err)
@@ -51,8 +62,11 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.map:
         raise UsageError("icmaps validate: --map needs --ratings RATINGS")
     files, missing = map_files(args.paths)
+    bundled = set(list_maps())
+    files += [m for m in missing if m in bundled]  # a bundled map id is checked like a file
+    missing = [m for m in missing if m not in bundled]
     if missing:
-        raise UsageError("; ".join(f"{m}: no such file or folder" for m in missing))
+        raise UsageError("; ".join(f"{m}: no such file, folder or bundled map" for m in missing))
     if not files:
         raise UsageError(f"no map files (*.yaml, *.yml, *.json) in {' '.join(args.paths)}")
     results = [check_map(f) for f in files]
@@ -529,7 +543,7 @@ def _parser() -> argparse.ArgumentParser:
     ms.add_argument("map", metavar="MAP", help="bundled map id or file")
     ms.add_argument("--role", help="only the components for this role")
     ms.add_argument("--format", choices=["text", "json", "yaml"], default="text")
-    ms.add_argument("--width", type=int, default=120, help="line width of the grid")
+    ms.add_argument("--width", type=_width, default=120, help="line width of the grid (>= 40)")
     ms.set_defaults(handler=_cmd_maps_show)
     return p
 

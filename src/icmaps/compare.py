@@ -321,7 +321,8 @@ def _sides(ratings: RatingSet, by: str, base: str | None, other: str | None) -> 
     values = [v for v in ratings.categories(by) if v is not None]
     if base is None or other is None:
         if len(values) < 2:
-            raise UsageError(f"need two values of {by!r} to compare (found: {values})")
+            found = ", ".join(map(str, values)) or "none"
+            raise UsageError(f"need two values of {by!r} to compare (found: {found})")
         base = values[0] if base is None else base
         other = values[-1] if other is None else other
     for v in (base, other):
