@@ -101,3 +101,18 @@ def test_folder_or_empty_name_is_no_map(tmp_path: Path) -> None:
         load_map(tmp_path)
     with pytest.raises(NotFoundError, match="neither a file nor a bundled map"):
         load_map("")
+
+
+def test_dump_needs_a_known_format(tmp_path: Path) -> None:
+    from icmaps.errors import UsageError
+
+    m = load_map(NESTED)
+    with pytest.raises(UsageError, match="suffix"):
+        dump_map(m, tmp_path / "m.txt")
+    with pytest.raises(UsageError, match="format must be"):
+        dump_map(m, tmp_path / "m.yaml", format="xml")  # type: ignore[arg-type]
+    dump_map(m, tmp_path / "m.txt", format="json")
+    import json
+
+    assert json.loads((tmp_path / "m.txt").read_text())["id"] == m.id
+    assert list(tmp_path.iterdir()) == [tmp_path / "m.txt"]

@@ -268,5 +268,9 @@ def dump_map(
     >>> load_map(d / "ls.json").id
     'learning-school'
     """
-    fmt = _format_of(os.fspath(path), format)
-    atomic_write(path, dumps_map(m, fmt, schema_ref=schema_ref))
+    name = os.fspath(path)
+    if format is None and not name.lower().endswith(MAP_SUFFIXES):
+        raise UsageError(f"{name}: give the file a .yaml, .yml or .json suffix, or a format")
+    if format not in (None, "yaml", "json"):
+        raise UsageError(f"format must be 'yaml' or 'json', not {format!r}")
+    atomic_write(path, dumps_map(m, _format_of(name, format), schema_ref=schema_ref))

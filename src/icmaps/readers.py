@@ -460,6 +460,18 @@ def _csv_rows(f: IO[str], path: str) -> tuple[list[str], Iterator[tuple[int, lis
         first = first[1:]
     if not first.strip():
         raise RatingsError([Problem(path, 1, None, "file is empty; expected a header row")])
+    if "\x00" in first:
+        raise RatingsError(
+            [
+                Problem(
+                    path,
+                    1,
+                    first.index("\x00") + 1,
+                    "NUL character in the header (is it a "
+                    "binary or UTF-16 file? save it as CSV UTF-8)",
+                )
+            ]
+        )
     delim = _sniff(first)
     header = next(csv.reader([first], delimiter=delim))
     reader = csv.reader(f, delimiter=delim)
@@ -487,7 +499,11 @@ def _csv_rows(f: IO[str], path: str) -> tuple[list[str], Iterator[tuple[int, lis
     return header, rows()
 
 
-def _jsonl_rows(f: IO[str], path: str) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
+def _jsonl_rows(
+    f: IO[str], path: str
+) -> tuple[list[str], list[tuple[int, list[str | None]]], list[Problem]]:
+    """Keys in first-seen order, numbered rows, and the lines that are not JSON objects
+    (reported alongside the problems of the good lines, not instead of them)."""
     keys: list[str] = []
     records: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
@@ -497,7 +513,8 @@ def _jsonl_rows(f: IO[str], path: str) -> tuple[list[str], list[tuple[int, list[
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as e:
-            problems.append(Problem(path, n, e.colno, f"invalid JSON: {e.msg}"))
+            col = e.colno if e.lineno == 1 else len(text.rstrip("\r\n")) + 1  # at the line end
+            problems.append(Problem(path, n, col, f"invalid JSON: {e.msg}"))
             continue
         except RecursionError:
             problems.append(Problem(path, n, 1, "invalid JSON: nested too deeply"))
@@ -509,13 +526,11 @@ def _jsonl_rows(f: IO[str], path: str) -> tuple[list[str], list[tuple[int, list[
             if k not in keys:
                 keys.append(k)
         records.append((n, obj))
-    if problems:
-        raise RatingsError(problems)
 
     def cell(v: Any) -> str | None:
         return None if v is None else v if isinstance(v, str) else json.dumps(v)
 
-    return keys, [(n, [cell(obj.get(k)) for k in keys]) for n, obj in records]
+    return keys, [(n, [cell(obj.get(k)) for k in keys]) for n, obj in records], problems
 
 
 Source = str | os.PathLike[str] | IO[str] | IO[bytes]
@@ -583,10 +598,15 @@ def read_ratings(
         f, path, close = _open_text(source)
         try:
             if format == "jsonl":
-                keys, jrows = _jsonl_rows(f, path)
+                keys, jrows, bad = _jsonl_rows(f, path)
+                if not jrows and bad:
+                    keys = list(REQUIRED)  # nothing readable: report the bad lines only
                 result = ratings_from_rows(
                     m, keys, jrows, path=path, format="long", numbered=True, columns=False
                 )
+                if bad:
+                    every = (*result.problems, *bad)
+                    result = ReadResult(result.ratings, tuple(sorted(every, key=Problem.sort_key)))
             else:
                 header, rows = _csv_rows(f, path)
                 result = ratings_from_rows(m, header, rows, path=path, format=format, numbered=True)
