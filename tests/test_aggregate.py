@@ -341,6 +341,26 @@ def test_consensus_rules_differ() -> None:
         consensus(rs, "mean")  # type: ignore[arg-type]
 
 
+def test_consensus_unanimous_needs_the_same_level_code_from_every_rater() -> None:
+    m = tiny_map()
+    given = {
+        "both-1": ("1", "1"),
+        "both-X": ("X", "X"),  # a special code counting as the lowest level: a level
+        "both-blank": (None, None),
+        "both-NA": ("NA", "NA"),
+        "both-M": ("M", "M"),
+        "1-and-blank": ("1", None),
+        "1-and-2": ("1", "2"),
+    }
+    recs = [
+        {"subject": s, "rater": f"r{i}", "occasion": "o", "component": "c1", "code": code}
+        for s, codes in given.items()
+        for i, code in enumerate(codes)
+    ]
+    _, report = consensus(RatingSet.from_records(m, recs))
+    assert (report.cells, report.single, report.unanimous) == (7, 0, 2)
+
+
 # -- fidelity -------------------------------------------------------------------------------
 
 
@@ -494,3 +514,49 @@ def test_tally_records(rs: RatingSet) -> None:
         "missing": 0,
     }
     assert repr(t) == "<Tally of 'tiny' by ['occasion']: 2 groups, 18 ratings>"
+
+
+# -- plotting a summary ---------------------------------------------------------------------
+
+
+def _ideal_widths(fig: Any) -> dict[str, float]:
+    """Width of the ideal bar per component label."""
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    return dict(zip(labels, [p.get_width() for p in ax.patches[: len(labels)]], strict=True))
+
+
+def test_plot_summary_picks_the_occasion_column_only(rs: RatingSet) -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from icmaps.plot import distribution_bars
+
+    s = summarize(rs, by=["school", "occasion"])
+    # the last group with occasion "spring" is (south, spring): s2 rated c1 2, c2 3, c3 b
+    assert _ideal_widths(distribution_bars(s, occasion="spring")) == {
+        "One": 0.0,
+        "Two": 0.0,
+        "Three": 0.0,
+    }
+    with pytest.raises(NotFoundError, match=r"no occasion 'north' .*occasions: fall, spring"):
+        distribution_bars(s, occasion="north")  # a school, not an occasion
+    with pytest.raises(NotFoundError, match="no occasion 'winter'"):
+        distribution_bars(s, occasion="winter")
+    with pytest.raises(UsageError, match="not grouped by occasion"):
+        distribution_bars(summarize(rs, by="school"), occasion="fall")
+
+
+def test_plot_summary_last_group_sorts_blanks_last(m: Map) -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from icmaps.plot import distribution_bars
+
+    recs = [{**r, "school": r["school"] if r["subject"] == "s1" else None} for r in tiny_records()]
+    s = summarize(RatingSet.from_records(m, recs), by="school")
+    assert s.group_keys() == (("north",), (None,))
+    # the last group is the blank school (s2): c1 NA 3 2, c2 M 4 3, c3 blank a b
+    assert _ideal_widths(distribution_bars(s))["Three"] == 50.0

@@ -168,3 +168,20 @@ def test_validate_accepts_bundled_ids_and_width_is_checked() -> None:
     code, _, err = run_cli("maps", "show", "learning-school", "--width", "5")
     assert code == 2
     assert "at least 40" in err
+
+
+def test_role_option_without_role_column_keeps_the_roles_components(tmp_path: object) -> None:
+    from pathlib import Path
+
+    src = Path(str(DATA / "ratings" / "valid" / "long.csv")).read_text().splitlines()
+    cols = src[0].split(",")
+    drop = cols.index("role")
+    rows = [",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in src]
+    p = Path(str(tmp_path)) / "noroles.csv"
+    p.write_text("\n".join(rows) + "\n")
+    code, out, err = run_cli(
+        "summarize", str(DATA / "valid" / "nested.yaml"), str(p), "--role", "coach"
+    )
+    assert code == 0, err
+    assert "c1" in out
+    assert "t1" not in out

@@ -46,10 +46,43 @@ def test_compare_transitions(rs: RatingSet) -> None:
     assert [(m.unit, m.component, m.base, m.other, m.steps, m.direction) for m in c.moves] == [
         (("s1",), "c1", "2", "1", 1, "toward"),
         (("s2",), "c1", "3", "2", 1, "toward"),
-        (("s1",), "c2", "4", "1", 3, "toward"),
+        (("s1",), "c2", "X", "1", 3, "toward"),  # 2 and X (lowest): X is the code given
         (("s2",), "c2", "4", "3", 1, "toward"),
         (("s1",), "c3", "b", "a", 1, "toward"),
         (("s2",), "c3", "a", "b", -1, "away"),
+    ]
+
+
+def test_compare_moves_show_the_code_given_at_the_level(m: Map) -> None:
+    recs = [
+        {"subject": s, "rater": "r", "occasion": o, "component": "c1", "code": code}
+        for s, o, code in [
+            ("s1", "fall", "X"),  # non-use counts as the lowest level, whose code is 4
+            ("s1", "spring", "2"),
+            ("s2", "fall", "1"),
+            ("s2", "spring", "X"),
+            ("s3", "fall", "4"),
+            ("s3", "spring", "1"),
+        ]
+    ]
+    c = compare(RatingSet.from_records(m, recs), base="fall", other="spring")
+    assert [(mv.unit, mv.base, mv.other, mv.steps) for mv in c.moves] == [
+        (("s1",), "X", "2", 2),
+        (("s2",), "1", "X", -3),
+        (("s3",), "4", "1", 3),
+    ]
+
+
+def test_group_keys_have_one_definition() -> None:
+    from icmaps import _profiles, aggregate, compare, configurations
+
+    for mod in (aggregate, compare, configurations):
+        assert mod.Key is _profiles.Key
+    assert aggregate.key_sort is _profiles.key_sort
+    assert sorted([(None, "b"), ("b", None), ("a", "z")], key=_profiles.key_sort) == [
+        ("a", "z"),
+        ("b", None),
+        (None, "b"),
     ]
 
 

@@ -33,3 +33,16 @@ def test_public_api_is_sorted_and_resolves() -> None:
 def test_one_exception_hierarchy() -> None:
     for name in ("LoadError", "MapValidationError", "NotFoundError", "RatingsError", "UsageError"):
         assert issubclass(getattr(icmaps, name), icmaps.IcmapsError)
+
+
+def test_callable_modules_show_the_functions_signature() -> None:
+    import inspect
+
+    import icmaps.agreement
+    import icmaps.compare
+    import icmaps.configurations
+
+    for name in ("agreement", "compare", "configurations"):
+        obj = getattr(icmaps, name)
+        assert callable(obj)
+        assert "ratings" in inspect.signature(obj).parameters, name

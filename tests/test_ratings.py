@@ -75,3 +75,19 @@ def test_to_pandas(rs: RatingSet) -> None:
 
 def test_repr(rs: RatingSet) -> None:
     assert repr(rs).startswith("<RatingSet of 'learning-school': 560 ratings, 6 subjects")
+
+
+def test_for_role_keeps_unroled_ratings_of_the_roles_components() -> None:
+    m = icmaps.load_map("learning-school")
+    teacher_c = next(c.id for c in m.iter_components() if c.roles == ("teacher",))
+    principal_c = next(c.id for c in m.iter_components() if c.roles == ("principal",))
+    rs = RatingSet.from_records(
+        m,
+        [
+            {"subject": "s", "rater": "r", "occasion": "o", "component": teacher_c, "code": "1"},
+            {"subject": "s", "rater": "r", "occasion": "o", "component": principal_c, "code": "2"},
+        ],
+    )
+    assert [r.component for r in rs.for_role("principal")] == [principal_c]
+    with pytest.raises(NotFoundError, match="no role"):
+        rs.for_role("janitor")

@@ -14,7 +14,7 @@ from icmaps.errors import RatingsError
 from icmaps.loading import load_map
 from icmaps.model import Map
 from icmaps.readers import ReadResult, dumps_ratings, read_ratings, write_ratings
-from icmaps.templates import legend, rating_template
+from icmaps.sheets import legend, rating_template
 
 from .conftest import DATA, run_cli
 

@@ -330,6 +330,49 @@ def test_migrate_ratings(old: Map, new: Map) -> None:
     assert not report.complete
 
 
+def test_migrate_merging_components_drops_conflicts_and_keeps_repeats_once(
+    old: Map, new: Map
+) -> None:
+    rows = [
+        ("s1", "r1", "plans", "1"),
+        ("s1", "r1", "gone", "2"),  # conflicts with s1 r1 plans once merged
+        ("s2", "r1", "plans", "2"),
+        ("s2", "r1", "gone", "2"),  # the same code: kept once
+        ("s3", "r1", "gone", "3"),
+        ("s4", "r1", "plans", "1"),
+        ("s4", "r2", "gone", "1"),  # another rater: no clash
+    ]
+    records = [
+        {"subject": s, "rater": r, "occasion": "fall", "component": c, "code": k}
+        for s, r, c, k in rows
+    ]
+    rs = RatingSet.from_records(old, records)
+    cw = Crosswalk(components={"gone": "plans", "coaches": "coaching"})
+    out, report = migrate_ratings(rs, cw, new)
+    assert [(r.subject, r.rater, r.component, r.code) for r in out] == [
+        ("s2", "r1", "plans", "2"),
+        ("s3", "r1", "plans", "3"),
+        ("s4", "r1", "plans", "1"),
+        ("s4", "r2", "plans", "1"),
+    ]
+    assert (report.carried, report.renamed, report.dropped_count) == (4, 2, 3)
+    conflict = (
+        "conflicting ratings after merging 'gone' into 'plans' (same subject, rater and occasion)"
+    )
+    assert [d.to_dict() for d in report.dropped] == [
+        {"component": "plans", "code": "1", "reason": conflict, "count": 1},
+        {"component": "gone", "code": "2", "reason": conflict, "count": 1},
+        {
+            "component": "gone",
+            "code": "2",
+            "reason": "repeated rating after merging 'gone' into 'plans' (same code); kept once",
+            "count": 1,
+        },
+    ]
+    assert not report.complete
+    assert icmaps.tally(out).cells[((), "plans")].total == 4
+
+
 def test_migrate_refuses_a_crosswalk_that_does_not_fit(old: Map, new: Map) -> None:
     rs = _ratings(old)
     with pytest.raises(UsageError, match="is from map 'other', but the ratings are for 'demo'"):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from icmaps.errors import UsageError
+from icmaps.ratings import LEVEL_MISSING, LEVEL_NA  # defined there; re-exported for callers
 
 if TYPE_CHECKING:
     from icmaps.ratings import RatingSet
@@ -20,11 +21,15 @@ __all__ = [
     "LEVEL_MISSING",
     "LEVEL_NA",
     "RULES",
+    "Key",
     "Rule",
     "UnitKey",
     "check_columns",
     "check_rule",
+    "code_at",
     "decide",
+    "key_sort",
+    "unit_codes",
     "unit_levels",
 ]
 
@@ -33,10 +38,31 @@ Rule = Literal["modal", "median", "conservative"]
 
 RULES: tuple[str, ...] = ("modal", "median", "conservative")
 
-LEVEL_MISSING = -1
-LEVEL_NA = -2
+Key = tuple[str | None, ...]
+"""The values of the grouping (or unit) columns of one group; ``None`` for a blank."""
 
-UnitKey = tuple[str | None, ...]
+UnitKey = Key
+
+
+def key_sort(key: Key) -> tuple[tuple[bool, str], ...]:
+    """Sort key for group keys: by each value in turn, blanks (``None``) last.
+
+    >>> sorted([(None,), ("b",), ("a",)], key=key_sort)
+    [('a',), ('b',), (None,)]
+    """
+    return tuple((v is None, v or "") for v in key)
+
+
+def code_at(level: int, levels: Sequence[int], codes: Sequence[str | None], own: str) -> str:
+    """The code to show for ``level`` (>= 0), chosen from the ratings ``levels``/``codes``
+    (parallel): the level's own code ``own`` when some rater wrote it, else the first code
+    given at that level (a special code counting as lowest), else ``own``.
+
+    >>> code_at(3, [3, 1], ["X", "2"], "4"), code_at(3, [3, 3], ["X", "4"], "4")
+    ('X', '4')
+    """
+    at = [c for c, v in zip(codes, levels, strict=True) if v == level and c is not None]
+    return own if own in at or not at else at[0]
 
 
 def check_rule(rule: str) -> None:
@@ -91,4 +117,17 @@ def unit_levels(ratings: RatingSet, unit: Sequence[str]) -> dict[UnitKey, dict[s
     for i, lv in enumerate(ratings.levels()):
         key = tuple(c[i] for c in cols)
         out.setdefault(key, {}).setdefault(str(comps[i]), []).append(lv)
+    return out
+
+
+def unit_codes(
+    ratings: RatingSet, unit: Sequence[str]
+) -> dict[UnitKey, dict[str, list[str | None]]]:
+    """Like :func:`unit_levels`, the codes given (in the same order, ``None`` for blank)."""
+    cols = [ratings.column(u) for u in unit]
+    comps = ratings.column("component")
+    out: dict[UnitKey, dict[str, list[str | None]]] = {}
+    for i, code in enumerate(ratings.column("code")):
+        key = tuple(c[i] for c in cols)
+        out.setdefault(key, {}).setdefault(str(comps[i]), []).append(code)
     return out

@@ -8,22 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from icmaps._tabular import fmt_num, fmt_pct, fmt_pp, fmt_share
 from icmaps.html import map_markdown, markdown_escape
 
 if TYPE_CHECKING:
     from icmaps.reporting import Distribution, Report, Row
 
 __all__ = ["report_markdown"]
-
-
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.0f}%"
-
-
-def _pp(a: float | None, b: float | None) -> str:
-    if a is None or b is None:
-        return "–"
-    return f"{round((b - a) * 100):+d} pp"
 
 
 def _label(row: Row) -> str:
@@ -77,7 +68,8 @@ def report_markdown(r: Report) -> str:
         meta,
         "",
         f"**{r.n_ratings}** ratings of **{r.n_subjects}** subjects by **{r.n_raters}** raters. "
-        f"Ideal: **{_pct(o.share_ideal)}**; ideal or acceptable: **{_pct(o.share_acceptable)}**"
+        f"Ideal: **{fmt_share(o.share_ideal, '–')}**; "
+        f"ideal or acceptable: **{fmt_share(o.share_acceptable, '–')}**"
         f" of {o.rated} counted ratings.",
         "",
         "Bars: █ ideal ▒ acceptable ░ unacceptable.",
@@ -90,8 +82,8 @@ def report_markdown(r: Report) -> str:
             _label(row),
             str(row.snapshot.rated),
             _bar(row.snapshot),
-            _pct(row.snapshot.share_ideal),
-            _pct(row.snapshot.share_acceptable),
+            fmt_share(row.snapshot.share_ideal, "–"),
+            fmt_share(row.snapshot.share_acceptable, "–"),
             str(row.snapshot.na or ""),
             str(row.snapshot.missing or ""),
         ]
@@ -102,8 +94,8 @@ def report_markdown(r: Report) -> str:
             "**All components**",
             str(o.rated),
             _bar(o),
-            _pct(o.share_ideal),
-            _pct(o.share_acceptable),
+            fmt_share(o.share_ideal, "–"),
+            fmt_share(o.share_acceptable, "–"),
             str(o.na or ""),
             str(o.missing or ""),
         ]
@@ -117,7 +109,9 @@ def report_markdown(r: Report) -> str:
         rows = [
             [_label(row)]
             + [
-                f"{_pct(row.by[v].share_ideal)} / {_pct(row.by[v].share_acceptable)}"
+                fmt_share(row.by[v].share_ideal, "–")
+                + " / "
+                + fmt_share(row.by[v].share_acceptable, "–")
                 for v in r.by_values
             ]
             for row in r.rows
@@ -138,10 +132,10 @@ def report_markdown(r: Report) -> str:
             occ = row.occasions
             rows.append(
                 [_label(row)]
-                + [_pct(occ[v].share_ideal) for v in r.occasions]
+                + [fmt_share(occ[v].share_ideal, "–") for v in r.occasions]
                 + [
-                    _pp(occ[first].share_ideal, occ[last].share_ideal),
-                    _pp(occ[first].share_acceptable, occ[last].share_acceptable),
+                    fmt_pp(occ[first].share_ideal, occ[last].share_ideal),
+                    fmt_pp(occ[first].share_acceptable, occ[last].share_acceptable),
                 ]
                 + ([_moves(r, row)] if r.comparison is not None else [])
             )
@@ -159,8 +153,8 @@ def report_markdown(r: Report) -> str:
                 e(" · ".join(str(k) for k in g.key)),
                 str(g.rated),
                 str(g.meeting),
-                "–" if g.pct_meeting is None else f"{g.pct_meeting:.0f}%",
-                "–" if g.mean_index is None else f"{g.mean_index:.2f}",
+                fmt_pct(g.pct_meeting, 0, unit="%", none="–"),
+                fmt_num(g.mean_index, 2, "–"),
             ]
             for g in f.groups
         ]
@@ -171,7 +165,7 @@ def report_markdown(r: Report) -> str:
             + [
                 "–"
                 if u is None or u.index is None
-                else f"{u.index:.2f} {e(u.status)}"
+                else f"{fmt_num(u.index)} {e(u.status)}"
                 + (f" ({e(', '.join(u.critical_failed))})" if u.critical_failed else "")
                 for u in units
             ]
@@ -184,7 +178,8 @@ def report_markdown(r: Report) -> str:
         out += ["## Rater agreement", ""]
         if r.agreement is not None and r.agreement.value is not None:
             out += [
-                f"All components pooled: Krippendorff's α (ordinal) = {r.agreement.value:.2f}.",
+                "All components pooled: Krippendorff's α (ordinal) = "
+                f"{fmt_num(r.agreement.value)}.",
                 "",
             ]
         rows = []
@@ -196,8 +191,8 @@ def report_markdown(r: Report) -> str:
                 [
                     _label(row),
                     str(a.n_units),
-                    "–" if a.value is None else f"{a.value:.2f}",
-                    _pct(p.value),
+                    fmt_num(a.value, 2, "–"),
+                    fmt_share(p.value, "–"),
                     e(a.reason or ""),
                 ]
             )

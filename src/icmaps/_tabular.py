@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from icmaps.errors import UsageError
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -22,6 +24,10 @@ __all__ = [
     "Scalar",
     "fmt_num",
     "fmt_pct",
+    "fmt_pp",
+    "fmt_share",
+    "import_pandas",
+    "pp_change",
     "records_csv",
     "records_frame",
     "text_table",
@@ -31,14 +37,23 @@ Scalar = str | int | float | bool | None
 Record = dict[str, Scalar]
 
 
+def import_pandas() -> Any:
+    """The pandas module, imported lazily (it is an optional extra).
+
+    Raises :class:`~icmaps.errors.UsageError` saying how to install it when it is missing.
+    """
+    try:
+        import pandas as pd
+    except ImportError as e:
+        raise UsageError("to_pandas() needs pandas: pip install 'icmaps[pandas]'") from e
+    return pd
+
+
 def records_frame(
     records: Sequence[Mapping[str, Scalar]], columns: Sequence[str]
 ) -> pandas.DataFrame:
     """A pandas DataFrame of flat records (pandas imported here, it is an optional extra)."""
-    try:
-        import pandas as pd
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("to_pandas() needs pandas: pip install 'icmaps[pandas]'") from e
+    pd = import_pandas()
     return pd.DataFrame.from_records([dict(r) for r in records], columns=list(columns))
 
 
@@ -57,23 +72,61 @@ def records_csv(records: Sequence[Mapping[str, Scalar]], columns: Sequence[str])
     return buf.getvalue()
 
 
-def fmt_pct(x: float | None) -> str:
-    """A percentage with one decimal, ``""`` for None.
+def fmt_pct(
+    pct: float | None, digits: int = 1, *, unit: str = "", sign: bool = False, none: str = ""
+) -> str:
+    """A percentage (0-100) with ``digits`` decimals, an optional ``unit`` and, with ``sign``,
+    a leading ``+`` or ``-``; ``none`` for None.
 
-    >>> fmt_pct(66.66666), fmt_pct(None)
-    ('66.7', '')
+    >>> fmt_pct(66.66666), fmt_pct(None), fmt_pct(66.6, 0, unit="%"), fmt_pct(None, none="–")
+    ('66.7', '', '67%', '–')
+    >>> fmt_pct(12.4, 0, unit=" pp", sign=True)
+    '+12 pp'
     """
-    return "" if x is None else f"{x:.1f}"
+    if pct is None:
+        return none
+    return f"{pct:+.{digits}f}{unit}" if sign else f"{pct:.{digits}f}{unit}"
 
 
-def fmt_num(x: float | None, digits: int = 2) -> str:
-    """A number with ``digits`` decimals (integers as they are), ``""`` for None.
+def fmt_share(share: float | None, none: str = "") -> str:
+    """A share (0-1) as a whole percentage with ``%``; ``none`` for None.
 
-    >>> fmt_num(2.0), fmt_num(1.23456), fmt_num(3, 3)
-    ('2.00', '1.23', '3')
+    >>> fmt_share(0.666), fmt_share(None), fmt_share(None, "–")
+    ('67%', '', '–')
+    """
+    return none if share is None else fmt_pct(100 * share, 0, unit="%")
+
+
+def pp_change(a: float | None, b: float | None) -> int | None:
+    """The change from share ``a`` to share ``b`` in whole percentage points, None if either
+    is None.
+
+    >>> pp_change(0.25, 0.5), pp_change(0.5, 0.25), pp_change(None, 0.5)
+    (25, -25, None)
+    """
+    if a is None or b is None:
+        return None
+    return round((b - a) * 100)
+
+
+def fmt_pp(a: float | None, b: float | None, *, none: str = "–") -> str:
+    """The change from share ``a`` to share ``b`` as signed percentage points.
+
+    >>> fmt_pp(0.25, 0.5), fmt_pp(0.5, 0.5), fmt_pp(None, 0.5)
+    ('+25 pp', '+0 pp', '–')
+    """
+    x = pp_change(a, b)
+    return none if x is None else f"{x:+d} pp"
+
+
+def fmt_num(x: float | None, digits: int = 2, none: str = "") -> str:
+    """A number with ``digits`` decimals (integers as they are), ``none`` for None.
+
+    >>> fmt_num(2.0), fmt_num(1.23456), fmt_num(3, 3), fmt_num(None, 3, "–")
+    ('2.00', '1.23', '3', '–')
     """
     if x is None:
-        return ""
+        return none
     if isinstance(x, int):
         return str(x)
     return f"{x:.{digits}f}"

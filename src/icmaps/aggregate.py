@@ -32,10 +32,13 @@ from typing import TYPE_CHECKING, Literal
 
 from icmaps._profiles import (
     LEVEL_NA,
+    Key,
     Rule,
     check_columns,
     check_rule,
+    code_at,
     decide,
+    key_sort,
     unit_levels,
 )
 from icmaps._tabular import (
@@ -47,7 +50,7 @@ from icmaps._tabular import (
     text_table,
 )
 from icmaps.errors import NotFoundError, UsageError
-from icmaps.model import Component, Group, Map
+from icmaps.model import ZONE_RANK, Component, Group, Map
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -83,8 +86,6 @@ Basis = Literal["zone", "score"]
 DEFAULT_THRESHOLD = 0.8
 """Fidelity threshold used when neither the caller nor the map gives one."""
 
-Key = tuple[str | None, ...]
-
 
 def _by(by: str | Iterable[str] | None) -> tuple[str, ...]:
     if by is None:
@@ -92,10 +93,6 @@ def _by(by: str | Iterable[str] | None) -> tuple[str, ...]:
     if isinstance(by, str):
         return (by,)
     return tuple(by)
-
-
-def _key_sort(key: Key) -> tuple[tuple[bool, str], ...]:
-    return tuple((v is None, v or "") for v in key)
 
 
 # -- tallies --------------------------------------------------------------------------------
@@ -181,7 +178,7 @@ class Tally:
 
     def group_keys(self) -> tuple[Key, ...]:
         """The groups (values of the ``by`` columns), sorted; ``None`` (blank) last."""
-        return tuple(sorted({k for k, _ in self.cells}, key=_key_sort))
+        return tuple(sorted({k for k, _ in self.cells}, key=key_sort))
 
     @property
     def total(self) -> int:
@@ -191,7 +188,7 @@ class Tally:
     def _sorted_cells(self) -> list[tuple[tuple[Key, str], Cell]]:
         order = {c.id: i for i, c in enumerate(self.map.iter_components())}
         return sorted(
-            self.cells.items(), key=lambda kc: (_key_sort(kc[0][0]), order.get(kc[0][1], 0))
+            self.cells.items(), key=lambda kc: (key_sort(kc[0][0]), order.get(kc[0][1], 0))
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -474,15 +471,12 @@ class _Info:
     scores: tuple[float | None, ...]
 
 
-_ZONE = {"ideal": 0, "acceptable": 1, "unacceptable": 2}
-
-
 def _info(m: Map, component_id: str) -> _Info:
     lv = m.scale_of(component_id).desired()
     scores = tuple(x.score for x in lv)
     return _Info(
         tuple(x.code for x in lv),
-        tuple(_ZONE[x.zone] for x in lv),
+        tuple(ZONE_RANK[x.zone] for x in lv),
         scores if all(s is not None for s in scores) else (None,) * len(lv),
     )
 
@@ -726,8 +720,8 @@ class ConsensusTie:
 @dataclasses.dataclass(frozen=True, slots=True)
 class ConsensusReport:
     """How a consensus was reached: cells (subject x occasion x component), how many had one
-    rating or full agreement, every tie and every cell where some raters said N/A but others
-    rated (the rated levels win)."""
+    rating or full agreement (every rater gave a level, with the same code), every tie and
+    every cell where some raters said N/A but others rated (the rated levels win)."""
 
     rule: Rule
     cells: int
@@ -809,14 +803,11 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
         level, tied = decide(lv, rule)
         if len(rows) == 1:
             single += 1
-        elif len(set(codes)) == 1:
+        elif min(lv) >= 0 and len(set(codes)) == 1:
             unanimous += 1
         if level >= 0:
             desired = m.scale_of(str(comp)).desired()
-            chosen = desired[level].code
-            at = [c for c, v in zip(codes, lv, strict=True) if v == level]
-            if chosen not in at:  # only a special code counting as lowest was given
-                chosen = str(at[0])
+            chosen = code_at(level, lv, codes, desired[level].code)
             code: str | None = chosen
             if LEVEL_NA in lv:
                 na_overruled.append((str(subject), str(occasion), str(comp)))
@@ -1101,7 +1092,7 @@ def fidelity(
     zones = {c.id: tuple(lv.zone for lv in m.scale_of(c.id).desired()) for c in m.iter_components()}
     units: list[UnitFidelity] = []
     profiles = unit_levels(ratings, unit_cols)
-    for key in sorted(profiles, key=_key_sort):
+    for key in sorted(profiles, key=key_sort):
         num = den = 0.0
         rated = 0
         failed: list[str] = []
@@ -1132,7 +1123,7 @@ def fidelity(
     for u in units:
         grouped.setdefault(tuple(u.key[p] for p in pos), []).append(u)
     groups = []
-    for gkey in sorted(grouped, key=_key_sort):
+    for gkey in sorted(grouped, key=key_sort):
         us = grouped[gkey]
         idx = [u.index for u in us if u.index is not None]
         rated_units = [u for u in us if u.status != "not rated"]

@@ -44,16 +44,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import sys
-import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from icmaps._callable import make_callable
+from icmaps._tabular import fmt_num, import_pandas, text_table
 from icmaps.errors import UsageError
 
 if TYPE_CHECKING:
-    import inspect
-
     import numpy as np
     import pandas
     from numpy.typing import NDArray
@@ -1072,7 +1070,7 @@ class AgreementReport:
         >>> list(agreement(rs, by="component").to_pandas().columns)[:4]
         ['scope', 'id', 'kind', 'title']
         """
-        pd = _pandas()
+        pd = import_pandas()
         records = []
         for row in self.rows:
             r = row.result
@@ -1113,8 +1111,6 @@ class AgreementReport:
         return pd.DataFrame.from_records(records, columns=columns)
 
     def __str__(self) -> str:
-        from icmaps.display import table
-
         scope = {None: "pooled over components", "component": "by component"}.get(
             self.by, f"by {self.by}"
         )
@@ -1130,20 +1126,16 @@ class AgreementReport:
         if show_ci:
             headers.append(f"{pct} CI")
         headers += ["units", "raters", "pairs", "note"]
-        values = [_fmt_value(row.result.value) for row in self.rows]
-        cis = [_fmt_ci(row.result.ci) for row in self.rows]
-        values = _rjust(values, headers[1])
-        cis = _rjust(cis, headers[2]) if show_ci else cis
-        body: list[list[object]] = []
-        for i, row in enumerate(self.rows):
+        body: list[list[str]] = []
+        for row in self.rows:
             r = row.result
             ident = "  " * max(row.depth - 1, 0) + row.id if row.scope == "group" else row.id
-            cells: list[object] = [ident, values[i]]
+            cells = [ident, fmt_num(r.value, 3, "-")]
             if show_ci:
-                cells.append(cis[i])
-            cells += [r.n_units, r.n_raters, r.n_pairs, _short_reason(r.reason) or ""]
-            body.append(cells)
-        lines.append(table(headers, body))
+                cells.append(_fmt_ci(r.ci))
+            cells += [str(r.n_units), str(r.n_raters), str(r.n_pairs)]
+            body.append([*cells, _short_reason(r.reason) or ""])
+        lines.append(text_table(headers, body, right=headers[1:-1]))
         if self.by is not None:
             k = len(self.pooled.components)
             lines.append(
@@ -1152,18 +1144,8 @@ class AgreementReport:
         return "\n".join(lines)
 
 
-def _fmt_value(v: float | None) -> str:
-    return "-" if v is None else f"{v:.3f}"
-
-
 def _fmt_ci(ci: tuple[float, float] | None) -> str:
     return "" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
-
-
-def _rjust(cells: list[str], header: str) -> list[str]:
-    """Pad cells on the left to one width, so a left-aligned table column reads right-aligned."""
-    width = max([len(header), *(len(c) for c in cells)])
-    return [c.rjust(width) for c in cells]
 
 
 def _short_reason(reason: str | None) -> str | None:
@@ -1183,14 +1165,6 @@ def _short_reason(reason: str | None) -> str | None:
     if found:
         return f"incomplete design ({found.group(1)}-{found.group(2)} ratings per unit)"
     return reason
-
-
-def _pandas() -> Any:
-    try:
-        import pandas as pd
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise UsageError("to_pandas() needs pandas: pip install 'icmaps[pandas]'") from e
-    return pd
 
 
 def _numpy() -> Any:
@@ -1594,7 +1568,7 @@ class DisagreementReport:
         >>> list(disagreements(rs).to_pandas().columns)[:5]
         ['subject', 'occasion', 'component', 'title', 'spread']
         """
-        pd = _pandas()
+        pd = import_pandas()
         fixed = ["subject", "occasion", "component", "title", "spread", "n_levels"]
         used = [r for r in self.raters if any(r in row.raters for row in self.rows)]
         records = []
@@ -1718,22 +1692,6 @@ def disagreements(ratings: RatingSet, *, min_levels: int = 1) -> DisagreementRep
     )
 
 
-class _CallableModule(types.ModuleType):
-    """``icmaps.agreement`` names both this module and the function :func:`agreement`.
-
-    Calling the module calls the function, so ``icmaps.agreement(ratings, by="component")``
-    works and ``from icmaps import agreement`` still gives the module (with ``__all__``,
-    the core functions and the doctests), whatever was imported first.
-    """
-
-    __call__ = staticmethod(agreement)
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        """The signature of :func:`agreement`, for ``help`` and ``inspect``."""
-        import inspect
-
-        return inspect.signature(agreement)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+# ``icmaps.agreement`` names both this module and the function: calling the module calls
+# the function, whatever was imported first (see icmaps._callable).
+make_callable(__name__, agreement)

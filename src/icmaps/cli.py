@@ -126,7 +126,7 @@ def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
 
 def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.loading import atomic_write, load_map
-    from icmaps.templates import legend, rating_template
+    from icmaps.sheets import legend, rating_template
 
     m = load_map(args.map)
     if args.role:
@@ -211,8 +211,9 @@ def _read_rated(args: argparse.Namespace) -> Any:
     rs = read_ratings(args.ratings, load_map(args.map))
     assert isinstance(rs, RatingSet)
     if getattr(args, "role", None):
-        rs.map.role(args.role)
-        rs = rs.filter(role=args.role)
+        rs = rs.for_role(args.role)
+        if not len(rs):
+            raise UsageError(f"{args.ratings}: no ratings for role {args.role!r}")
     if getattr(args, "consensus", None):
         rs, _ = consensus(rs, args.consensus)
     return rs

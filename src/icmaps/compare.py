@@ -19,7 +19,17 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Literal
 
 from icmaps._callable import make_callable
-from icmaps._profiles import Rule, check_columns, check_rule, decide, unit_levels
+from icmaps._profiles import (
+    Key,
+    Rule,
+    check_columns,
+    check_rule,
+    code_at,
+    decide,
+    key_sort,
+    unit_codes,
+    unit_levels,
+)
 from icmaps._tabular import (
     Record,
     fmt_num,
@@ -50,8 +60,6 @@ __all__ = [
     "gap_to_target",
 ]
 
-Key = tuple[str | None, ...]
-
 
 def _label(key: Key) -> str:
     return " / ".join("" if v is None else v for v in key)
@@ -65,6 +73,9 @@ class Move:
     """One subject whose level on a component differs between base and other.
 
     ``steps`` is positive toward the desired end (``base`` index minus ``other`` index).
+    ``base`` and ``other`` are the codes shown for the two levels: the level's own code when
+    a rater gave it, else the code actually given at that level (a special code counting as
+    lowest), as in :func:`~icmaps.aggregate.consensus`.
     """
 
     unit: Key
@@ -361,18 +372,20 @@ def compare(
     base, other = _sides(ratings, by, base, other)
     unit = ("subject",) if by == "occasion" else ("subject", "occasion")
     m = ratings.map
-    sides = []
+    sides: list[dict[tuple[Key, str], tuple[int, list[int], list[str | None]]]] = []
     for value in (base, other):
-        levels = unit_levels(ratings.filter(**{by: value}), unit)
+        part = ratings.filter(**{by: value})
+        levels, codes = unit_levels(part, unit), unit_codes(part, unit)
         sides.append(
             {
-                (key, comp): decide(given, rule)[0]
+                (key, comp): (decide(given, rule)[0], given, codes[key][comp])
                 for key, per in levels.items()
                 for comp, given in per.items()
             }
         )
     b_side, o_side = sides
-    units = sorted({k for k, _ in (*b_side, *o_side)}, key=lambda k: tuple(v or "" for v in k))
+    units = sorted({k for k, _ in (*b_side, *o_side)}, key=key_sort)
+    none: tuple[int, list[int], list[str | None]] = (-1, [], [])
     changes: list[ComponentChange] = []
     moves: list[Move] = []
     for c in m.iter_components():
@@ -383,8 +396,8 @@ def compare(
         ib = io = b_only = o_only = 0
         seen = False
         for u in units:
-            lb = b_side.get((u, c.id), -1)
-            lo = o_side.get((u, c.id), -1)
+            lb, b_levels, b_codes = b_side.get((u, c.id), none)
+            lo, o_levels, o_codes = o_side.get((u, c.id), none)
             if (u, c.id) in b_side or (u, c.id) in o_side:
                 seen = True
             if lb >= 0 and lo >= 0:
@@ -392,7 +405,9 @@ def compare(
                 ib += ideal[lb]
                 io += ideal[lo]
                 if lb != lo:
-                    moves.append(Move(u, c.id, desired[lb].code, desired[lo].code, lb - lo))
+                    shown_b = code_at(lb, b_levels, b_codes, desired[lb].code)
+                    shown_o = code_at(lo, o_levels, o_codes, desired[lo].code)
+                    moves.append(Move(u, c.id, shown_b, shown_o, lb - lo))
             elif lb >= 0:
                 b_only += 1
             elif lo >= 0:

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from icmaps._callable import make_callable
-from icmaps._profiles import Rule, check_rule, decide, unit_levels
+from icmaps._profiles import Key, Rule, check_rule, decide, key_sort, unit_levels
 from icmaps._tabular import Record, fmt_num, records_csv, records_frame, text_table
 from icmaps.errors import UsageError
 
@@ -51,8 +51,6 @@ DEFAULT_CUT = 0.25
 a configuration differ, on average, by at most a quarter of the scale."""
 
 _EPS = 1e-12
-
-Key = tuple[str | None, ...]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -307,7 +305,7 @@ def configurations(
                 prof[comp] = level
         if prof:
             profiles[key] = prof
-    units = tuple(sorted(profiles, key=lambda u: tuple((v is None, v or "") for v in u)))
+    units = tuple(sorted(profiles, key=key_sort))
     order = [c.id for c in m.iter_components()]
     present = {c for p in profiles.values() for c in p}
     comps = tuple(c for c in (wanted or order) if c in present)

@@ -9,24 +9,21 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from icmaps.model import Component, Group, Map, Variation
+from icmaps._tabular import text_table
+from icmaps.model import Component, Group, Map, Variation, line_between
 
 __all__ = ["map_grid", "table"]
 
 
+_SEPARATOR = {"solid": "║", "dashed": "┊", None: "│"}
+
+
 def _separator(left: Variation, right: Variation) -> str:
-    zones = {left.zone, right.zone}
-    if "ideal" in zones and len(zones) > 1:
-        return "║"
-    if "unacceptable" in zones and len(zones) > 1:
-        return "┊"
-    return "│"
+    return _SEPARATOR[line_between(left.zone, right.zone)]
 
 
 def _component_rows(m: Map, c: Component, width: int, indent: str) -> list[str]:
-    cells = m.variations_of(c.id)
-    if m.scale_of(c.id).direction == "desired-last":  # show the map as it is written
-        cells = cells[::-1]
+    cells = m.written_order(c.id)  # show the map as it is written
     n = len(cells)
     col = max(12, (width - len(indent) - (n - 1) * 3) // max(n, 1))
     flags = []
@@ -80,7 +77,9 @@ def map_grid(m: Map, *, width: int = 120) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """An aligned text table; numbers right-aligned.
+    """An aligned text table of any values; columns holding only numbers are right-aligned.
+
+    A thin layer over :func:`icmaps._tabular.text_table`, which takes formatted cells.
 
     >>> print(table(["id", "n"], [["a", 1], ["bb", 22]]))
     id   n
@@ -88,24 +87,12 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     a    1
     bb  22
     """
-    cells = [[_fmt(v) for v in row] for row in rows]
-    widths = [len(h) for h in headers]
-    for row in cells:
-        for i, v in enumerate(row):
-            widths[i] = max(widths[i], len(v))
-    numeric = [
-        all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) for r in rows) and rows
-        for i in range(len(headers))
+    right = [
+        h
+        for i, h in enumerate(headers)
+        if rows and all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) for r in rows)
     ]
-
-    def line(vals: Sequence[str]) -> str:
-        return "  ".join(
-            v.rjust(widths[i]) if numeric[i] else v.ljust(widths[i]) for i, v in enumerate(vals)
-        ).rstrip()
-
-    out = [line(headers), line(["-" * w for w in widths])]
-    out += [line(r) for r in cells]
-    return "\n".join(out)
+    return text_table(headers, [[_fmt(v) for v in row] for row in rows], right=right)
 
 
 def _fmt(v: object) -> str:

@@ -24,7 +24,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from icmaps.model import Component, Group, Map, Scale, Variation, Zone
+from icmaps._tabular import fmt_num, fmt_pct, fmt_share, pp_change
+from icmaps.model import Component, Group, Map, Variation, Zone, line_between
+from icmaps.ratings import LEVEL_MISSING, LEVEL_NA
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -73,7 +75,7 @@ class _Cell:
 
     @property
     def percent(self) -> str:
-        return _percent(self.share)
+        return fmt_share(self.share)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -108,12 +110,6 @@ class _Grid:
     heat: bool
 
 
-def _percent(share: float | None) -> str:
-    if share is None:
-        return ""
-    return f"{100 * share:.0f}%"
-
-
 def _mix(zone: str, strength: float) -> str:
     """rgb() between the zone's faint tint (0) and its strong colour (1)."""
     faint, strong = _ZONE_RGB[zone]
@@ -122,24 +118,9 @@ def _mix(zone: str, strength: float) -> str:
 
 
 def _lines(cells: Sequence[Variation | _Cell]) -> list[Line]:
-    """The line after each cell: solid between the ideal zone and the rest, dashed between
-    acceptable and unacceptable (mirrors :func:`icmaps.display.map_grid`)."""
-    out: list[Line] = []
-    for left, right in itertools.pairwise(cells):
-        zones = {left.zone, right.zone}
-        if "ideal" in zones and len(zones) > 1:
-            out.append("solid")
-        elif "unacceptable" in zones and len(zones) > 1:
-            out.append("dashed")
-        else:
-            out.append("")
-    out.append("")
-    return out
-
-
-def _written(m: Map, scale: Scale, items: Sequence[Variation]) -> list[Variation]:
-    """Desired-first cells back in the order the map writes them."""
-    return list(items) if scale.direction == "desired-first" else list(items)[::-1]
+    """The line after each cell (:func:`icmaps.model.line_between`; none after the last)."""
+    out: list[Line] = [line_between(a.zone, b.zone) or "" for a, b in itertools.pairwise(cells)]
+    return [*out, ""]
 
 
 def _header(m: Map) -> tuple[_Cell, ...]:
@@ -166,7 +147,7 @@ def _component_row(
     per_level += [0] * (len(desired) - len(per_level))
     rated = sum(per_level) if counts is not None else None
     cells: list[_Cell] = []
-    written = _written(m, scale, desired)
+    written = m.written_order(c.id)
     lines = _lines(written)
     for v, line in zip(written, lines, strict=True):
         if counts is None:
@@ -245,7 +226,10 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["pct"] = _percent
+    env.filters["pct"] = fmt_share  # a share (0-1) as "67%"
+    env.filters["percent"] = fmt_pct  # a percentage (0-100)
+    env.filters["num"] = fmt_num
+    env.globals["pp_change"] = pp_change
     env.globals["zone_colour"] = _mix
     return env
 
@@ -400,10 +384,6 @@ def _table(
     )
 
 
-def _pct_text(x: float | None) -> str:
-    return "–" if x is None else f"{x:.0f}%"
-
-
 def ratings_html(ratings: RatingSet, *, first: int = 5) -> str:
     """A RatingSet as a small HTML table (what Jupyter shows): counts of rows, subjects,
     raters, occasions and components, % missing and % N/A, and the first rows.
@@ -415,8 +395,8 @@ def ratings_html(ratings: RatingSet, *, first: int = 5) -> str:
     """
     levels = ratings.levels()
     n = len(ratings)
-    missing = sum(1 for lv in levels if lv == -1)
-    na = sum(1 for lv in levels if lv == -2)
+    missing = sum(1 for lv in levels if lv == LEVEL_MISSING)
+    na = sum(1 for lv in levels if lv == LEVEL_NA)
     facts: list[tuple[str, object]] = [
         ("map", f"{ratings.map.id} v{ratings.map.version}"),
         ("rows", n),
@@ -424,8 +404,8 @@ def ratings_html(ratings: RatingSet, *, first: int = 5) -> str:
         ("raters", len(ratings.categories("rater"))),
         ("occasions", len(ratings.categories("occasion"))),
         ("components", len(ratings.categories("component"))),
-        ("missing", f"{100 * missing / n:.1f}%" if n else "–"),
-        ("N/A", f"{100 * na / n:.1f}%" if n else "–"),
+        ("missing", fmt_pct(100 * missing / n if n else None, unit="%", none="–")),
+        ("N/A", fmt_pct(100 * na / n if n else None, unit="%", none="–")),
     ]
     names = ["subject", "rater", "occasion", "component", "role", "code", *ratings.attributes]
     if not ratings.has_roles():
@@ -461,8 +441,14 @@ def summary_html(summary: Summary) -> str:
             label = f"{r.kind}: {label}"
         label = "\u2003" * r.depth + label
         mean = None if r.mean_score is None else round(r.mean_score, 2)
-        cells: tuple[object, ...] = (*r.key, label, r.n, d, _pct_text(r.pct_ideal))
-        cells += (_pct_text(r.pct_ideal_or_acceptable), r.na, r.missing, mean)
+        cells: tuple[object, ...] = (
+            *r.key,
+            label,
+            r.n,
+            d,
+            fmt_pct(r.pct_ideal, 0, unit="%", none="–"),
+        )
+        cells += (fmt_pct(r.pct_ideal_or_acceptable, 0, unit="%", none="–"), r.na, r.missing, mean)
         rows.append(_Row(cells, roll=r.scope != "component"))
     facts = [
         ("map", summary.map.id),
@@ -486,7 +472,8 @@ def fidelity_html(result: FidelityResult) -> str:
     facts: list[tuple[str, object]] = [("map", result.map_id), ("rule", rule)]
     for g in result.groups:
         label = " / ".join(str(k) for k in g.key) or "all"
-        facts.append((label, f"{g.meeting} of {g.rated} meet ({_pct_text(g.pct_meeting)})"))
+        share = fmt_pct(g.pct_meeting, 0, unit="%", none="–")
+        facts.append((label, f"{g.meeting} of {g.rated} meet ({share})"))
     columns = [*result.unit_columns, "index", "rated", "status", "critical failed"]
     rows = [
         _Row(
@@ -522,9 +509,16 @@ def comparison_html(comparison: Comparison) -> str:
     columns.append("change")
     rows = []
     for c in comparison.components:
-        change = None if c.change_pct_ideal is None else f"{c.change_pct_ideal:+.0f} pp"
-        cells = (c.title, c.n, c.toward, c.unchanged, c.away, _pct_text(c.pct_ideal_base))
-        rows.append(_Row((*cells, _pct_text(c.pct_ideal_other), change)))
+        change = fmt_pct(c.change_pct_ideal, 0, unit=" pp", sign=True) or None
+        cells = (
+            c.title,
+            c.n,
+            c.toward,
+            c.unchanged,
+            c.away,
+            fmt_pct(c.pct_ideal_base, 0, unit="%", none="–"),
+        )
+        rows.append(_Row((*cells, fmt_pct(c.pct_ideal_other, 0, unit="%", none="–"), change)))
     return _table("Comparison", facts, columns, rows, limit=200)
 
 
@@ -540,7 +534,7 @@ def agreement_html(report: AgreementReport) -> str:
     overall = report.overall
     facts: list[tuple[str, object]] = [
         ("method", report.label),
-        ("overall", "–" if overall.value is None else f"{overall.value:.3f}"),
+        ("overall", fmt_num(overall.value, 3, "–")),
         ("units", overall.n_units),
         ("raters", overall.n_raters),
     ]
@@ -550,7 +544,7 @@ def agreement_html(report: AgreementReport) -> str:
             (
                 row.id,
                 row.title,
-                "–" if row.result.value is None else f"{row.result.value:.3f}",
+                fmt_num(row.result.value, 3, "–"),
                 row.result.n_units,
                 row.result.n_raters,
                 row.result.n_pairs,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -236,15 +236,14 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> None:
         raise UsageError(f"{os.fspath(path)}: is a folder; expected a file name to write")
     if not target.parent.is_dir():
         raise NotFoundError(f"{os.fspath(path)}: no such folder {os.fspath(target.parent)!r}")
+    # O_EXCL with a random name, mode 0666: the umask applies as for a plain open(), without
+    # touching the process-wide umask (mkstemp would create 0600)
+    tmp = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as e:
         raise UsageError(f"{os.fspath(path)}: cannot write: {e.strerror}") from e
     try:
-        # mkstemp creates 0600; give the file the mode a plain open() would (umask applies)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         os.replace(tmp, target)

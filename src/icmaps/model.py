@@ -35,6 +35,7 @@ __all__ = [
     "Fidelity",
     "Group",
     "Level",
+    "Line",
     "Map",
     "Role",
     "Scale",
@@ -42,6 +43,7 @@ __all__ = [
     "SpecialCode",
     "Variation",
     "Zone",
+    "line_between",
 ]
 
 FORMAT_VERSION = 1
@@ -57,6 +59,26 @@ Direction = Literal["desired-first", "desired-last"]
 """The order levels and variations are written in the file."""
 
 ZONE_RANK: dict[str, int] = {"ideal": 0, "acceptable": 1, "unacceptable": 2}
+
+Line = Literal["solid", "dashed"]
+"""The lines of a paper map: solid at the edge of the ideal zone, dashed at the edge of the
+acceptable zone."""
+
+
+def line_between(left: Zone, right: Zone) -> Line | None:
+    """The line a paper map draws between two adjacent cells of these zones: ``"solid"``
+    between the ideal zone and any other, ``"dashed"`` between acceptable and unacceptable,
+    ``None`` inside one zone.
+
+    >>> line_between("ideal", "acceptable"), line_between("unacceptable", "acceptable")
+    ('solid', 'dashed')
+    >>> line_between("acceptable", "acceptable") is None
+    True
+    """
+    if left == right:
+        return None
+    return "solid" if "ideal" in (left, right) else "dashed"
+
 
 Id = Annotated[
     str,
@@ -442,6 +464,12 @@ class Map(_Frozen):
             Variation(c.id, i, lv.code, lv.label, lv.zone, lv.score, t or "")
             for i, (lv, t) in enumerate(zip(scale.desired(), texts, strict=False))
         )
+
+    def written_order(self, component_id: str) -> tuple[Variation, ...]:
+        """The cells of a component in the order the map writes them (left to right on
+        paper): :meth:`variations_of` reversed on a desired-last scale."""
+        cells = self.variations_of(component_id)
+        return cells if self.scale_of(component_id).direction == "desired-first" else cells[::-1]
 
     def level_index(self, component_id: str, code: str) -> int:
         """Desired-first index (0 = most desired) of a code on a component's scale."""

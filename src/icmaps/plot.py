@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from icmaps.errors import UsageError
+from icmaps._profiles import key_sort
+from icmaps.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -45,9 +46,20 @@ def _distributions(data: Any, occasion: str | None) -> list[tuple[str, Distribut
 
     if hasattr(data, "tally") and hasattr(data, "components"):  # aggregate.Summary
         rows = [r for r in data.components() if r.scope == "component"]
-        keys = sorted({r.key for r in rows}, key=lambda k: tuple(v or "" for v in k))
+        keys = sorted({r.key for r in rows}, key=key_sort)
         if occasion is not None:
-            keys = [k for k in keys if occasion in k]
+            if "occasion" not in data.by:
+                raise UsageError(
+                    f"the summary is not grouped by occasion (by: {', '.join(data.by) or 'none'})"
+                )
+            at = data.by.index("occasion")
+            known = list(dict.fromkeys(k[at] for k in keys if k[at] is not None))
+            keys = [k for k in keys if k[at] == occasion]
+            if not keys:
+                raise NotFoundError(
+                    f"no occasion {occasion!r} in the summary (occasions: "
+                    f"{', '.join(known) or 'none'})"
+                )
         key = keys[-1] if keys else ()
         return [
             (r.title, Distribution(r.n_ideal, r.n_acceptable, r.n_unacceptable, r.na, r.missing))
@@ -72,7 +84,8 @@ def distribution_bars(
     and unacceptable zones.
 
     ``data`` is a :class:`~icmaps.ratings.RatingSet`, a :class:`~icmaps.reporting.Report` or
-    an :class:`~icmaps.aggregate.Summary` (its last group, or the one naming ``occasion``).
+    an :class:`~icmaps.aggregate.Summary` (its last group, or the last whose ``occasion``
+    column is ``occasion``; :class:`~icmaps.errors.NotFoundError` when there is none).
 
     >>> import matplotlib
     >>> matplotlib.use("Agg")

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from icmaps._tabular import import_pandas
 from icmaps.errors import NotFoundError, RatingsError, UsageError
 from icmaps.model import Map
 
@@ -301,6 +302,22 @@ class RatingSet:
         keep = [i for i in range(len(self)) if all(index[i] in ok for index, ok in masks)]
         return self._take(keep)
 
+    def for_role(self, role: str) -> RatingSet:
+        """Ratings as one role sees them: components that apply to ``role``, rated for that
+        role (or with no role given). Raises :class:`NotFoundError` for an unknown role.
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> set(rs.for_role("principal").column("role"))
+        {'principal'}
+        """
+        self._map.role(role)
+        comps = [c for c in self.categories("component") if self._map.applies_to(str(c), role)]
+        criteria: dict[str, str | Iterable[str | None] | None] = {"component": comps}
+        if self.has_roles():
+            criteria["role"] = [role, None]
+        return self.filter(**criteria)
+
     def where(self, predicate: Callable[[Rating], bool]) -> RatingSet:
         """Ratings for which ``predicate(rating)`` is true."""
         return self._take([i for i, r in enumerate(self) if predicate(r)])
@@ -325,10 +342,7 @@ class RatingSet:
         >>> list(rs.to_pandas().columns)[:5]
         ['subject', 'rater', 'occasion', 'component', 'role']
         """
-        try:
-            import pandas as pd
-        except ImportError as e:  # pragma: no cover - depends on the environment
-            raise UsageError("to_pandas() needs pandas: pip install 'icmaps[pandas]'") from e
+        pd = import_pandas()
         data: dict[str, Any] = {}
         for name in (*BASE_COLUMNS, *self._attrs):
             col = self._cols[name]

@@ -34,6 +34,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from icmaps._tabular import fmt_pct
 from icmaps.errors import NotFoundError, Problem, UsageError
 from icmaps.model import Component, Group, Map, Zone
 
@@ -343,14 +344,10 @@ def report(
         )
     view = map.for_role(role) if role is not None else map
     comps = view.all_components()
-    keep = {c.id for c in comps}
-    criteria: dict[str, Any] = {"component": [c for c in rs.categories("component") if c in keep]}
-    if role is not None and rs.has_roles():
-        criteria["role"] = [role, None]
     dropped = 0
     if role is not None:
         before = len(rs)
-        rs = rs.filter(**criteria)
+        rs = rs.for_role(role)
         dropped = before - len(rs)
 
     known = ("subject", "rater", "occasion", "role", *rs.attributes)
@@ -503,8 +500,8 @@ def _quality(
     n = total.rated + total.na + total.missing
     if n:
         notes.append(
-            f"{total.missing} of {n} ratings missing ({100 * total.missing / n:.1f}%), "
-            f"{total.na} N/A ({100 * total.na / n:.1f}%); neither counts in any share."
+            f"{total.missing} of {n} ratings missing ({fmt_pct(100 * total.missing / n)}%), "
+            f"{total.na} N/A ({fmt_pct(100 * total.na / n)}%); neither counts in any share."
         )
     if dropped:
         notes.append(

@@ -31,7 +31,7 @@ from icmaps.model import Component, Map
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
 
-    from icmaps.ratings import RatingSet
+    from icmaps.ratings import Rating, RatingSet
 
 __all__ = [
     "Change",
@@ -742,6 +742,15 @@ class MigrationReport:
         return f"<MigrationReport {self.carried} carried, {self.dropped_count} dropped>"
 
 
+def _merged(target: str, olds: list[str]) -> str:
+    """How ratings of ``olds`` came to share ``target``, for a drop reason."""
+    sources = [c for c in dict.fromkeys(olds) if c != target]
+    if not sources:
+        return f"for component {target!r}"
+    shown = ", ".join(repr(c) for c in sources)
+    return f"after merging {shown} into {target!r}"
+
+
 def migrate_ratings(
     ratings: RatingSet, crosswalk: Crosswalk, new_map: Map
 ) -> tuple[RatingSet, MigrationReport]:
@@ -751,7 +760,10 @@ def migrate_ratings(
     ``crosswalk.recode(id, code)``; a missing (blank) code stays missing. A rating is dropped,
     and counted in the report, when the crosswalk drops its component or code, when its
     component is not in the new map, when its code is not a code of the new component, or when
-    its role does not exist in the new map. Raises :class:`~icmaps.errors.UsageError` when the
+    its role does not exist in the new map. When the crosswalk merges components, so that
+    several ratings land on one subject x rater x occasion x component, different codes are
+    all dropped (conflicting ratings) and an exact repeat is kept once; both are reported, as
+    when reading ratings. Raises :class:`~icmaps.errors.UsageError` when the
     crosswalk names the wrong map or points at components or codes the new map lacks.
 
     >>> from icmaps import load_map
@@ -784,6 +796,7 @@ def migrate_ratings(
     carried = 0
     dropped: Counter[tuple[str, str | None, str]] = Counter()
     renamed = recoded = 0
+    candidates: list[tuple[Rating, str, str | None]] = []
     for r in ratings:
         target = crosswalk.target(r.component)
         if target is None:
@@ -809,6 +822,29 @@ def migrate_ratings(
             continue
         if r.role is not None and not new_map.applies_to(target, r.role):
             dropped[(r.component, r.code, f"{target!r} does not apply to role {r.role!r}")] += 1
+            continue
+        candidates.append((r, target, code))
+    by_key: dict[tuple[str, str, str, str], list[int]] = {}
+    for i, (r, target, _) in enumerate(candidates):
+        by_key.setdefault((r.subject, r.rater, r.occasion, target), []).append(i)
+    skip: set[int] = set()
+    for rows in by_key.values():
+        if len(rows) == 1:
+            continue
+        target = candidates[rows[0]][1]
+        merged = _merged(target, [candidates[i][0].component for i in rows])
+        if len({candidates[i][2] for i in rows}) > 1:
+            gone = rows
+            why = f"conflicting ratings {merged} (same subject, rater and occasion)"
+        else:
+            gone = rows[1:]
+            why = f"repeated rating {merged} (same code); kept once"
+        skip.update(gone)
+        for i in gone:
+            r = candidates[i][0]
+            dropped[(r.component, r.code, why)] += 1
+    for i, (r, target, code) in enumerate(candidates):
+        if i in skip:
             continue
         renamed += target != r.component
         recoded += code != r.code

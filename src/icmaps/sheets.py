@@ -1,4 +1,4 @@
-"""Blank rating sheets for a map (long or wide CSV) and a legend of what each code means."""
+"""Rating sheets: blank templates for a map (long or wide CSV) and a code legend."""
 
 from __future__ import annotations
 

@@ -1,0 +1,22 @@
+"""Shared tabular plumbing: the optional pandas extra fails the same way everywhere."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from icmaps.aggregate import summarize
+from icmaps.errors import UsageError
+
+from .tiny import tiny_ratings
+
+
+def test_to_pandas_without_pandas_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    rs = tiny_ratings()
+    summary = summarize(rs)
+    monkeypatch.setitem(sys.modules, "pandas", None)  # makes `import pandas` raise ImportError
+    for result in (summary, rs):
+        with pytest.raises(UsageError, match=r"pip install 'icmaps\[pandas\]'") as info:
+            result.to_pandas()
+        assert isinstance(info.value.__cause__, ImportError)
