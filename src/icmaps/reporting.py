@@ -39,7 +39,7 @@ from icmaps.errors import NotFoundError, Problem, UsageError
 from icmaps.model import Component, Group, Map, Zone
 
 if TYPE_CHECKING:
-    from icmaps.aggregate import FidelityResult, UnitFidelity
+    from icmaps.aggregate import Cell, FidelityResult, UnitFidelity
     from icmaps.agreement import AgreementResult
     from icmaps.compare import Comparison, ComponentChange
     from icmaps.ratings import RatingSet
@@ -78,6 +78,22 @@ class Distribution:
     def share_acceptable(self) -> float | None:
         """Share of counted ratings at or above the dashed line (ideal or acceptable)."""
         return (self.ideal + self.acceptable) / self.rated if self.rated else None
+
+    @classmethod
+    def of(cls, cell: Cell | None, zones: Sequence[Zone]) -> Distribution:
+        """The zone counts of a tally cell (:class:`icmaps.aggregate.Cell`) of a component
+        whose desired-first levels lie in ``zones``; all zeros for ``None`` (no ratings).
+
+        >>> from icmaps.aggregate import Cell
+        >>> Distribution.of(Cell((2, 1, 1), na=1), ("ideal", "acceptable", "unacceptable"))
+        Distribution(ideal=2, acceptable=1, unacceptable=1, na=1, missing=0)
+        """
+        if cell is None:
+            return cls()
+        z = dict.fromkeys(_ZONES, 0)
+        for zone, n in zip(zones, cell.levels, strict=True):
+            z[zone] += n
+        return cls(z["ideal"], z["acceptable"], z["unacceptable"], cell.na, cell.missing)
 
     def shares(self) -> tuple[float, float, float]:
         """Shares of ideal, acceptable and unacceptable (zeros when nothing counts)."""
@@ -253,36 +269,6 @@ class Report:
 # -- computing -------------------------------------------------------------------------------
 
 
-def _zone_counts(
-    zones: Sequence[Zone], counts: Sequence[int], na: int, missing: int
-) -> Distribution:
-    z = dict.fromkeys(_ZONES, 0)
-    for zone, n in zip(zones, counts, strict=False):
-        z[zone] += n
-    return Distribution(z["ideal"], z["acceptable"], z["unacceptable"], na, missing)
-
-
-class _Tally:
-    """Counts per (component, key) of each desired-first level, N/A and missing."""
-
-    def __init__(self) -> None:
-        self.cells: dict[tuple[str, str | None], list[int]] = {}
-
-    def add(self, component: str, key: str | None, level: int, width: int) -> None:
-        cell = self.cells.get((component, key))
-        if cell is None:
-            cell = self.cells[(component, key)] = [0] * (width + 2)
-        if level >= 0:
-            cell[min(level, width - 1)] += 1
-        elif level == -2:
-            cell[width] += 1
-        else:
-            cell[width + 1] += 1
-
-    def get(self, component: str, key: str | None, width: int) -> list[int]:
-        return self.cells.get((component, key), [0] * (width + 2))
-
-
 def _agreement(
     ratings: RatingSet,
 ) -> tuple[dict[str, tuple[AgreementResult, AgreementResult]], AgreementResult | None, str | None]:
@@ -361,22 +347,18 @@ def report(
         )
     snapshot = occasion or (occasions[-1] if occasions else None)
 
-    comp_col = rs.column("component")
-    occ_col = rs.column("occasion")
-    by_col = rs.column(by) if by is not None else None
-    levels = rs.levels()
-    width = {c.id: len(view.variations_of(c.id)) for c in comps}
+    # Every count comes from aggregate.tally, the counting rules summarize() uses too.
+    from icmaps.aggregate import tally
 
-    snap, per_occ, per_by = _Tally(), _Tally(), _Tally()
-    for i, (cname, o, lv) in enumerate(zip(comp_col, occ_col, levels, strict=True)):
-        cid = str(cname)
-        w = width[cid]
-        per_occ.add(cid, o, lv, w)
-        if o == snapshot:
-            snap.add(cid, None, lv, w)
-        if by_col is not None and (o == snapshot or by == "occasion"):
-            per_by.add(cid, by_col[i], lv, w)
+    per_occ = tally(rs, by="occasion").cells
+    per_by = tally(rs, by=("occasion", by)).cells if by not in (None, "occasion") else {}
     by_values = tuple("" if v is None else v for v in (rs.categories(by) if by else ()))
+
+    def by_cell(cid: str, value: str) -> Cell | None:
+        """The cell of one value of ``by`` (on the snapshot, unless ``by`` is the occasion)."""
+        if by == "occasion":
+            return per_occ.get(((value or None,), cid))
+        return per_by.get(((snapshot, value or None), cid))
 
     agreement, overall_agreement, agreement_note = _agreement(
         rs.filter(occasion=snapshot) if snapshot else rs
@@ -386,23 +368,18 @@ def report(
     extra: dict[str, tuple[int, int]] = {}
     comp_stats: dict[str, ComponentStats] = {}
     for c in comps:
-        w = width[c.id]
-        zones = [v.zone for v in view.variations_of(c.id)]
-
-        def dist(cells: list[int], zones: list[Zone] = zones, w: int = w) -> Distribution:
-            return _zone_counts(zones, cells[:w], cells[w], cells[w + 1])
-
-        s = snap.get(c.id, None, w)
-        counts[c.id] = tuple(s[:w])
-        extra[c.id] = (s[w], s[w + 1])
+        zones = [lv.zone for lv in view.scale_of(c.id).desired()]
+        s = per_occ.get(((snapshot,), c.id))
+        counts[c.id] = s.levels if s is not None else (0,) * len(zones)
+        extra[c.id] = (s.na, s.missing) if s is not None else (0, 0)
         a = agreement.get(c.id)
         comp_stats[c.id] = ComponentStats(
             component=c,
             depth=len(view.path_of(c.id)),
-            levels=tuple(s[:w]),
-            snapshot=dist(s),
-            by={v: dist(per_by.get(c.id, v or None, w)) for v in by_values},
-            occasions={o: dist(per_occ.get(c.id, o, w)) for o in occasions},
+            levels=counts[c.id],
+            snapshot=Distribution.of(s, zones),
+            by={v: Distribution.of(by_cell(c.id, v), zones) for v in by_values},
+            occasions={o: Distribution.of(per_occ.get(((o,), c.id)), zones) for o in occasions},
             agreement=a[0] if a else None,
             percent_agreement=a[1] if a else None,
         )
