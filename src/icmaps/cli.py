@@ -366,6 +366,12 @@ def _cmd_maps_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 
+def _map_and_ratings(p: argparse.ArgumentParser) -> None:
+    """The MAP and RATINGS arguments every analysis command takes."""
+    p.add_argument("map", metavar="MAP", help="bundled map id or file")
+    p.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+
+
 def _parser() -> argparse.ArgumentParser:
     from icmaps._version import __version__
 
@@ -396,8 +402,7 @@ def _parser() -> argparse.ArgumentParser:
     t.set_defaults(handler=_cmd_template)
 
     rp = sub.add_parser("report", help="an HTML or Markdown implementation report")
-    rp.add_argument("map", metavar="MAP", help="bundled map id or file")
-    rp.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    _map_and_ratings(rp)
     rp.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
     rp.add_argument("--role", help="only the components (and ratings) for this role")
     rp.add_argument("--by", metavar="ATTR", help="split figures by a subject attribute")
@@ -418,8 +423,7 @@ def _parser() -> argparse.ArgumentParser:
     rules = ["modal", "median", "conservative"]
     formats = ["text", "json", "csv"]
     su = sub.add_parser("summarize", help="distributions, %% ideal and scores per component")
-    su.add_argument("map", metavar="MAP", help="bundled map id or file")
-    su.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    _map_and_ratings(su)
     su.add_argument(
         "--by",
         nargs="+",
@@ -427,7 +431,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ATTR",
         help="group by columns: occasion, rater, role, subject or an attribute",
     )
-    su.add_argument("--role", help="only the ratings of this role")
+    su.add_argument("--role", help="only the components (and ratings) for this role")
     su.add_argument(
         "--consensus",
         choices=rules,
@@ -437,8 +441,7 @@ def _parser() -> argparse.ArgumentParser:
     su.set_defaults(handler=_cmd_summarize)
 
     fi = sub.add_parser("fidelity", help="fidelity index and classification per subject")
-    fi.add_argument("map", metavar="MAP", help="bundled map id or file")
-    fi.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    _map_and_ratings(fi)
     fi.add_argument(
         "--threshold", type=float, help="index needed (default: the map's fidelity rule, else 0.8)"
     )
@@ -460,7 +463,7 @@ def _parser() -> argparse.ArgumentParser:
         default="median",
         help="how several raters of a subject are combined",
     )
-    fi.add_argument("--role", help="only the ratings of this role")
+    fi.add_argument("--role", help="only the components (and ratings) for this role")
     fi.add_argument("--no-weights", action="store_true", help="weigh every component 1")
     fi.add_argument(
         "--no-critical",
@@ -471,8 +474,7 @@ def _parser() -> argparse.ArgumentParser:
     fi.set_defaults(handler=_cmd_fidelity)
 
     co = sub.add_parser("compare", help="growth between two occasions (or raters, ...)")
-    co.add_argument("map", metavar="MAP", help="bundled map id or file")
-    co.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    _map_and_ratings(co)
     co.add_argument(
         "--by",
         default="occasion",
@@ -487,7 +489,7 @@ def _parser() -> argparse.ArgumentParser:
         default="median",
         help="how several raters of a subject are combined",
     )
-    co.add_argument("--role", help="only the ratings of this role")
+    co.add_argument("--role", help="only the components (and ratings) for this role")
     co.add_argument("--format", choices=formats, default="text")
     co.set_defaults(handler=_cmd_compare)
 
@@ -498,8 +500,7 @@ def _parser() -> argparse.ArgumentParser:
     di.set_defaults(handler=_cmd_diff)
 
     ag = sub.add_parser("agreement", help="inter-rater agreement of a ratings file")
-    ag.add_argument("map", metavar="MAP", help="bundled map id or file")
-    ag.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    _map_and_ratings(ag)
     ag.add_argument(
         "--method", choices=["krippendorff", "fleiss", "cohen", "percent"], default="krippendorff"
     )
