@@ -347,11 +347,11 @@ def test_bad_options(k2011: RatingSet) -> None:
         agreement(k2011, method="kappa")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="level must be one of"):
         agreement(k2011, level="rank")  # type: ignore[arg-type]
-    with pytest.raises(UsageError, match="weights apply to method='cohen'"):
+    with pytest.raises(UsageError, match="weights apply to Cohen's kappa only"):
         agreement(k2011, weights="linear")
-    with pytest.raises(UsageError, match="tolerance applies to method='percent'"):
+    with pytest.raises(UsageError, match="tolerance applies to percent agreement only"):
         agreement(k2011, tolerance=1)
-    with pytest.raises(UsageError, match="by must be None or one of component, group, frame"):
+    with pytest.raises(UsageError, match=r"split agreement by 'district': use one of component"):
         agreement(k2011, by="district")
     with pytest.raises(UsageError, match="bootstrap"):
         agreement(k2011, bootstrap=-1)

@@ -1406,19 +1406,23 @@ def agreement(
     if weights not in _WEIGHTS:
         raise UsageError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
     if weights is not None and method != "cohen":
-        raise UsageError(f"weights apply to method='cohen' only (method is {method!r})")
+        raise UsageError(f"weights apply to Cohen's kappa only (method 'cohen'), not {method!r}")
     if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
         raise UsageError(
             f"tolerance must be a non-negative whole number of levels, got {tolerance!r}"
         )
     if tolerance and method != "percent":
-        raise UsageError(f"tolerance applies to method='percent' only (method is {method!r})")
+        raise UsageError(
+            f"tolerance applies to percent agreement only (method 'percent'), not {method!r}"
+        )
     _check_bootstrap(bootstrap, confidence)
     m = ratings.map
     kinds = sorted({g.kind for g in m.all_groups()})
     if by is not None and by not in ("component", "group", *kinds):
         allowed = ", ".join(["component", "group", *kinds])
-        raise UsageError(f"by must be None or one of {allowed}; got {by!r}")
+        raise UsageError(
+            f"cannot split agreement by {by!r}: use one of {allowed} (or nothing, for overall)"
+        )
 
     design = _design(ratings, raters)
     if method == "cohen" and len(design.raters) > 2:
