@@ -87,6 +87,15 @@ class _Column:
         vals = self.values
         return [vals[i] for i in self.index]
 
+    def take(self, rows: Sequence[int]) -> _Column:
+        """The column for these rows only; categories no kept row uses are dropped and the
+        rest renumbered in first-seen order (as interning the kept values afresh would)."""
+        index = self.index
+        remap: dict[int, int] = {}
+        picked = [remap.setdefault(index[i], len(remap)) for i in rows]
+        values = [self.values[old] for old in remap]
+        return _Column(values, array.array(_typecode(len(values)), picked))
+
 
 def level_table(m: Map) -> dict[str, dict[str, int]]:
     """Per component id: code -> level value (>= 0 level, LEVEL_MISSING or LEVEL_NA)."""
@@ -280,9 +289,10 @@ class RatingSet:
     # -- selection --------------------------------------------------------------------------
 
     def _take(self, keep: Sequence[int]) -> RatingSet:
-        values = {name: col.decode() for name, col in self._cols.items()}
-        picked = {name: [v[i] for i in keep] for name, v in values.items()}
-        return RatingSet.from_columns(self._map, picked, attributes=self._attrs)
+        """The ratings at these row positions: indices and levels are picked, not re-derived."""
+        cols = {name: col.take(keep) for name, col in self._cols.items()}
+        levels = array.array("b", [self._levels[i] for i in keep])
+        return RatingSet(self._map, cols, levels, self._attrs)
 
     def filter(self, **criteria: str | Iterable[str | None] | None) -> RatingSet:
         """Ratings whose columns match: a value, or any of several values.

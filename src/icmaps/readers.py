@@ -163,26 +163,14 @@ class _Checker:
 
     def finish(self, use_numpy: bool) -> ReadResult:
         keep = _duplicates(self, use_numpy)
-        cols: dict[str, _Column] = {}
-        for name, lookup in self.lookups.items():
-            idx = self.index[name]
-            kept = idx if keep is None else array.array("I", [idx[i] for i in keep])
-            cols[name] = _Column(list(lookup), array.array(_typecode(len(lookup)), kept))
-        levels = self.levels if keep is None else array.array("b", [self.levels[i] for i in keep])
-        if keep is not None:
-            cols = {n: _compact(c) for n, c in cols.items()}
-        ratings = RatingSet(self.map, cols, levels, self.attrs)
+        cols = {
+            name: _Column(list(lookup), array.array(_typecode(len(lookup)), self.index[name]))
+            for name, lookup in self.lookups.items()
+        }
+        ratings = RatingSet(self.map, cols, self.levels, self.attrs)
+        if keep is not None:  # repeated keys were dropped
+            ratings = ratings._take(keep)
         return ReadResult(ratings, tuple(sorted(self.problems, key=Problem.sort_key)))
-
-
-def _compact(col: _Column) -> _Column:
-    """Drop categories no row uses any more (after rows were removed), keeping order."""
-    used = sorted(set(col.index))
-    if len(used) == len(col.values):
-        return col
-    remap = {old: new for new, old in enumerate(used)}
-    values = [col.values[i] for i in used]
-    return _Column(values, array.array(_typecode(len(values)), [remap[i] for i in col.index]))
 
 
 def _duplicates(ck: _Checker, use_numpy: bool) -> list[int] | None:
