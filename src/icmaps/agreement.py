@@ -277,6 +277,19 @@ def _unit_counts(codes: IntArray, n_levels: int) -> IntArray:
     return counts[:, :n_levels]
 
 
+def _tabulate(
+    data: RatingsLike, n_levels: object, *, required: bool, bootstrap: int, confidence: float
+) -> tuple[FloatArray, IntArray, int, IntArray, IntArray]:
+    """The checks and tables every matrix coefficient starts from: the ratings matrix, its
+    level codes, the number of levels, the units x levels counts and ratings per unit."""
+    n_checked = _check_n_levels(n_levels, required=required)
+    _check_bootstrap(bootstrap, confidence)
+    x = _as_matrix(data)
+    codes, n = _level_codes(x, n_checked)
+    counts = _unit_counts(codes, n)
+    return x, codes, n, counts, counts.sum(axis=1)
+
+
 def _check_bootstrap(bootstrap: int, confidence: float) -> None:
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
         raise UsageError(f"bootstrap must be a non-negative number of resamples, got {bootstrap!r}")
@@ -399,15 +412,11 @@ def percent_agreement(
         raise UsageError(
             f"tolerance must be a non-negative whole number of levels, got {tolerance!r}"
         )
-    n_levels = _check_n_levels(n_levels, required=False)
-    _check_bootstrap(bootstrap, confidence)
-    x = _as_matrix(data)
-    codes, n_levels = _level_codes(x, n_levels)
+    x, codes, n_levels, counts, per_unit = _tabulate(
+        data, n_levels, required=False, bootstrap=bootstrap, confidence=confidence
+    )
     method = "percent_agreement"
     base: dict[str, object] = {"tolerance": tolerance, "n_units_total": int(x.shape[0])}
-
-    counts = _unit_counts(codes, n_levels)
-    per_unit = counts.sum(axis=1)
     if not per_unit.any():
         return _undefined(method, REASON_ALL_MISSING, details=base)
     pairable = per_unit >= 2
@@ -666,16 +675,11 @@ def fleiss_kappa(
     """
     import numpy as np
 
-    n_checked = _check_n_levels(n_levels, required=True)
-    assert n_checked is not None  # required=True raises otherwise
-    _check_bootstrap(bootstrap, confidence)
-    x = _as_matrix(data)
-    codes, n = _level_codes(x, n_checked)
+    x, codes, n, counts, per_unit = _tabulate(
+        data, n_levels, required=True, bootstrap=bootstrap, confidence=confidence
+    )
     method = "fleiss_kappa"
     base: dict[str, object] = {"n_units_total": int(x.shape[0])}
-
-    counts = _unit_counts(codes, n)
-    per_unit = counts.sum(axis=1)
     if not per_unit.any():
         return _undefined(method, REASON_ALL_MISSING, details=base)
     m = int(per_unit.max())
@@ -847,15 +851,11 @@ def krippendorff_alpha(
 
     if level not in _LEVELS:
         raise UsageError(f"level must be one of {', '.join(_LEVELS)}; got {level!r}")
-    n_checked = _check_n_levels(n_levels, required=False)
-    _check_bootstrap(bootstrap, confidence)
-    x = _as_matrix(data)
-    codes, n = _level_codes(x, n_checked)
+    x, codes, n, counts, per_unit = _tabulate(
+        data, n_levels, required=False, bootstrap=bootstrap, confidence=confidence
+    )
     method = "krippendorff_alpha"
     base: dict[str, object] = {"level": level, "n_units_total": int(x.shape[0])}
-
-    counts = _unit_counts(codes, n)
-    per_unit = counts.sum(axis=1)
     if not per_unit.any():
         return _undefined(method, REASON_ALL_MISSING, details=base)
     pairable = per_unit >= 2
