@@ -31,6 +31,8 @@ from icmaps.model import Map
 from icmaps.ratings import RatingSet
 from icmaps.reporting import report
 
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("jinja2")
 
 MARK = "document.documentElement.setAttribute('data-pwned','1');"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from icmaps.loading import check_text, dumps_map, loads_map
@@ -12,6 +13,8 @@ from icmaps.model import Map
 from icmaps.schema import map_schema
 
 from .strategies import maps
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -104,3 +104,29 @@ def test_json_is_read_with_locations() -> None:
     doc = parse('{\n  "a": [1, "2"],\n  "b": true\n}\n', json_only=True, typed_keys={"a", "b"})
     assert doc.data == {"a": [1, "2"], "b": True}
     assert doc.locations["/a/1"] == (2, 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("a: " + "[" * 3_000 + "]" * 3_000 + "\n", (1, 68)),
+        ("a: " + "{b: " * 3_000 + "}" * 3_000 + "\n", (1, 260)),
+        ("- " + "[" * 70 + "x" + "]" * 70 + "\n", (1, 67)),
+    ],
+)
+def test_deep_flow_nesting_is_our_message_whatever_the_libyaml_limit(
+    text: str, where: tuple[int, int]
+) -> None:
+    # libyaml >= 0.2.5 stops at 1000 levels with a message of its own, and its scanner reads
+    # ahead, so the C parser alone would report a different place and wording.
+    with pytest.raises(LoadError) as info:
+        parse(text, "deep.yaml")
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column) == where
+    assert problem.message == f"nesting deeper than {MAX_DEPTH} levels"
+
+
+def test_other_yaml_errors_pass_through_the_depth_fallback() -> None:
+    # many brackets make the fallback walk run; the real error is still the one reported
+    with pytest.raises(LoadError, match=r"^bad\.yaml:2:\d+: invalid YAML: "):
+        parse("key: [1, 2\nother: }\n" + "{" * 70, "bad.yaml")

@@ -13,6 +13,7 @@ nodes ourselves so that we can:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterable
@@ -193,13 +194,10 @@ class _Builder:
             self.stack.discard(id(node))
 
 
-def _compose(text: str, path: str | None = None) -> Any:
+def _depth_walk(loader: Any, path: str | None) -> None:
+    """Walk the flat event stream and fail at the first node nested deeper than MAX_DEPTH."""
     import yaml
 
-    base: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-    # The composer recurses once per level (in C with libyaml: a deep enough document
-    # overflows the stack and kills the process), so first walk the flat event stream.
-    loader = base(text)
     try:
         depth = 0
         while loader.check_event():
@@ -214,11 +212,41 @@ def _compose(text: str, path: str | None = None) -> Any:
                 depth -= 1
     finally:
         loader.dispose()
+
+
+# libyaml's scanner reads up to this many characters ahead while a simple key is possible.
+_LOOKAHEAD = 1100
+
+
+def _compose(text: str, path: str | None = None) -> Any:
+    import yaml
+
+    base: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+    # The composer recurses once per level (in C with libyaml: a deep enough document
+    # overflows the stack and kills the process), so first walk the flat event stream.
+    try:
+        _depth_walk(base(text), path)
+    except yaml.YAMLError as e:
+        # Newer libyaml has a nesting limit of its own and its scanner reads ahead, so in a
+        # flow collection it can stop before we see our limit; its message and place then
+        # depend on the libyaml version. The pure-Python parser has no such limit: walk the
+        # text up to libyaml's stopping point with it, so the depth message is always ours.
+        mark = getattr(e, "problem_mark", None)
+        if base is yaml.BaseLoader or mark is None or not _may_nest_deep(text):
+            raise
+        with contextlib.suppress(yaml.YAMLError):
+            _depth_walk(yaml.BaseLoader(text[: mark.index + _LOOKAHEAD]), path)
+        raise
     loader = base(text)
     try:
         return loader.get_single_node()
     finally:
         loader.dispose()
+
+
+def _may_nest_deep(text: str) -> bool:
+    """Whether ``text`` has enough flow brackets to nest past MAX_DEPTH (a cheap C-speed test)."""
+    return text.count("[") + text.count("{") > MAX_DEPTH
 
 
 def parse(
