@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     import krippendorff
     import numpy as np
 
-    from icmaps.agreement import krippendorff_alpha
+    from icmaps.stats.coefficients import krippendorff_alpha
 
     rng = np.random.default_rng(args.seed)
     # Correlated ratings (a true level per unit plus rater noise), so alpha is far from 0,

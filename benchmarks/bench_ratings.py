@@ -41,7 +41,7 @@ else:
     n = len(rs)
     held = rs.nbytes()
     if task == "summarize":
-        from icmaps.aggregate import summarize
+        from icmaps.stats.summary import summarize
         summarize(rs)
 dt = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -109,7 +109,7 @@ def main() -> None:
     rows.append(("icmaps read+validate (pyarrow)", run("read", tmp, "auto")))
     rows.append(("icmaps read+validate (python)", run("read", tmp, "python", repeat=1)))
     try:
-        import icmaps.aggregate as agg
+        import icmaps.stats.summary as agg
 
         if hasattr(agg, "summarize"):
             rows.append(("icmaps read+validate+summarize", run("summarize", tmp, "auto")))

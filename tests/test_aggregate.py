@@ -8,21 +8,16 @@ import random
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import icmaps
-from icmaps.aggregate import (
-    Cell,
-    Summary,
-    consensus,
-    fidelity,
-    summarize,
-    tally,
-)
 from icmaps.errors import NotFoundError, UsageError
-from icmaps.model import Fidelity, Map
-from icmaps.ratings import RatingSet
+from icmaps.maps.model import Fidelity, Map
+from icmaps.ratings.ratingset import RatingSet
+from icmaps.stats.consensus import consensus
+from icmaps.stats.fidelity import fidelity
+from icmaps.stats.summary import Summary, summarize
+from icmaps.stats.tally import Cell, tally
 
 from .conftest import run_cli, run_subprocess
 from .strategies import maps, rating_records

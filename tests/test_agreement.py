@@ -10,15 +10,16 @@ import json
 import math
 import subprocess
 import sys
+import types
 from itertools import combinations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from icmaps import agreement
-from icmaps.agreement import (
+from icmaps.errors import UsageError
+from icmaps.stats import coefficients, disagreements as disagreements_module, reliability
+from icmaps.stats.coefficients import (
     REASON_ALL_MISSING,
     REASON_NO_PAIRS,
     AgreementResult,
@@ -28,7 +29,6 @@ from icmaps.agreement import (
     no_variation_reason,
     percent_agreement,
 )
-from icmaps.errors import UsageError
 
 NAN = math.nan
 Rows = list[list[float | None]]
@@ -820,20 +820,27 @@ def test_values_are_python_floats() -> None:
 
 
 def test_docstring_examples() -> None:
-    failures, tried = doctest.testmod(agreement, optionflags=doctest.ELLIPSIS)
+    tried = 0
+    for module in (coefficients, reliability, disagreements_module):
+        failures, n = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert failures == 0
+        tried += n
     assert tried >= 8
-    assert failures == 0
 
 
 def test_import_does_not_load_numpy() -> None:
-    code = "import sys, icmaps.agreement; assert 'numpy' not in sys.modules, 'numpy imported'"
+    code = (
+        "import sys, icmaps.stats.coefficients, icmaps.stats.reliability; "
+        "assert 'numpy' not in sys.modules, 'numpy imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_public_api() -> None:
-    for name in agreement.__all__:
-        assert hasattr(agreement, name)
-        obj = getattr(agreement, name)
+@pytest.mark.parametrize("module", [coefficients, reliability, disagreements_module])
+def test_public_api(module: types.ModuleType) -> None:
+    for name in module.__all__:
+        assert hasattr(module, name)
+        obj = getattr(module, name)
         if inspect.isfunction(obj):
             assert obj.__doc__, name
             assert ">>>" in obj.__doc__, name

@@ -15,22 +15,20 @@ import numpy as np
 import pytest
 
 import icmaps
-from icmaps.agreement import (
+from icmaps.errors import UsageError
+from icmaps.maps.model import Map
+from icmaps.ratings.ratingset import RatingSet
+from icmaps.stats.coefficients import (
     REASON_ALL_MISSING,
     REASON_NO_PAIRS,
-    AgreementReport,
-    DisagreementReport,
-    agreement,
     cohen_kappa,
-    disagreements,
     fleiss_kappa,
     krippendorff_alpha,
     no_variation_reason,
     percent_agreement,
 )
-from icmaps.errors import UsageError
-from icmaps.model import Map
-from icmaps.ratings import RatingSet
+from icmaps.stats.disagreements import DisagreementReport, disagreements
+from icmaps.stats.reliability import AgreementReport, agreement
 
 from .conftest import run_cli, run_subprocess
 
@@ -614,16 +612,21 @@ def test_cli_subprocess_json() -> None:
 
 @pytest.mark.parametrize(
     "first",
-    ["import icmaps.agreement", "from icmaps.agreement import agreement", "import icmaps"],
+    [
+        "import icmaps.stats.reliability",
+        "from icmaps.stats.reliability import agreement",
+        "import icmaps",
+    ],
 )
-def test_icmaps_agreement_is_callable_module_in_any_import_order(first: str) -> None:
-    # icmaps.agreement names the submodule and the public function: the module is callable.
+def test_icmaps_agreement_is_a_function_in_any_import_order(first: str) -> None:
+    # the module is named for its concept (reliability), so no import can shadow the function
     code = (
-        f"{first}\nimport icmaps, inspect\n"
+        f"{first}\nimport icmaps, inspect, pickle\n"
         "rs = icmaps.read_ratings(icmaps.example_ratings('learning-school'), 'learning-school')\n"
         "assert icmaps.agreement(rs, by='component').rows[0].id == 'al-teacher-routine'\n"
         "from icmaps import agreement\n"
-        "assert 'krippendorff_alpha' in agreement.__all__\n"
+        "assert inspect.isfunction(agreement)\n"
+        "assert pickle.loads(pickle.dumps(agreement)) is agreement\n"
         "assert list(inspect.signature(icmaps.agreement).parameters)[0] == 'ratings'\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 import icmaps
-from icmaps.model import Map
-from icmaps.ratings import RatingSet
+from icmaps.maps.model import Map
+from icmaps.ratings.ratingset import RatingSet
 from icmaps.reporting import report
 
 pytestmark = pytest.mark.slow
@@ -337,7 +337,7 @@ def test_report_screenshot_is_a_picture(chromium: str, tmp_path: Path) -> None:
 
 
 def test_map_grid_in_chromium(chromium: str, tmp_path: Path) -> None:
-    from icmaps.html import map_html
+    from icmaps.render.html import map_html
 
     page = tmp_path / "map.html"
     page.write_text(map_html(hostile_map(), standalone=True), encoding="utf-8")

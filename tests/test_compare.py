@@ -7,10 +7,11 @@ import json
 import pytest
 
 import icmaps
-from icmaps.compare import Comparison, compare, compare_groups, gap_to_target
 from icmaps.errors import NotFoundError, UsageError
-from icmaps.model import Map
-from icmaps.ratings import RatingSet
+from icmaps.maps.model import Map
+from icmaps.ratings.ratingset import RatingSet
+from icmaps.stats.gaps import gap_to_target
+from icmaps.stats.growth import Comparison, compare, compare_groups
 
 from .conftest import run_cli, run_subprocess
 from .tiny import tiny_map, tiny_ratings
@@ -74,11 +75,11 @@ def test_compare_moves_show_the_code_given_at_the_level(m: Map) -> None:
 
 
 def test_group_keys_have_one_definition() -> None:
-    from icmaps import _profiles, aggregate, compare, configurations
+    from icmaps.stats import clustering, growth, rules as _profiles
 
-    for mod in (aggregate, compare, configurations):
+    for mod in (growth, clustering):
         assert mod.Key is _profiles.Key
-    assert aggregate.key_sort is _profiles.key_sort
+    assert growth.key_sort is clustering.key_sort is _profiles.key_sort
     assert sorted([(None, "b"), ("b", None), ("a", "z")], key=_profiles.key_sort) == [
         ("a", "z"),
         ("b", None),
@@ -156,12 +157,14 @@ def test_compare_on_the_example_counts_every_pair() -> None:
         assert sum(map(sum, comp.matrix)) == comp.n
 
 
-def test_callable_module() -> None:
-    import icmaps.compare as module
+def test_compare_is_a_plain_function_that_pickles() -> None:
+    import pickle
+
+    import icmaps.stats.growth
 
     rs = tiny_ratings()
-    assert isinstance(icmaps.compare(rs), Comparison)
-    assert isinstance(module(rs), Comparison)
+    assert icmaps.compare is icmaps.stats.growth.compare
+    assert isinstance(pickle.loads(pickle.dumps(icmaps.compare))(rs), Comparison)
 
 
 # -- groups side by side --------------------------------------------------------------------

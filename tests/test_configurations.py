@@ -5,14 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import icmaps
-from icmaps.configurations import Configurations, configurations, profile_distance
 from icmaps.errors import UsageError
-from icmaps.model import Map
-from icmaps.ratings import RatingSet
+from icmaps.maps.model import Map
+from icmaps.ratings.ratingset import RatingSet
+from icmaps.stats.clustering import Configurations, configurations, profile_distance
 
 from .tiny import tiny_map, tiny_ratings
 
@@ -113,12 +112,12 @@ def test_outputs(m: Map) -> None:
     assert conf.to_csv().splitlines()[0] == "subject,occasion,cluster,size"
 
 
-def test_callable_module() -> None:
-    import icmaps.configurations as module
+def test_configurations_is_a_plain_function_that_pickles() -> None:
+    import pickle
 
     rs = tiny_ratings()
     assert isinstance(icmaps.configurations(rs), Configurations)
-    assert isinstance(module(rs, k=2), Configurations)
+    assert isinstance(pickle.loads(pickle.dumps(icmaps.configurations))(rs, k=2), Configurations)
 
 
 # -- determinism ----------------------------------------------------------------------------
@@ -215,7 +214,7 @@ def _brute_force_upgma(d: list[list[float]]) -> list[tuple[int, int, float, int]
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 3), min_size=3, max_size=3), min_size=2, max_size=9))
 def test_ties_are_broken_by_ids_like_the_obvious_algorithm(rows: list[list[int]]) -> None:
-    from icmaps.configurations import _average_linkage
+    from icmaps.stats.clustering import _average_linkage
 
     np = pytest.importorskip("numpy")
     d = [[sum(abs(a - b) for a, b in zip(r, s, strict=True)) / 9 for s in rows] for r in rows]

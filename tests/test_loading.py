@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from icmaps.errors import LoadError, MapValidationError, NotFoundError
-from icmaps.loading import check_map, dump_map, dumps_map, load_map, loads_map
+from icmaps.maps.codec import check_map, dump_map, dumps_map, load_map, loads_map
 
 from .conftest import DATA
 
@@ -42,7 +42,7 @@ def test_atomic_write_leaves_old_file_on_failure(
 ) -> None:
     target = tmp_path / "m.yaml"
     target.write_text("old\n")
-    from icmaps import loading
+    from icmaps.maps import codec as loading
 
     def boom(*_: object, **__: object) -> str:
         raise RuntimeError("disk full")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import icmaps
-from icmaps.loading import check_map, dumps_map, loads_map
+from icmaps.maps.codec import check_map, dumps_map, loads_map
 
 from .conftest import ROOT, run_cli
 

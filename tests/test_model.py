@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from icmaps.errors import NotFoundError
-from icmaps.loading import load_map
-from icmaps.model import Map
+from icmaps.maps.codec import load_map
+from icmaps.maps.model import Map
 
 from .conftest import DATA
 

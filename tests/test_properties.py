@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from icmaps.loading import check_text, dumps_map, loads_map
-from icmaps.model import Map
-from icmaps.schema import map_schema
+from icmaps.maps.codec import check_text, dumps_map, loads_map
+from icmaps.maps.model import Map
+from icmaps.maps.schema import map_schema
 
 from .strategies import maps
 

@@ -6,7 +6,8 @@ import pytest
 
 import icmaps
 from icmaps.errors import NotFoundError, RatingsError, UsageError
-from icmaps.ratings import LEVEL_MISSING, LEVEL_NA, RatingSet
+from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA
+from icmaps.ratings.ratingset import RatingSet
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,16 @@ import io
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import icmaps
 from icmaps.errors import RatingsError
-from icmaps.loading import load_map
-from icmaps.model import Map
-from icmaps.readers import ReadResult, dumps_ratings, read_ratings, write_ratings
-from icmaps.sheets import legend, rating_template
+from icmaps.maps.codec import load_map
+from icmaps.maps.model import Map
+from icmaps.ratings.checker import ReadResult
+from icmaps.ratings.read import read_ratings
+from icmaps.ratings.sheets import legend, rating_template
+from icmaps.ratings.write import dumps_ratings, write_ratings
 
 from .conftest import DATA, run_cli
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 import icmaps
-from icmaps.html import map_html, map_markdown, markdown_escape
-from icmaps.model import Map
-from icmaps.ratings import BASE_COLUMNS, RatingSet
+from icmaps.maps.model import Map
+from icmaps.ratings.columns import BASE_COLUMNS
+from icmaps.ratings.ratingset import RatingSet
+from icmaps.render.html import map_html, map_markdown, markdown_escape
 from icmaps.reporting import Distribution, Report, report
 from tests.conftest import run_cli
 
@@ -286,7 +287,8 @@ def ls() -> tuple[Map, RatingSet]:
 
 
 def test_report_numbers_match_summarize(ls: tuple[Map, RatingSet]) -> None:
-    aggregate = pytest.importorskip("icmaps.aggregate")
+    from icmaps.stats import summary as aggregate
+
     m, rs = ls
     r = report(m, rs)
     assert r.snapshot == "2026-spring"
@@ -419,14 +421,14 @@ def test_public_names() -> None:
 
 
 def test_templates_are_package_data() -> None:
-    root = importlib.resources.files("icmaps").joinpath("templates")
+    root = importlib.resources.files("icmaps.render").joinpath("templates")
     names = {p.name for p in root.iterdir()}
     assert {"report.html.j2", "map.html.j2", "_grid.html.j2", "_style.css.j2"} <= names
 
 
 def test_no_heavy_imports_at_import_time() -> None:
     code = (
-        "import sys, icmaps.html, icmaps.reporting, icmaps.plot; "
+        "import sys, icmaps.render.html, icmaps.reporting, icmaps.plot; "
         "print(' '.join(m for m in ('jinja2', 'matplotlib', 'numpy', 'pandas') "
         "if m in sys.modules))"
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from icmaps.schema import generate_schema, schema_text
+from icmaps.maps.schema import generate_schema, schema_text
 
 from .conftest import DATA, ROOT, run_cli
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from icmaps.errors import LoadError, MapValidationError
-from icmaps.loading import check_text, loads_map
+from icmaps.maps.codec import check_text, loads_map
 
 from .conftest import DATA, run_cli
 

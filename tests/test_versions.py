@@ -11,17 +11,11 @@ from hypothesis import HealthCheck, given, settings
 
 import icmaps
 from icmaps.errors import LoadError, NotFoundError, UsageError
-from icmaps.model import Map
-from icmaps.ratings import RatingSet
-from icmaps.versions import (
-    Change,
-    Crosswalk,
-    crosswalk,
-    diff_maps,
-    load_crosswalk,
-    loads_crosswalk,
-    migrate_ratings,
-)
+from icmaps.maps.crosswalk import Crosswalk, crosswalk, load_crosswalk, loads_crosswalk
+from icmaps.maps.diff import Change, diff_maps
+from icmaps.maps.model import Map
+from icmaps.ratings.migrate import migrate_ratings
+from icmaps.ratings.ratingset import RatingSet
 
 from .conftest import run_cli, run_subprocess
 from .strategies import maps

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from icmaps._yaml import MAX_DEPTH, decode, parse
 from icmaps.errors import LoadError
+from icmaps.maps._yaml import MAX_DEPTH, decode, parse
 
 
 def test_text_keys_keep_yaml11_surprises_as_text() -> None:

@@ -19,8 +19,8 @@ Ratings (subject, rater, occasion: c1 c2 c3)::
 from __future__ import annotations
 
 import icmaps
-from icmaps.model import Map
-from icmaps.ratings import RatingSet
+from icmaps.maps.model import Map
+from icmaps.ratings.ratingset import RatingSet
 
 TINY = """\
 id: tiny

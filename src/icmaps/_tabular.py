@@ -12,9 +12,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from icmaps.errors import UsageError
+from icmaps._optional import import_pandas
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -35,18 +35,6 @@ __all__ = [
 
 Scalar = str | int | float | bool | None
 Record = dict[str, Scalar]
-
-
-def import_pandas() -> Any:
-    """The pandas module, imported lazily (it is an optional extra).
-
-    Raises :class:`~icmaps.errors.UsageError` saying how to install it when it is missing.
-    """
-    try:
-        import pandas as pd
-    except ImportError as e:
-        raise UsageError("to_pandas() needs pandas: pip install 'icmaps[pandas]'") from e
-    return pd
 
 
 def records_frame(

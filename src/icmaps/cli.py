@@ -53,7 +53,8 @@ def _tally(problems: Sequence[Problem]) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.loading import check_map, list_maps, map_files
+    from icmaps.maps.codec import check_map
+    from icmaps.maps.files import list_maps, map_files
 
     if getattr(args, "ratings", None):
         return _cmd_check_ratings(args, out, err)
@@ -98,7 +99,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.readers import read_ratings
+    from icmaps.ratings.read import read_ratings
 
     if not args.map:
         raise UsageError("icmaps validate --ratings needs --map MAP")
@@ -125,8 +126,9 @@ def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
 
 
 def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.loading import atomic_write, load_map
-    from icmaps.sheets import legend, rating_template
+    from icmaps._io import atomic_write
+    from icmaps.maps.codec import load_map
+    from icmaps.ratings.sheets import legend, rating_template
 
     m = load_map(args.map)
     if args.role:
@@ -157,8 +159,10 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.loading import atomic_write, load_map
-    from icmaps.readers import ReadResult, read_ratings
+    from icmaps._io import atomic_write
+    from icmaps.maps.codec import load_map
+    from icmaps.ratings.checker import ReadResult
+    from icmaps.ratings.read import read_ratings
     from icmaps.reporting import report
 
     m = load_map(args.map)
@@ -203,10 +207,10 @@ def _emit(result: _Result, fmt: str, out: TextIO) -> int:
 
 
 def _read_rated(args: argparse.Namespace) -> Any:
-    from icmaps.aggregate import consensus
-    from icmaps.loading import load_map
-    from icmaps.ratings import RatingSet
-    from icmaps.readers import read_ratings
+    from icmaps.maps.codec import load_map
+    from icmaps.ratings.ratingset import RatingSet
+    from icmaps.ratings.read import read_ratings
+    from icmaps.stats.consensus import consensus
 
     rs = read_ratings(args.ratings, load_map(args.map))
     assert isinstance(rs, RatingSet)
@@ -220,13 +224,13 @@ def _read_rated(args: argparse.Namespace) -> Any:
 
 
 def _cmd_summarize(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.aggregate import summarize
+    from icmaps.stats.summary import summarize
 
     return _emit(summarize(_read_rated(args), by=args.by or ()), args.format, out)
 
 
 def _cmd_fidelity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.aggregate import fidelity
+    from icmaps.stats.fidelity import fidelity
 
     result = fidelity(
         _read_rated(args),
@@ -241,7 +245,7 @@ def _cmd_fidelity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.compare import compare
+    from icmaps.stats.growth import compare
 
     result = compare(
         _read_rated(args), by=args.by, base=args.base, other=args.other, rule=args.rule
@@ -250,8 +254,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.loading import load_map
-    from icmaps.versions import diff_maps
+    from icmaps.maps.codec import load_map
+    from icmaps.maps.diff import diff_maps
 
     return _emit(diff_maps(load_map(args.old), load_map(args.new)), args.format, out)
 
@@ -260,9 +264,11 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.agreement import agreement, disagreements
-    from icmaps.loading import load_map
-    from icmaps.readers import ReadResult, read_ratings
+    from icmaps.maps.codec import load_map
+    from icmaps.ratings.checker import ReadResult
+    from icmaps.ratings.read import read_ratings
+    from icmaps.stats.disagreements import disagreements
+    from icmaps.stats.reliability import agreement
 
     if args.level is not None and args.method != "krippendorff":
         raise UsageError("--level applies to --method krippendorff only")
@@ -307,7 +313,7 @@ def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps._resources import schema_file
-    from icmaps.schema import schema_text
+    from icmaps.maps.schema import schema_text
 
     out.write(schema_text() if args.generate else schema_file().read_text(encoding="utf-8"))
     return EXIT_OK
@@ -317,8 +323,9 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_maps_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.display import table
-    from icmaps.loading import list_maps, load_map
+    from icmaps.maps.codec import load_map
+    from icmaps.maps.files import list_maps
+    from icmaps.render.text import table
 
     rows: list[dict[str, Any]] = []
     for map_id in list_maps():
@@ -346,8 +353,8 @@ def _cmd_maps_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_maps_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.display import map_grid
-    from icmaps.loading import dumps_map, load_map
+    from icmaps.maps.codec import dumps_map, load_map
+    from icmaps.render.text import map_grid
 
     m = load_map(args.map)
     if args.role:

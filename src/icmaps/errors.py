@@ -15,6 +15,7 @@ __all__ = [
     "IcmapsError",
     "LoadError",
     "MapValidationError",
+    "MissingExtraError",
     "NotFoundError",
     "Problem",
     "RatingsError",
@@ -120,9 +121,29 @@ class RatingsError(_ProblemsError):
     """Ratings that cannot be read or do not fit their map; carries every bad row."""
 
 
-class NotFoundError(IcmapsError):
-    """A bundled map id, file, role or component that does not exist."""
+class NotFoundError(IcmapsError, LookupError):
+    """A bundled map id, file, role, component, column or row that does not exist.
+
+    Also a :class:`LookupError`, so ``except LookupError`` catches it as it would a
+    ``KeyError``.
+    """
 
 
 class UsageError(IcmapsError):
     """A function or command was called with arguments that do not fit together."""
+
+
+class MissingExtraError(IcmapsError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install.
+
+    >>> e = MissingExtraError("plots need matplotlib", extra="plot", module="matplotlib")
+    >>> print(e)
+    plots need matplotlib: pip install 'icmaps[plot]'
+    >>> isinstance(e, ImportError), e.extra
+    (True, 'plot')
+    """
+
+    def __init__(self, what: str, *, extra: str, module: str) -> None:
+        self.extra = extra
+        super().__init__(f"{what}: pip install 'icmaps[{extra}]'")
+        self.name = module  # ImportError's attribute: the module that is missing

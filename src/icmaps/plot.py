@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from icmaps._profiles import key_sort
+from icmaps._optional import require
 from icmaps.errors import NotFoundError, UsageError
+from icmaps.stats.rules import key_sort
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -33,10 +34,9 @@ ZONE_COLOURS = {"ideal": "#2e8b57", "acceptable": "#e6a600", "unacceptable": "#c
 
 
 def _figure(width: float, height: float) -> Figure:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise UsageError("plots need matplotlib: pip install 'icmaps[plot]'") from e
+    require("matplotlib", "plots need matplotlib", extra="plot")
+    from matplotlib.figure import Figure
+
     return Figure(figsize=(width, height), layout="constrained")
 
 
@@ -83,7 +83,7 @@ def distribution_bars(
     """Horizontal stacked bars, one per component: share of ratings in the ideal, acceptable
     and unacceptable zones.
 
-    ``data`` is a :class:`~icmaps.ratings.RatingSet`, a :class:`~icmaps.reporting.Report` or
+    ``data`` is a :class:`~icmaps.RatingSet`, a :class:`~icmaps.reporting.Report` or
     an :class:`~icmaps.aggregate.Summary` (its last group, or the last whose ``occasion``
     column is ``occasion``; :class:`~icmaps.errors.NotFoundError` when there is none).
 
@@ -124,7 +124,7 @@ def growth(
     """Lines of % ideal (``measure="ideal"``) or % ideal-or-acceptable (``"acceptable"``)
     across occasions: all components together (thick) and each component (thin).
 
-    ``data`` is a :class:`~icmaps.ratings.RatingSet` or a :class:`~icmaps.reporting.Report`;
+    ``data`` is a :class:`~icmaps.RatingSet` or a :class:`~icmaps.reporting.Report`;
     ``components`` limits the thin lines to these ids.
 
     >>> import matplotlib

@@ -36,13 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 from icmaps._tabular import fmt_pct
 from icmaps.errors import NotFoundError, Problem, UsageError
-from icmaps.model import Component, Group, Map, Zone
+from icmaps.maps.model import Component, Group, Map, Zone
 
 if TYPE_CHECKING:
-    from icmaps.aggregate import Cell, FidelityResult, UnitFidelity
-    from icmaps.agreement import AgreementResult
-    from icmaps.compare import Comparison, ComponentChange
-    from icmaps.ratings import RatingSet
+    from icmaps.ratings.ratingset import RatingSet
+    from icmaps.stats.coefficients import AgreementResult
+    from icmaps.stats.fidelity import FidelityResult, UnitFidelity
+    from icmaps.stats.growth import Comparison, ComponentChange
+    from icmaps.stats.tally import Cell
 
 __all__ = ["ComponentStats", "Distribution", "GroupStats", "Report", "report"]
 
@@ -81,10 +82,10 @@ class Distribution:
 
     @classmethod
     def of(cls, cell: Cell | None, zones: Sequence[Zone]) -> Distribution:
-        """The zone counts of a tally cell (:class:`icmaps.aggregate.Cell`) of a component
+        """The zone counts of a tally cell (:class:`icmaps.Cell`) of a component
         whose desired-first levels lie in ``zones``; all zeros for ``None`` (no ratings).
 
-        >>> from icmaps.aggregate import Cell
+        >>> from icmaps.stats.tally import Cell
         >>> Distribution.of(Cell((2, 1, 1), na=1), ("ideal", "acceptable", "unacceptable"))
         Distribution(ideal=2, acceptable=1, unacceptable=1, na=1, missing=0)
         """
@@ -182,7 +183,7 @@ class Report:
         True
         """
         from icmaps._version import __version__
-        from icmaps.html import _grid, render
+        from icmaps.render.html import _grid, render
 
         grid = _grid(self.map, self._counts, self._extra)
         return render(
@@ -232,7 +233,7 @@ class Report:
         >>> out.read_text(encoding="utf-8").count("<svg") > 0
         True
         """
-        from icmaps.loading import atomic_write
+        from icmaps._io import atomic_write
 
         atomic_write(path, self.to_html())
 
@@ -246,13 +247,13 @@ class Report:
         >>> icmaps.report(m, _demo_ratings(m)).to_markdown().startswith("# Implementation report")
         True
         """
-        from icmaps._report_md import report_markdown
+        from icmaps.render.markdown import report_markdown
 
         return report_markdown(self)
 
     def write_markdown(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`to_markdown` to ``path`` atomically."""
-        from icmaps.loading import atomic_write
+        from icmaps._io import atomic_write
 
         atomic_write(path, self.to_markdown())
 
@@ -273,11 +274,11 @@ def _agreement(
     ratings: RatingSet,
 ) -> tuple[dict[str, tuple[AgreementResult, AgreementResult]], AgreementResult | None, str | None]:
     """Krippendorff's alpha (ordinal) and exact agreement per component and per group, by
-    :func:`icmaps.agreement.agreement` (units: subject x occasion x component), and the
+    :func:`icmaps.agreement` (units: subject x occasion x component), and the
     alpha of every component pooled; or a note saying why there is none."""
     if len(ratings.categories("rater")) < 2:
         return {}, None, None
-    from icmaps.agreement import agreement
+    from icmaps.stats.reliability import agreement
 
     out: dict[str, tuple[AgreementResult, AgreementResult]] = {}
     try:
@@ -305,7 +306,7 @@ def report(
 ) -> Report:
     """Compute an implementation report of ``ratings`` on ``map``.
 
-    ``ratings`` is a :class:`~icmaps.ratings.RatingSet` or the result of
+    ``ratings`` is a :class:`~icmaps.RatingSet` or the result of
     ``read_ratings(..., errors="collect")`` (its problems are listed in the report).
     ``role`` keeps that role's view of the map (and its ratings); ``by`` splits the component
     figures by a subject attribute (or ``rater``, ``role``, ``occasion``); ``occasion`` picks
@@ -348,7 +349,7 @@ def report(
     snapshot = occasion or (occasions[-1] if occasions else None)
 
     # Every count comes from aggregate.tally, the counting rules summarize() uses too.
-    from icmaps.aggregate import tally
+    from icmaps.stats.tally import tally
 
     per_occ = tally(rs, by="occasion").cells
     per_by = tally(rs, by=("occasion", by)).cells if by not in (None, "occasion") else {}
@@ -446,7 +447,7 @@ def _fidelity(rs: RatingSet) -> FidelityResult | None:
     if not len(rs):
         return None
     try:
-        from icmaps.aggregate import fidelity
+        from icmaps.stats.fidelity import fidelity
     except ImportError:  # pragma: no cover - aggregate is part of the package
         return None
     return fidelity(rs, by=("occasion",))
@@ -457,7 +458,7 @@ def _comparison(rs: RatingSet, occasions: Sequence[str]) -> Comparison | None:
     if len(occasions) < 2:
         return None
     try:
-        from icmaps.compare import compare
+        from icmaps.stats.growth import compare
     except ImportError:  # pragma: no cover - compare is part of the package
         return None
     return compare(rs, by="occasion", base=occasions[0], other=occasions[-1])
@@ -532,7 +533,7 @@ def _bar(d: Distribution, width: float = 160.0) -> tuple[_Segment, ...]:
 
 def _demo_ratings(m: Map) -> RatingSet:
     """A small deterministic RatingSet for examples: two subjects, two raters, two occasions."""
-    from icmaps.ratings import RatingSet
+    from icmaps.ratings.ratingset import RatingSet
 
     records = []
     for i, c in enumerate(m.all_components()):

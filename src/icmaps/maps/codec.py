@@ -10,32 +10,30 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from icmaps._io import atomic_write
 from icmaps._resources import maps_dir
-from icmaps._yaml import parse
 from icmaps.errors import LoadError, MapValidationError, NotFoundError, Problem, UsageError
-from icmaps.model import Map
-from icmaps.validation import TYPED_KEYS, check_document
+from icmaps.maps._yaml import parse
+from icmaps.maps.files import MAP_SUFFIXES, list_maps
+from icmaps.maps.model import Map
+from icmaps.maps.validation import TYPED_KEYS, check_document
 
 __all__ = [
     "CheckResult",
-    "atomic_write",
     "check_map",
     "check_text",
     "dump_map",
     "dumps_map",
-    "list_maps",
     "load_map",
     "loads_map",
-    "map_files",
 ]
 
+
 Format = Literal["yaml", "json"]
-MAP_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 @dataclass(frozen=True)
@@ -144,48 +142,6 @@ def _raise_or_map(result: CheckResult) -> Map:
     return result.map
 
 
-def list_maps() -> tuple[str, ...]:
-    """Ids of the bundled maps, sorted.
-
-    >>> "learning-school" in list_maps()
-    True
-    """
-    root = maps_dir()
-    if not root.is_dir():
-        return ()
-    return tuple(
-        sorted(
-            e.name[: -len(".yaml")]
-            for e in root.iterdir()
-            if e.name.endswith(".yaml") and e.is_file()
-        )
-    )
-
-
-def map_files(paths: list[str]) -> tuple[list[str], list[str]]:
-    """Expand files and folders into map files (``*.yaml``, ``*.yml``, ``*.json``, sorted).
-
-    Returns ``(files, missing)``; a missing path is never silently skipped.
-    """
-    files: list[str] = []
-    missing: list[str] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            files += sorted(
-                str(f)
-                for f in path.rglob("*")
-                if f.suffix.lower() in MAP_SUFFIXES
-                and f.is_file()
-                and not f.name.endswith(".schema.json")
-            )
-        elif path.is_file():
-            files.append(p)
-        else:
-            missing.append(p)
-    return files, missing
-
-
 # -- writing --------------------------------------------------------------------------------
 
 
@@ -227,29 +183,6 @@ def dumps_map(m: Map, format: Format = "yaml", *, schema_ref: str | None = None)
     body = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)
     head = f"# yaml-language-server: $schema={schema_ref}\n" if schema_ref else ""
     return head + body
-
-
-def atomic_write(path: str | os.PathLike[str], text: str) -> None:
-    """Write text to ``path`` through a temporary file and rename: never a partial file."""
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"{os.fspath(path)}: is a folder; expected a file name to write")
-    if not target.parent.is_dir():
-        raise NotFoundError(f"{os.fspath(path)}: no such folder {os.fspath(target.parent)!r}")
-    # O_EXCL with a random name, mode 0666: the umask applies as for a plain open(), without
-    # touching the process-wide umask (mkstemp would create 0600)
-    tmp = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as e:
-        raise UsageError(f"{os.fspath(path)}: cannot write: {e.strerror}") from e
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dump_map(

@@ -24,7 +24,7 @@ def generate_schema() -> dict[str, Any]:
     >>> generate_schema()["$schema"]
     'https://json-schema.org/draft/2020-12/schema'
     """
-    from icmaps.model import Map
+    from icmaps.maps.model import Map
 
     body = Map.model_json_schema(by_alias=True, mode="validation")
     return {

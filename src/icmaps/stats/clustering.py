@@ -25,17 +25,16 @@ import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from icmaps._callable import make_callable
-from icmaps._profiles import Key, Rule, check_rule, decide, key_sort, unit_levels
 from icmaps._tabular import Record, fmt_num, records_csv, records_frame, text_table
 from icmaps.errors import UsageError
+from icmaps.stats.rules import Key, Rule, check_rule, decide, key_sort, unit_levels
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas  # type: ignore[import-untyped,unused-ignore]
     from numpy.typing import NDArray
 
-    from icmaps.ratings import RatingSet
+    from icmaps.ratings.ratingset import RatingSet
 
 __all__ = [
     "DEFAULT_CUT",
@@ -265,7 +264,7 @@ def configurations(
     """Cluster subjects' level profiles into configurations (patterns of use).
 
     Each subject on each occasion is one profile: per component one level (several raters
-    combined by ``rule``, as in :func:`~icmaps.aggregate.consensus`; N/A and missing left
+    combined by ``rule``, as in :func:`~icmaps.consensus`; N/A and missing left
     out). Profiles are clustered by average linkage on the ordinal distance described in the
     module docstring, and the tree is cut at ``distance`` (default :data:`DEFAULT_CUT`) or
     into ``k`` clusters. ``components`` restricts the profile to some components. Subjects with
@@ -356,6 +355,3 @@ def configurations(
             cohesion = None
         clusters.append(Cluster(cid, tuple(units[i] for i in idx), profile, cohesion))
     return Configurations(m.id, unit, comps, units, cut, k, tuple(clusters), tuple(merges))
-
-
-make_callable(__name__, configurations)

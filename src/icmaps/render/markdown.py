@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from icmaps._tabular import fmt_num, fmt_pct, fmt_pp, fmt_share
-from icmaps.html import map_markdown, markdown_escape
+from icmaps.render.html import map_markdown, markdown_escape
 
 if TYPE_CHECKING:
     from icmaps.reporting import Distribution, Report, Row

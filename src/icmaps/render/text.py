@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Sequence
 
 from icmaps._tabular import text_table
-from icmaps.model import Component, Group, Map, Variation, line_between
+from icmaps.maps.model import Component, Group, Map, Variation, line_between
 
 __all__ = ["map_grid", "table"]
 

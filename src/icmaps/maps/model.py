@@ -4,7 +4,7 @@ A :class:`Map` is kept exactly as written (order, empty cells, codes as strings,
 its scale is written in); navigation methods give the normalised view a program needs, always
 *desired first*: level index 0 is the most desired variation, whatever the codes say.
 
->>> from icmaps.model import Map
+>>> from icmaps.maps.model import Map
 >>> m = Map.model_validate({
 ...     "id": "demo", "version": "1", "title": "Demo",
 ...     "scale": {"levels": [
@@ -507,13 +507,13 @@ class Map(_Frozen):
 
     def _repr_html_(self) -> str:
         """The IC grid, for Jupyter (needs the ``report`` extra: jinja2)."""
-        from icmaps.html import map_html
+        from icmaps.render.html import map_html
 
         return map_html(self)
 
     def _repr_markdown_(self) -> str:
         """The map as Markdown tables, for Jupyter and other Markdown front ends."""
-        from icmaps.html import map_markdown
+        from icmaps.render.html import map_markdown
 
         return map_markdown(self)
 

@@ -24,17 +24,19 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from icmaps._optional import require
 from icmaps._tabular import fmt_num, fmt_pct, fmt_share, pp_change
-from icmaps.model import Component, Group, Map, Variation, Zone, line_between
-from icmaps.ratings import LEVEL_MISSING, LEVEL_NA
+from icmaps.maps.model import Component, Group, Map, Variation, Zone, line_between
+from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from icmaps.aggregate import FidelityResult, Summary
-    from icmaps.agreement import AgreementReport
-    from icmaps.compare import Comparison
-    from icmaps.ratings import RatingSet
+    from icmaps.ratings.ratingset import RatingSet
+    from icmaps.stats.fidelity import FidelityResult
+    from icmaps.stats.growth import Comparison
+    from icmaps.stats.reliability import AgreementReport
+    from icmaps.stats.summary import Summary
 
 __all__ = [
     "agreement_html",
@@ -209,17 +211,11 @@ def environment() -> Environment:
     >>> environment().from_string("{{ x }}").render(x="<b>")
     '&lt;b&gt;'
     """
-    try:
-        from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-    except ImportError as e:  # pragma: no cover - exercised only without the extra
-        from icmaps.errors import UsageError
-
-        raise UsageError(
-            "HTML output needs jinja2: pip install 'icmaps[report]'",
-        ) from e
+    require("jinja2", "HTML output needs jinja2", extra="report")
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     env = Environment(
-        loader=PackageLoader("icmaps", "templates"),
+        loader=PackageLoader("icmaps.render", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -20,33 +20,17 @@ from __future__ import annotations
 import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from icmaps._tabular import import_pandas
+from icmaps._optional import import_pandas
 from icmaps.errors import NotFoundError, RatingsError, UsageError
-from icmaps.model import Map
+from icmaps.maps.model import Map
+from icmaps.ratings.columns import BASE_COLUMNS, LEVEL_NA, Status, _Column, _intern, _levels
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = [
-    "BASE_COLUMNS",
-    "LEVEL_MISSING",
-    "LEVEL_NA",
-    "Rating",
-    "RatingSet",
-    "Status",
-]
-
-BASE_COLUMNS = ("subject", "rater", "occasion", "component", "role", "code")
-"""Columns every rating has (role and code may be empty)."""
-
-LEVEL_MISSING = -1
-"""Level value of a rating left blank (or a special code that counts as missing)."""
-LEVEL_NA = -2
-"""Level value of a rating with a special code that is excluded (N/A)."""
-
-Status = Literal["rated", "na", "missing"]
+__all__ = ["Rating", "RatingSet"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,49 +51,6 @@ class Rating:
     attrs: Mapping[str, str | None] = field(default_factory=dict)
     level: int | None = None
     status: Status = "missing"
-
-
-def _typecode(n: int) -> str:
-    """Smallest unsigned array type that indexes ``n`` categories."""
-    return "B" if n <= 0xFF else "H" if n <= 0xFFFF else "I"
-
-
-class _Column:
-    """An interned column: distinct values in first-seen order and per-row indices."""
-
-    __slots__ = ("index", "values")
-
-    def __init__(self, values: Sequence[str | None], index: array.array[int]) -> None:
-        self.values = tuple(values)
-        self.index = index
-
-    def decode(self) -> list[str | None]:
-        vals = self.values
-        return [vals[i] for i in self.index]
-
-    def take(self, rows: Sequence[int]) -> _Column:
-        """The column for these rows only; categories no kept row uses are dropped and the
-        rest renumbered in first-seen order (as interning the kept values afresh would)."""
-        index = self.index
-        remap: dict[int, int] = {}
-        picked = [remap.setdefault(index[i], len(remap)) for i in rows]
-        values = [self.values[old] for old in remap]
-        return _Column(values, array.array(_typecode(len(values)), picked))
-
-
-def level_table(m: Map) -> dict[str, dict[str, int]]:
-    """Per component id: code -> level value (>= 0 level, LEVEL_MISSING or LEVEL_NA)."""
-    table: dict[str, dict[str, int]] = {}
-    for c in m.iter_components():
-        scale = m.scale_of(c.id)
-        codes = {lv.code: i for i, lv in enumerate(scale.desired())}
-        last = len(scale.levels) - 1
-        for sp in scale.special:
-            codes[sp.code] = {"excluded": LEVEL_NA, "lowest": last, "missing": LEVEL_MISSING}[
-                sp.counts
-            ]
-        table[c.id] = codes
-    return table
 
 
 class RatingSet:
@@ -165,7 +106,7 @@ class RatingSet:
         Raises :class:`~icmaps.errors.RatingsError` with every problem (``line`` is the
         1-based record number).
         """
-        from icmaps.readers import ratings_from_rows
+        from icmaps.ratings.checker import ratings_from_rows
 
         rows = list(records)
         keys: list[str] = []
@@ -249,7 +190,7 @@ class RatingSet:
 
     def _repr_html_(self) -> str:
         """Counts, % missing / N/A and the first rows, for Jupyter (needs jinja2)."""
-        from icmaps.html import ratings_html
+        from icmaps.render.html import ratings_html
 
         return ratings_html(self)
 
@@ -370,25 +311,3 @@ class RatingSet:
             categories=["rated", "na", "missing"],
         )
         return pd.DataFrame(data)
-
-
-def _intern(seq: Sequence[str | None]) -> _Column:
-    lookup: dict[str | None, int] = {}
-    idx = [lookup.setdefault(v, len(lookup)) for v in seq]
-    return _Column(list(lookup), array.array(_typecode(len(lookup)), idx))
-
-
-def _levels(m: Map, component: _Column, code: _Column) -> array.array[int]:
-    table = level_table(m)
-    pair: dict[tuple[int, int], int] = {}
-    out = array.array("b", bytes(len(component.index)))
-    comp_vals, code_vals = component.values, code.values
-    for i, (ci, ki) in enumerate(zip(component.index, code.index, strict=True)):
-        key = (ci, ki)
-        lv = pair.get(key)
-        if lv is None:
-            k = code_vals[ki]
-            lv = LEVEL_MISSING if k is None else table[str(comp_vals[ci])][k]
-            pair[key] = lv
-        out[i] = lv
-    return out

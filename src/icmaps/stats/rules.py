@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from icmaps.errors import UsageError
-from icmaps.ratings import LEVEL_MISSING, LEVEL_NA  # defined there; re-exported for callers
+from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA
 
 if TYPE_CHECKING:
-    from icmaps.ratings import RatingSet
+    from icmaps.ratings.ratingset import RatingSet
 
 __all__ = [
     "LEVEL_MISSING",
@@ -100,7 +100,7 @@ def decide(levels: Sequence[int], rule: str) -> tuple[int, tuple[int, ...]]:
 
 def check_columns(ratings: RatingSet, names: Sequence[str], *, forbid: Sequence[str]) -> None:
     """Raise :class:`UsageError` unless every name is a column the grouping may use."""
-    from icmaps.ratings import BASE_COLUMNS
+    from icmaps.ratings.columns import BASE_COLUMNS
 
     known = [c for c in (*BASE_COLUMNS, *ratings.attributes) if c not in forbid]
     for n in names:

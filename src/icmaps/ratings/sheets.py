@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from icmaps.model import Map, Scale
+from icmaps.maps.model import Map, Scale
 
 __all__ = ["legend", "rating_template"]
 
@@ -64,7 +64,7 @@ def legend(m: Map, *, role: str | None = None) -> str:
     >>> "ideal" in legend(load_map("learning-school"))
     True
     """
-    from icmaps.display import table
+    from icmaps.render.text import table
 
     view = m.for_role(role) if role else m
     rows = _scale_rows("default", m.scale)

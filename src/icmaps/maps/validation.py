@@ -11,9 +11,9 @@ import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from icmaps._yaml import Document
 from icmaps.errors import Problem
-from icmaps.model import ZONE_RANK, Component, Group, Map, Scale
+from icmaps.maps._yaml import Document
+from icmaps.maps.model import ZONE_RANK, Component, Group, Map, Scale
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -151,7 +151,7 @@ def _translate_leaf(error: ValidationError, where: str) -> str:
 def _schema_problems(doc: Document) -> list[Problem]:
     from jsonschema import Draft202012Validator
 
-    from icmaps.schema import map_schema
+    from icmaps.maps.schema import map_schema
 
     validator = Draft202012Validator(map_schema())
     problems: list[Problem] = []

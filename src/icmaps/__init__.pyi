@@ -1,0 +1,156 @@
+"""Type stubs for the lazily imported public API (kept equal to ``_EXPORTS`` by a test)."""
+
+from icmaps._version import __version__ as __version__
+from icmaps.errors import (
+    IcmapsError as IcmapsError,
+    LoadError as LoadError,
+    MapValidationError as MapValidationError,
+    MissingExtraError as MissingExtraError,
+    NotFoundError as NotFoundError,
+    Problem as Problem,
+    RatingsError as RatingsError,
+    UsageError as UsageError,
+)
+from icmaps.maps.codec import (
+    CheckResult as CheckResult,
+    check_map as check_map,
+    dump_map as dump_map,
+    dumps_map as dumps_map,
+    load_map as load_map,
+    loads_map as loads_map,
+)
+from icmaps.maps.crosswalk import (
+    Crosswalk as Crosswalk,
+    crosswalk as crosswalk,
+    load_crosswalk as load_crosswalk,
+)
+from icmaps.maps.diff import Change as Change, MapDiff as MapDiff, diff_maps as diff_maps
+from icmaps.maps.files import list_maps as list_maps
+from icmaps.maps.model import (
+    Component as Component,
+    Fidelity as Fidelity,
+    Group as Group,
+    Level as Level,
+    Map as Map,
+    Role as Role,
+    Scale as Scale,
+    Source as Source,
+    SpecialCode as SpecialCode,
+    Variation as Variation,
+)
+from icmaps.maps.schema import generate_schema as generate_schema
+from icmaps.ratings.checker import ReadResult as ReadResult
+from icmaps.ratings.migrate import (
+    MigrationReport as MigrationReport,
+    migrate_ratings as migrate_ratings,
+)
+from icmaps.ratings.ratingset import Rating as Rating, RatingSet as RatingSet
+from icmaps.ratings.read import example_ratings as example_ratings, read_ratings as read_ratings
+from icmaps.ratings.write import dumps_ratings as dumps_ratings, write_ratings as write_ratings
+from icmaps.reporting import Report as Report, report as report
+from icmaps.stats.clustering import (
+    Cluster as Cluster,
+    Configurations as Configurations,
+    configurations as configurations,
+)
+from icmaps.stats.coefficients import (
+    AgreementResult as AgreementResult,
+    cohen_kappa as cohen_kappa,
+    fleiss_kappa as fleiss_kappa,
+    krippendorff_alpha as krippendorff_alpha,
+    percent_agreement as percent_agreement,
+)
+from icmaps.stats.consensus import ConsensusReport as ConsensusReport, consensus as consensus
+from icmaps.stats.disagreements import (
+    DisagreementReport as DisagreementReport,
+    disagreements as disagreements,
+)
+from icmaps.stats.fidelity import FidelityResult as FidelityResult, fidelity as fidelity
+from icmaps.stats.gaps import GapReport as GapReport, gap_to_target as gap_to_target
+from icmaps.stats.growth import (
+    Comparison as Comparison,
+    GroupComparison as GroupComparison,
+    compare as compare,
+    compare_groups as compare_groups,
+)
+from icmaps.stats.reliability import AgreementReport as AgreementReport, agreement as agreement
+from icmaps.stats.summary import (
+    Summary as Summary,
+    SummaryRow as SummaryRow,
+    summarize as summarize,
+)
+from icmaps.stats.tally import Tally as Tally, tally as tally
+
+__all__ = [
+    "AgreementReport",
+    "AgreementResult",
+    "Change",
+    "CheckResult",
+    "Cluster",
+    "Comparison",
+    "Component",
+    "Configurations",
+    "ConsensusReport",
+    "Crosswalk",
+    "DisagreementReport",
+    "Fidelity",
+    "FidelityResult",
+    "GapReport",
+    "Group",
+    "GroupComparison",
+    "IcmapsError",
+    "Level",
+    "LoadError",
+    "Map",
+    "MapDiff",
+    "MapValidationError",
+    "MigrationReport",
+    "MissingExtraError",
+    "NotFoundError",
+    "Problem",
+    "Rating",
+    "RatingSet",
+    "RatingsError",
+    "ReadResult",
+    "Report",
+    "Role",
+    "Scale",
+    "Source",
+    "SpecialCode",
+    "Summary",
+    "SummaryRow",
+    "Tally",
+    "UsageError",
+    "Variation",
+    "__version__",
+    "agreement",
+    "check_map",
+    "cohen_kappa",
+    "compare",
+    "compare_groups",
+    "configurations",
+    "consensus",
+    "crosswalk",
+    "diff_maps",
+    "disagreements",
+    "dump_map",
+    "dumps_map",
+    "dumps_ratings",
+    "example_ratings",
+    "fidelity",
+    "fleiss_kappa",
+    "gap_to_target",
+    "generate_schema",
+    "krippendorff_alpha",
+    "list_maps",
+    "load_crosswalk",
+    "load_map",
+    "loads_map",
+    "migrate_ratings",
+    "percent_agreement",
+    "read_ratings",
+    "report",
+    "summarize",
+    "tally",
+    "write_ratings",
+]

@@ -1,0 +1,94 @@
+"""Interned (categorical) columns and level codes shared by the ratings layer."""
+
+from __future__ import annotations
+
+import array
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from icmaps.maps.model import Map
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["BASE_COLUMNS", "LEVEL_MISSING", "LEVEL_NA", "Status"]
+
+
+BASE_COLUMNS = ("subject", "rater", "occasion", "component", "role", "code")
+"""Columns every rating has (role and code may be empty)."""
+
+
+LEVEL_MISSING = -1
+"""Level value of a rating left blank (or a special code that counts as missing)."""
+
+
+LEVEL_NA = -2
+"""Level value of a rating with a special code that is excluded (N/A)."""
+
+
+Status = Literal["rated", "na", "missing"]
+
+
+def _typecode(n: int) -> str:
+    """Smallest unsigned array type that indexes ``n`` categories."""
+    return "B" if n <= 0xFF else "H" if n <= 0xFFFF else "I"
+
+
+class _Column:
+    """An interned column: distinct values in first-seen order and per-row indices."""
+
+    __slots__ = ("index", "values")
+
+    def __init__(self, values: Sequence[str | None], index: array.array[int]) -> None:
+        self.values = tuple(values)
+        self.index = index
+
+    def decode(self) -> list[str | None]:
+        vals = self.values
+        return [vals[i] for i in self.index]
+
+    def take(self, rows: Sequence[int]) -> _Column:
+        """The column for these rows only; categories no kept row uses are dropped and the
+        rest renumbered in first-seen order (as interning the kept values afresh would)."""
+        index = self.index
+        remap: dict[int, int] = {}
+        picked = [remap.setdefault(index[i], len(remap)) for i in rows]
+        values = [self.values[old] for old in remap]
+        return _Column(values, array.array(_typecode(len(values)), picked))
+
+
+def level_table(m: Map) -> dict[str, dict[str, int]]:
+    """Per component id: code -> level value (>= 0 level, LEVEL_MISSING or LEVEL_NA)."""
+    table: dict[str, dict[str, int]] = {}
+    for c in m.iter_components():
+        scale = m.scale_of(c.id)
+        codes = {lv.code: i for i, lv in enumerate(scale.desired())}
+        last = len(scale.levels) - 1
+        for sp in scale.special:
+            codes[sp.code] = {"excluded": LEVEL_NA, "lowest": last, "missing": LEVEL_MISSING}[
+                sp.counts
+            ]
+        table[c.id] = codes
+    return table
+
+
+def _intern(seq: Sequence[str | None]) -> _Column:
+    lookup: dict[str | None, int] = {}
+    idx = [lookup.setdefault(v, len(lookup)) for v in seq]
+    return _Column(list(lookup), array.array(_typecode(len(lookup)), idx))
+
+
+def _levels(m: Map, component: _Column, code: _Column) -> array.array[int]:
+    table = level_table(m)
+    pair: dict[tuple[int, int], int] = {}
+    out = array.array("b", bytes(len(component.index)))
+    comp_vals, code_vals = component.values, code.values
+    for i, (ci, ki) in enumerate(zip(component.index, code.index, strict=True)):
+        key = (ci, ki)
+        lv = pair.get(key)
+        if lv is None:
+            k = code_vals[ki]
+            lv = LEVEL_MISSING if k is None else table[str(comp_vals[ci])][k]
+            pair[key] = lv
+        out[i] = lv
+    return out

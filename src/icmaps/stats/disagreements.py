@@ -1,0 +1,234 @@
+"""Where raters disagree: the units rated on different levels."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from icmaps._optional import import_pandas
+from icmaps.errors import UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas
+    from numpy.typing import NDArray
+
+    from icmaps.ratings.ratingset import RatingSet
+
+    FloatArray = NDArray[np.float64]
+    IntArray = NDArray[np.intp]
+    Seed = int | np.random.Generator | None
+    # Nested lists may hold None for missing. A union with numpy's broad ArrayLike would stop
+    # mypy from inferring list literals such as [[0, None], [1, 2]], so name arrays directly.
+    RatingsLike = Sequence[Sequence[float | None]] | NDArray[Any]
+    VectorLike = Sequence[float | None] | NDArray[Any]
+
+__all__ = ["Disagreement", "DisagreementReport", "disagreements"]
+
+
+# --------------------------------------------------------------------------------------------
+# Disagreements: where raters split, for a calibration meeting
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Disagreement:
+    """One subject x occasion x component where raters gave different levels.
+
+    ``raters``, ``codes`` and ``levels`` are aligned: every rater with a row for the unit,
+    the code as written (``None`` when blank; N/A and other special codes as written) and
+    its desired-first level index (``None`` when it does not count). ``spread`` is the
+    highest minus the lowest level given; ``n_levels`` the size of the component's scale.
+    """
+
+    subject: str
+    occasion: str
+    component: str
+    title: str
+    raters: tuple[str, ...]
+    codes: tuple[str | None, ...]
+    levels: tuple[int | None, ...]
+    spread: int
+    n_levels: int
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data; ``codes`` and ``levels`` as ``{rater: value}``."""
+        return {
+            "subject": self.subject,
+            "occasion": self.occasion,
+            "component": self.component,
+            "title": self.title,
+            "spread": self.spread,
+            "n_levels": self.n_levels,
+            "codes": dict(zip(self.raters, self.codes, strict=True)),
+            "levels": dict(zip(self.raters, self.levels, strict=True)),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class DisagreementReport:
+    """The units where raters split, widest spread first, as :func:`disagreements` returns.
+
+    ``n_units`` counts the units rated (with a level) by two or more raters, the ones that
+    could disagree; ``rows`` those whose spread is at least ``min_levels``.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> d = disagreements(rs, min_levels=2)
+    >>> len(d), d.rows[0].spread if d.rows else None
+    (0, None)
+    """
+
+    map_id: str
+    min_levels: int
+    raters: tuple[str, ...]
+    rows: tuple[Disagreement, ...]
+    n_units: int
+
+    def __iter__(self) -> Iterator[Disagreement]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data (JSON-serialisable)."""
+        return {
+            "map": self.map_id,
+            "min_levels": self.min_levels,
+            "n_units": self.n_units,
+            "n_disagreements": len(self.rows),
+            "raters": list(self.raters),
+            "disagreements": [row.to_dict() for row in self.rows],
+        }
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One DataFrame row per unit, one column per rater holding the code it gave.
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> list(disagreements(rs).to_pandas().columns)[:5]
+        ['subject', 'occasion', 'component', 'title', 'spread']
+        """
+        pd = import_pandas()
+        fixed = ["subject", "occasion", "component", "title", "spread", "n_levels"]
+        used = [r for r in self.raters if any(r in row.raters for row in self.rows)]
+        records = []
+        for row in self.rows:
+            rec: dict[str, object] = {
+                "subject": row.subject,
+                "occasion": row.occasion,
+                "component": row.component,
+                "title": row.title,
+                "spread": row.spread,
+                "n_levels": row.n_levels,
+            }
+            rec.update(dict(zip(row.raters, row.codes, strict=True)))
+            records.append(rec)
+        return pd.DataFrame.from_records(records, columns=fixed + used)
+
+    def __str__(self) -> str:
+        from icmaps.render.text import table
+
+        at_least = f"{self.min_levels} level{'s' if self.min_levels != 1 else ''} or more"
+        if not self.rows:
+            return (
+                f"No disagreements of {at_least} in {self.map_id} "
+                f"({self.n_units} units rated by two or more raters)."
+            )
+        head = (
+            f"{len(self.rows)} of {self.n_units} units rated by two or more raters split by "
+            f"{at_least} ({self.map_id}), widest first:"
+        )
+        body: list[list[object]] = [
+            [
+                row.spread,
+                row.component,
+                row.subject,
+                row.occasion,
+                "  ".join(
+                    f"{r}={'-' if c is None else c}"
+                    for r, c in zip(row.raters, row.codes, strict=True)
+                ),
+            ]
+            for row in self.rows
+        ]
+        return head + "\n" + table(["spread", "component", "subject", "occasion", "codes"], body)
+
+
+def disagreements(ratings: RatingSet, *, min_levels: int = 1) -> DisagreementReport:
+    """Every subject x occasion x component where raters' levels differ by ``min_levels`` or
+    more: what a calibration meeting should talk about.
+
+    Each row lists the code every rater wrote for the unit (N/A and blanks included, as
+    written) and the ``spread``, highest minus lowest level index among the ratings that
+    count. Rows are sorted by spread, widest first, then in map order (component, then
+    subject and occasion as first seen in the ratings). Pure Python; numpy is not needed.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> d = disagreements(rs)
+    >>> d.rows[0].spread >= d.rows[-1].spread >= 1
+    True
+    """
+    if isinstance(min_levels, bool) or not isinstance(min_levels, int) or min_levels < 1:
+        raise UsageError(f"min_levels must be a whole number of levels >= 1, got {min_levels!r}")
+    m = ratings.map
+    comps = m.all_components()
+    order = {c.id: i for i, c in enumerate(comps)}
+    subjects = ratings.categories("subject")
+    occasions = ratings.categories("occasion")
+    components = ratings.categories("component")
+    rater_names = ratings.categories("rater")
+    code_values = ratings.categories("code")
+    comp_rank = [order[str(c)] for c in components]
+
+    units: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
+    columns = zip(
+        ratings.codes_of("component"),
+        ratings.codes_of("subject"),
+        ratings.codes_of("occasion"),
+        ratings.codes_of("rater"),
+        ratings.codes_of("code"),
+        ratings.levels(),
+        strict=True,
+    )
+    for c, s, o, r, k, lv in columns:
+        units.setdefault((comp_rank[c], s, o), []).append((r, k, lv))
+
+    rows: list[tuple[tuple[int, int, int, int], Disagreement]] = []
+    n_units = 0
+    for (rank, s, o), entries in units.items():
+        rated = [lv for _, _, lv in entries if lv >= 0]
+        if len(rated) < 2:
+            continue
+        n_units += 1
+        spread = max(rated) - min(rated)
+        if spread < min_levels:
+            continue
+        entries.sort()
+        comp = comps[rank]
+        rows.append(
+            (
+                (-spread, rank, s, o),
+                Disagreement(
+                    subject=str(subjects[s]),
+                    occasion=str(occasions[o]),
+                    component=comp.id,
+                    title=comp.title,
+                    raters=tuple(str(rater_names[r]) for r, _, _ in entries),
+                    codes=tuple(code_values[k] for _, k, _ in entries),
+                    levels=tuple(lv if lv >= 0 else None for _, _, lv in entries),
+                    spread=spread,
+                    n_levels=len(m.scale_of(comp.id).levels),
+                ),
+            )
+        )
+    rows.sort(key=lambda pair: pair[0])
+    return DisagreementReport(
+        map_id=m.id,
+        min_levels=min_levels,
+        raters=tuple(str(r) for r in rater_names),
+        rows=tuple(d for _, d in rows),
+        n_units=n_units,
+    )

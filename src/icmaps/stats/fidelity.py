@@ -1,0 +1,359 @@
+"""Fidelity: a weighted index per subject, critical components and a threshold."""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal
+
+from icmaps._tabular import Record, fmt_num, fmt_pct, records_csv, records_frame, text_table
+from icmaps.errors import NotFoundError, UsageError
+from icmaps.maps.model import Map
+from icmaps.stats.rules import (
+    Key,
+    Rule,
+    check_columns,
+    check_rule,
+    decide,
+    key_sort,
+    unit_levels,
+)
+from icmaps.stats.tally import _by
+
+if TYPE_CHECKING:
+    import pandas  # type: ignore[import-untyped,unused-ignore]
+
+    from icmaps.ratings.ratingset import RatingSet
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Basis",
+    "FidelityGroup",
+    "FidelityResult",
+    "UnitFidelity",
+    "fidelity",
+]
+
+
+Basis = Literal["zone", "score"]
+"""What a fidelity index is built from."""
+
+
+DEFAULT_THRESHOLD = 0.8
+"""Fidelity threshold used when neither the caller nor the map gives one."""
+
+
+# -- fidelity ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class UnitFidelity:
+    """The fidelity of one subject on one occasion (and any further ``by`` values).
+
+    ``index`` is ``None`` when no component was rated. ``status`` is ``"fidelity"`` (index at
+    or above the threshold and no critical component failed), ``"below threshold"``,
+    ``"critical failed"`` or ``"not rated"``.
+    """
+
+    key: Key
+    index: float | None
+    rated: int
+    critical_failed: tuple[str, ...]
+    status: Literal["fidelity", "below threshold", "critical failed", "not rated"]
+
+    @property
+    def meets(self) -> bool:
+        """True when the subject implements with fidelity."""
+        return self.status == "fidelity"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FidelityGroup:
+    """Fidelity in one group of subjects: how many were rated, how many meet the rule."""
+
+    key: Key
+    units: int
+    rated: int
+    meeting: int
+    critical_failed: int
+    mean_index: float | None
+
+    @property
+    def pct_meeting(self) -> float | None:
+        """Percentage of rated subjects that implement with fidelity."""
+        return 100.0 * self.meeting / self.rated if self.rated else None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FidelityResult:
+    """Per subject (x occasion) fidelity indices and classification, and per group totals."""
+
+    map_id: str
+    threshold: float
+    basis: Basis
+    weights: bool
+    critical: bool
+    rule: Rule
+    unit_columns: tuple[str, ...]
+    by: tuple[str, ...]
+    units: tuple[UnitFidelity, ...]
+    groups: tuple[FidelityGroup, ...]
+
+    def unit(self, *key: str) -> UnitFidelity:
+        """The result of one unit, e.g. ``result.unit("lincoln-elementary", "2025-fall")``."""
+        for u in self.units:
+            if u.key == key:
+                return u
+        raise NotFoundError(f"no fidelity result for {key}")
+
+    def _unit_records(self) -> list[Record]:
+        out = []
+        for u in self.units:
+            rec: Record = dict(zip(self.unit_columns, u.key, strict=True))
+            rec.update(
+                index=u.index,
+                rated=u.rated,
+                critical_failed=" ".join(u.critical_failed),
+                status=u.status,
+                meets=u.meets,
+            )
+            out.append(rec)
+        return out
+
+    def _group_records(self) -> list[Record]:
+        out = []
+        for g in self.groups:
+            rec: Record = dict(zip(self.by, g.key, strict=True))
+            rec.update(
+                units=g.units,
+                rated=g.rated,
+                meeting=g.meeting,
+                pct_meeting=g.pct_meeting,
+                critical_failed=g.critical_failed,
+                mean_index=g.mean_index,
+            )
+            out.append(rec)
+        return out
+
+    def to_records(self) -> list[Record]:
+        """One flat row per unit (subject x occasion ...)."""
+        return self._unit_records()
+
+    def columns(self) -> tuple[str, ...]:
+        """Columns of :meth:`to_records`."""
+        return (*self.unit_columns, "index", "rated", "critical_failed", "status", "meets")
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data: the rule used, every unit and every group."""
+        return {
+            "map": self.map_id,
+            "threshold": self.threshold,
+            "basis": self.basis,
+            "weights": self.weights,
+            "critical": self.critical,
+            "rule": self.rule,
+            "by": list(self.by),
+            "units": self._unit_records(),
+            "groups": self._group_records(),
+        }
+
+    def to_csv(self) -> str:
+        """CSV text of the units."""
+        return records_csv(self.to_records(), self.columns())
+
+    def to_pandas(self, which: Literal["units", "groups"] = "units") -> pandas.DataFrame:
+        """The units (or the groups) as a DataFrame (needs pandas)."""
+        if which == "groups":
+            cols = (
+                *self.by,
+                "units",
+                "rated",
+                "meeting",
+                "pct_meeting",
+                "critical_failed",
+                "mean_index",
+            )
+            return records_frame(self._group_records(), cols)
+        return records_frame(self.to_records(), self.columns())
+
+    def __str__(self) -> str:
+        head = (
+            f"fidelity: {self.basis} index >= {self.threshold:g}"
+            f"{', weighted' if self.weights else ''}"
+            f"{', critical components gate' if self.critical else ''}"
+        )
+        units = text_table(
+            [*self.unit_columns, "index", "rated", "status", "critical failed"],
+            [
+                [
+                    *("" if v is None else v for v in u.key),
+                    fmt_num(u.index, 3),
+                    str(u.rated),
+                    u.status,
+                    " ".join(u.critical_failed),
+                ]
+                for u in self.units
+            ],
+            right=["index", "rated"],
+        )
+        groups = text_table(
+            [*self.by, "subjects", "rated", "meeting", "% meeting", "mean index"],
+            [
+                [
+                    *("" if v is None else v for v in g.key),
+                    str(g.units),
+                    str(g.rated),
+                    str(g.meeting),
+                    fmt_pct(g.pct_meeting),
+                    fmt_num(g.mean_index, 3),
+                ]
+                for g in self.groups
+            ],
+            right=["subjects", "rated", "meeting", "% meeting", "mean index"],
+        )
+        return f"{head}\n\n{units}\n\n{groups}"
+
+    def __repr__(self) -> str:
+        meeting = sum(u.meets for u in self.units)
+        return (
+            f"<FidelityResult {self.basis} >= {self.threshold:g}: {meeting} of "
+            f"{len(self.units)} units meet>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The rule, groups and units as HTML, for Jupyter (needs jinja2)."""
+        from icmaps.render.html import fidelity_html
+
+        return fidelity_html(self)
+
+
+def _level_values(m: Map, component_id: str, basis: Basis) -> tuple[float, ...]:
+    """Per level (desired first) the credit a rating earns: zone basis 1 for ideal or
+    acceptable, else 0; score basis (score - min) / (max - min), or the level's position when
+    the scale has no scores."""
+    levels = m.scale_of(component_id).desired()
+    k = len(levels)
+    if basis == "zone":
+        return tuple(1.0 if lv.zone != "unacceptable" else 0.0 for lv in levels)
+    scores = [lv.score for lv in levels]
+    if any(s is None for s in scores):
+        scores = [float(k - 1 - i) for i in range(k)]
+    vals = [float(s) for s in scores if s is not None]
+    lo, hi = min(vals), max(vals)
+    if hi == lo:
+        return (1.0,) * k
+    return tuple((v - lo) / (hi - lo) for v in vals)
+
+
+def fidelity(
+    ratings: RatingSet,
+    *,
+    threshold: float | None = None,
+    basis: Basis | None = None,
+    weights: bool = True,
+    critical: bool = True,
+    by: str | Iterable[str] | None = ("occasion",),
+    rule: Rule = "median",
+) -> FidelityResult:
+    """Fidelity index and classification per subject x occasion, and per group.
+
+    Per unit, each component gets one level (several raters are combined by ``rule``, as in
+    :func:`consensus`); components not rated (N/A or missing) are left out. The index is
+    ``sum(w * v) / sum(w)`` over rated components, with ``w`` the component's weight (1 when
+    ``weights=False``) and ``v`` its credit: for ``basis="zone"`` 1 when the level is ideal or
+    acceptable, else 0; for ``basis="score"`` the level's score rescaled to 0..1 (share of the
+    score range). A unit implements with fidelity when its index is at least ``threshold``
+    and, with ``critical=True``, no critical component is rated in the unacceptable zone.
+
+    ``threshold`` and ``basis`` default to the map's own ``fidelity`` rule, else 0.8 and
+    ``zone``. Columns in ``by`` other than subject and occasion become part of the unit (e.g.
+    ``role``: one index per subject, occasion and role); results are also totalled per value
+    of ``by``.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> f = fidelity(rs, threshold=0.5)
+    >>> u = f.unit("lincoln-elementary", "2025-fall")
+    >>> round(u.index, 3), u.status
+    (0.682, 'fidelity')
+    """
+    check_rule(rule)
+    m = ratings.map
+    names = _by(by)
+    check_columns(ratings, names, forbid=("component", "code", "rater"))
+    rule_of_map = m.fidelity
+    if basis is None:
+        basis = rule_of_map.basis if rule_of_map is not None else "zone"
+    if basis not in ("zone", "score"):
+        raise UsageError(f"basis must be 'zone' or 'score', not {basis!r}")
+    if threshold is None:
+        threshold = (
+            rule_of_map.threshold
+            if rule_of_map is not None and rule_of_map.basis == basis
+            else DEFAULT_THRESHOLD
+        )
+    if not 0 <= threshold <= 1:
+        raise UsageError(f"threshold must be between 0 and 1, not {threshold}")
+    unit_cols = ("subject", "occasion", *(b for b in names if b not in ("subject", "occasion")))
+    values = {c.id: _level_values(m, c.id, basis) for c in m.iter_components()}
+    zones = {c.id: tuple(lv.zone for lv in m.scale_of(c.id).desired()) for c in m.iter_components()}
+    units: list[UnitFidelity] = []
+    profiles = unit_levels(ratings, unit_cols)
+    for key in sorted(profiles, key=key_sort):
+        num = den = 0.0
+        rated = 0
+        failed: list[str] = []
+        for comp, given in profiles[key].items():
+            level, _ = decide(given, rule)
+            if level < 0:
+                continue
+            c = m.component(comp)
+            w = c.weight if weights else 1.0
+            num += w * values[comp][level]
+            den += w
+            rated += 1
+            if critical and c.critical and zones[comp][level] == "unacceptable":
+                failed.append(comp)
+        index = num / den if den > 0 else None
+        status: Literal["fidelity", "below threshold", "critical failed", "not rated"]
+        if failed:
+            status = "critical failed"
+        elif index is None:
+            status = "not rated"
+        elif index >= threshold - 1e-12:
+            status = "fidelity"
+        else:
+            status = "below threshold"
+        units.append(UnitFidelity(key, index, rated, tuple(failed), status))
+    pos = [unit_cols.index(b) for b in names]
+    grouped: dict[Key, list[UnitFidelity]] = {}
+    for u in units:
+        grouped.setdefault(tuple(u.key[p] for p in pos), []).append(u)
+    groups = []
+    for gkey in sorted(grouped, key=key_sort):
+        us = grouped[gkey]
+        idx = [u.index for u in us if u.index is not None]
+        rated_units = [u for u in us if u.status != "not rated"]
+        groups.append(
+            FidelityGroup(
+                gkey,
+                len(us),
+                len(rated_units),
+                sum(u.meets for u in us),
+                sum(u.status == "critical failed" for u in us),
+                statistics.fmean(idx) if idx else None,
+            )
+        )
+    return FidelityResult(
+        m.id,
+        threshold,
+        basis,
+        weights,
+        critical,
+        rule,
+        unit_cols,
+        names,
+        tuple(units),
+        tuple(groups),
+    )

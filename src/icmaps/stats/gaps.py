@@ -1,0 +1,211 @@
+"""Gaps to a target: how far each subject is from the ideal (or another) zone."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Literal
+
+from icmaps._tabular import Record, fmt_num, records_csv, records_frame, text_table
+from icmaps.errors import UsageError
+from icmaps.maps.model import Group, Map
+from icmaps.stats.rules import (
+    Rule,
+    check_rule,
+    decide,
+    unit_levels,
+)
+
+if TYPE_CHECKING:
+    import pandas  # type: ignore[import-untyped,unused-ignore]
+
+    from icmaps.ratings.ratingset import RatingSet
+
+__all__ = ["Gap", "GapReport", "gap_to_target"]
+
+
+def _reference_order(m: Map) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {("map", m.id): 0}
+    for r in m.roles:
+        out[("role", r.id)] = len(out)
+
+    def walk(comps: Iterable[str], groups: Iterable[Group]) -> None:
+        for c in comps:
+            out[("component", c)] = len(out)
+        for g in groups:
+            out[("group", g.id)] = len(out)
+            walk((c.id for c in g.components), g.groups)
+
+    walk((c.id for c in m.components), m.groups)
+    return out
+
+
+# -- gap to a target ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Gap:
+    """How far one component is from its target, in levels (0 when at or beyond it).
+
+    ``current`` is the code of the level reached (ratings combined by the rule), ``None``
+    when nothing was rated; then ``gap`` is ``None`` too.
+    """
+
+    component: str
+    title: str
+    current: str | None
+    target: str
+    gap: int | None
+    n: int
+
+    @property
+    def met(self) -> bool:
+        """True when the target is reached."""
+        return self.gap == 0
+
+    def to_record(self) -> Record:
+        """A flat row."""
+        return {
+            "component": self.component,
+            "title": self.title,
+            "current": self.current,
+            "target": self.target,
+            "gap": self.gap,
+            "n": self.n,
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GapReport:
+    """Gaps per component, largest first."""
+
+    map_id: str
+    target: str
+    within: tuple[tuple[str, str], ...]
+    rule: Rule
+    gaps: tuple[Gap, ...]
+
+    @property
+    def total(self) -> int:
+        """Sum of the gaps (levels to climb in all)."""
+        return sum(g.gap or 0 for g in self.gaps)
+
+    def to_records(self) -> list[Record]:
+        """One flat row per component."""
+        return [g.to_record() for g in self.gaps]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data."""
+        return {
+            "map": self.map_id,
+            "target": self.target,
+            "within": dict(self.within),
+            "rule": self.rule,
+            "total": self.total,
+            "gaps": self.to_records(),
+        }
+
+    def to_csv(self) -> str:
+        """CSV text of :meth:`to_records`."""
+        return records_csv(
+            self.to_records(), ("component", "title", "current", "target", "gap", "n")
+        )
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """:meth:`to_records` as a DataFrame (needs pandas)."""
+        return records_frame(
+            self.to_records(), ("component", "title", "current", "target", "gap", "n")
+        )
+
+    def __str__(self) -> str:
+        where = ", ".join(f"{k}={v}" for k, v in self.within) or "all ratings"
+        head = f"gap to target ({self.target}) for {where}: {self.total} levels in all"
+        rows = [
+            [g.component, g.current or "", g.target, fmt_num(g.gap), str(g.n)] for g in self.gaps
+        ]
+        return (
+            head
+            + "\n\n"
+            + text_table(["component", "current", "target", "gap", "n"], rows, right=["gap", "n"])
+        )
+
+    def __repr__(self) -> str:
+        return f"<GapReport to {self.target}: {len(self.gaps)} components, {self.total} levels>"
+
+
+_ZONE_TARGETS = ("ideal", "acceptable")
+
+
+def _target_level(m: Map, component_id: str, want: str) -> int:
+    scale = m.scale_of(component_id)
+    if want in scale.codes():
+        return scale.index(want)
+    if want in _ZONE_TARGETS:
+        ok = ("ideal",) if want == "ideal" else ("ideal", "acceptable")
+        return max(i for i, lv in enumerate(scale.desired()) if lv.zone in ok)
+    raise UsageError(
+        f"target {want!r} for {component_id!r} is neither a level code "
+        f"({', '.join(scale.codes())}) nor 'ideal' / 'acceptable'"
+    )
+
+
+def gap_to_target(
+    ratings: RatingSet,
+    target: Mapping[str, str] | Literal["ideal", "acceptable"] = "ideal",
+    *,
+    rule: Rule = "median",
+    **within: str,
+) -> GapReport:
+    """Per component, how many levels the ratings (of a subject or a group) are from a target.
+
+    ``target`` is ``"ideal"`` (reach the ideal zone on every rated component),
+    ``"acceptable"`` (reach at least the acceptable zone), or a mapping component id ->
+    level code (or ``"ideal"`` / ``"acceptable"``). ``within`` filters the ratings first
+    (``subject="..."``, ``school="..."``, ``occasion="..."``). Per component every rating that
+    counts is combined by ``rule`` (as in :func:`~icmaps.consensus`); the gap is
+    ``max(0, current level - target level)`` in desired-first levels. Largest gaps first, then
+    map order; components not rated come last with no gap.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> g = gap_to_target(rs, "ideal", subject="lincoln-elementary", occasion="2025-fall")
+    >>> [(x.component, x.current, x.gap) for x in g.gaps[:2]]
+    [('al-team-agenda', '3', 2), ('cr-shared-ownership', '3', 2)]
+    """
+    check_rule(rule)
+    m = ratings.map
+    rs = ratings.filter(**within) if within else ratings
+    pooled = unit_levels(rs, ()).get((), {})
+    if isinstance(target, str):
+        if target not in _ZONE_TARGETS:
+            raise UsageError(f"target must be 'ideal', 'acceptable' or a mapping, not {target!r}")
+        wanted: dict[str, str] = dict.fromkeys(pooled, target)
+        label: str = target
+    else:
+        wanted = {str(k): str(v) for k, v in target.items()}
+        for c in wanted:
+            m.component(c)
+        label = "profile"
+    order = {c.id: i for i, c in enumerate(m.iter_components())}
+    gaps = []
+    for comp in sorted(wanted, key=lambda c: order[c]):
+        t = _target_level(m, comp, wanted[comp])
+        desired = m.scale_of(comp).desired()
+        given = pooled.get(comp, [])
+        level, _ = decide(given, rule)
+        n = sum(1 for v in given if v >= 0)
+        if level >= 0:
+            gaps.append(
+                Gap(
+                    comp,
+                    m.component(comp).title,
+                    desired[level].code,
+                    desired[t].code,
+                    max(0, level - t),
+                    n,
+                )
+            )
+        else:
+            gaps.append(Gap(comp, m.component(comp).title, None, desired[t].code, None, 0))
+    gaps.sort(key=lambda g: (g.gap is None, -(g.gap or 0), order[g.component]))
+    return GapReport(m.id, label, tuple(within.items()), rule, tuple(gaps))

@@ -1,0 +1,615 @@
+"""Inter-rater agreement on a rating set, per component, group or role."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from icmaps._optional import import_pandas, require
+from icmaps._tabular import fmt_num, text_table
+from icmaps.errors import UsageError
+from icmaps.stats.coefficients import (
+    _LEVELS,
+    _WEIGHTS,
+    REASON_ALL_MISSING,
+    REASON_NO_PAIRS,
+    AgreementResult,
+    Level,
+    Weights,
+    _check_bootstrap,
+    _undefined,
+    cohen_kappa,
+    fleiss_kappa,
+    krippendorff_alpha,
+    percent_agreement,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas
+    from numpy.typing import NDArray
+
+    from icmaps.maps.model import Map
+    from icmaps.ratings.ratingset import RatingSet
+
+    FloatArray = NDArray[np.float64]
+    IntArray = NDArray[np.intp]
+    Seed = int | np.random.Generator | None
+    # Nested lists may hold None for missing. A union with numpy's broad ArrayLike would stop
+    # mypy from inferring list literals such as [[0, None], [1, 2]], so name arrays directly.
+    RatingsLike = Sequence[Sequence[float | None]] | NDArray[Any]
+    VectorLike = Sequence[float | None] | NDArray[Any]
+
+__all__ = ["AgreementReport", "AgreementRow", "Method", "agreement"]
+
+
+# --------------------------------------------------------------------------------------------
+# Ratings-facing API: agreement() and disagreements() on a RatingSet
+
+Method = Literal["krippendorff", "fleiss", "cohen", "percent"]
+"""Coefficients :func:`agreement` computes (Krippendorff's alpha, Fleiss' kappa, Cohen's
+kappa, percent agreement)."""
+
+
+Scope = Literal["map", "group", "component"]
+
+
+_METHODS: dict[str, str] = {
+    "krippendorff": "krippendorff_alpha",
+    "fleiss": "fleiss_kappa",
+    "cohen": "cohen_kappa",
+    "percent": "percent_agreement",
+}
+
+
+_SYMBOLS: dict[str, str] = {
+    "krippendorff": "alpha",
+    "fleiss": "kappa",
+    "cohen": "kappa",
+    "percent": "agreement",
+}
+
+
+def _incomplete_reason(lo: int, hi: int) -> str:
+    return (
+        f"incomplete design: units have {lo} to {hi} ratings; Fleiss' kappa needs the same "
+        "number of ratings in every unit (use method='krippendorff')"
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AgreementRow:
+    """One line of an :class:`AgreementReport`: what was pooled, and its result.
+
+    ``scope`` is ``"map"`` (every rated component pooled), ``"group"`` (the components below
+    a group, at any depth) or ``"component"``. ``kind`` is ``"map"``, the group's kind
+    (``"frame"``, ``"standard"``, ...) or ``"component"``. ``depth`` is 0 for the map, 1 for
+    a top-level group or component and one more per level below. ``n_levels`` is the number
+    of levels of the scale (the largest among the pooled components); ``components`` the
+    pooled component ids that have ratings, in map order.
+    """
+
+    scope: Scope
+    id: str
+    kind: str
+    title: str
+    depth: int
+    n_levels: int
+    components: tuple[str, ...]
+    result: AgreementResult
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data: where the row sits in the map, then every field of the result."""
+        return {
+            "scope": self.scope,
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "depth": self.depth,
+            "n_levels": self.n_levels,
+            "components": list(self.components),
+            **self.result.to_dict(),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class AgreementReport:
+    """Agreement of a :class:`~icmaps.RatingSet`, as :func:`agreement` returns it.
+
+    ``rows`` are in map order: one per rated component (``by="component"``), one per group
+    at every depth (``by="group"``) or of one kind (``by="frame"``...), or the single pooled
+    row (``by=None``). ``pooled`` is always the map-wide row (every rated component pooled);
+    :attr:`overall` is its result. ``report["c1"]`` looks a row's result up by id.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> rep = agreement(rs, by="group")
+    >>> [row.id for row in rep][:2]
+    ['adult-learning', 'collective-responsibility']
+    >>> rep["adult-learning"].method
+    'krippendorff_alpha'
+    >>> rep.to_dict()["by"], len(rep.to_dict()["results"])
+    ('group', 6)
+    """
+
+    map_id: str
+    method: Method
+    by: str | None
+    raters: tuple[str, ...]
+    rows: tuple[AgreementRow, ...]
+    pooled: AgreementRow
+    options: Mapping[str, object] = dataclasses.field(default_factory=dict, hash=False)
+
+    @property
+    def overall(self) -> AgreementResult:
+        """The result with every rated component pooled (the map-wide figure)."""
+        return self.pooled.result
+
+    @property
+    def results(self) -> tuple[AgreementResult, ...]:
+        """The results of :attr:`rows`, in map order."""
+        return tuple(row.result for row in self.rows)
+
+    @property
+    def label(self) -> str:
+        """The coefficient with its variant, e.g. ``Krippendorff's alpha (ordinal)``."""
+        return self.pooled.result.label
+
+    def _repr_html_(self) -> str:
+        """The rows as an HTML table, for Jupyter (needs jinja2)."""
+        from icmaps.render.html import agreement_html
+
+        return agreement_html(self)
+
+    def __iter__(self) -> Iterator[AgreementRow]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, id: str) -> AgreementResult:
+        """The result of the row with this component or group id (or the map id: pooled)."""
+        for row in self.rows:
+            if row.id == id:
+                return row.result
+        if id == self.pooled.id:
+            return self.pooled.result
+        known = ", ".join(row.id for row in self.rows[:8]) or "none"
+        raise KeyError(f"no agreement row {id!r} (rows: {known})")
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data (JSON-serialisable): options, raters, the pooled row and every row."""
+        return {
+            "map": self.map_id,
+            "method": self.method,
+            "label": self.label,
+            "by": self.by,
+            "options": dict(self.options),
+            "raters": list(self.raters),
+            "overall": self.pooled.to_dict(),
+            "results": [row.to_dict() for row in self.rows],
+        }
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One DataFrame row per report row (needs pandas; the ``details`` are left out).
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> list(agreement(rs, by="component").to_pandas().columns)[:4]
+        ['scope', 'id', 'kind', 'title']
+        """
+        pd = import_pandas()
+        records = []
+        for row in self.rows:
+            r = row.result
+            records.append(
+                {
+                    "scope": row.scope,
+                    "id": row.id,
+                    "kind": row.kind,
+                    "title": row.title,
+                    "depth": row.depth,
+                    "n_levels": row.n_levels,
+                    "method": r.method,
+                    "value": r.value,
+                    "ci_low": r.ci[0] if r.ci else None,
+                    "ci_high": r.ci[1] if r.ci else None,
+                    "n_units": r.n_units,
+                    "n_raters": r.n_raters,
+                    "n_pairs": r.n_pairs,
+                    "reason": r.reason,
+                }
+            )
+        columns = [
+            "scope",
+            "id",
+            "kind",
+            "title",
+            "depth",
+            "n_levels",
+            "method",
+            "value",
+            "ci_low",
+            "ci_high",
+            "n_units",
+            "n_raters",
+            "n_pairs",
+            "reason",
+        ]
+        return pd.DataFrame.from_records(records, columns=columns)
+
+    def __str__(self) -> str:
+        scope = {None: "pooled over components", "component": "by component"}.get(
+            self.by, f"by {self.by}"
+        )
+        n = len(self.raters)
+        lines = [
+            f"{self.label}, {self.map_id}, {scope} ({n} rater{'s' if n != 1 else ''}; "
+            "units are subject x occasion x component)"
+        ]
+        show_ci = any(row.result.ci is not None for row in (*self.rows, self.pooled))
+        confidence = self.options.get("confidence", 0.95)
+        pct = f"{float(confidence) * 100:g}%" if isinstance(confidence, (int, float)) else ""
+        headers = ["id", _SYMBOLS[self.method]]
+        if show_ci:
+            headers.append(f"{pct} CI")
+        headers += ["units", "raters", "pairs", "note"]
+        body: list[list[str]] = []
+        for row in self.rows:
+            r = row.result
+            ident = "  " * max(row.depth - 1, 0) + row.id if row.scope == "group" else row.id
+            cells = [ident, fmt_num(r.value, 3, "-")]
+            if show_ci:
+                cells.append(_fmt_ci(r.ci))
+            cells += [str(r.n_units), str(r.n_raters), str(r.n_pairs)]
+            body.append([*cells, _short_reason(r.reason) or ""])
+        lines.append(text_table(headers, body, right=headers[1:-1]))
+        if self.by is not None:
+            k = len(self.pooled.components)
+            lines.append(
+                f"Overall (pooled over {k} component{'s' if k != 1 else ''}): {self.overall}"
+            )
+        return "\n".join(lines)
+
+
+def _fmt_ci(ci: tuple[float, float] | None) -> str:
+    return "" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def _short_reason(reason: str | None) -> str | None:
+    """A few words for the table's note column (the full text is in ``result.reason``)."""
+    import re
+
+    if reason is None:
+        return None
+    if reason == REASON_ALL_MISSING:
+        return "no ratings"
+    if reason == REASON_NO_PAIRS:
+        return "no unit rated by two raters"
+    found = re.match(r"no variation: all ratings are level (\d+)", reason)
+    if found:
+        return f"no variation (all at level index {found.group(1)})"
+    found = re.match(r"incomplete design: units have (\d+) to (\d+) ratings", reason)
+    if found:
+        return f"incomplete design ({found.group(1)}-{found.group(2)} ratings per unit)"
+    return reason
+
+
+def _numpy() -> Any:
+    return require("numpy", "agreement needs numpy", extra="fast")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Design:
+    """Ratings as one big units x raters matrix; each unit knows its component."""
+
+    raters: tuple[str, ...]
+    x: FloatArray  # units x raters level indices, nan = not rated, missing or N/A
+    unit_component: IntArray  # map-order index of each unit's component
+    components: tuple[str, ...]  # every component id of the map, map order
+    n_levels: tuple[int, ...]  # levels of each component's scale, map order
+
+
+def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
+    """Build the matrix: one row per subject x occasion x component, one column per rater.
+
+    Rows are ordered by component (map order), then subject and occasion (first seen). Only
+    ratings with a level (``>= 0``) enter the matrix; N/A and missing stay ``nan``.
+    """
+    np = _numpy()
+    m = ratings.map
+    comps = m.all_components()
+    order = {c.id: i for i, c in enumerate(comps)}
+    n_levels = tuple(len(m.scale_of(c.id).levels) for c in comps)
+
+    rater_cats = [str(r) for r in ratings.categories("rater")]
+    rater_codes = np.asarray(ratings.codes_of("rater"), dtype=np.intp)
+    if raters is None:
+        used = sorted({int(i) for i in np.unique(rater_codes)})
+        names = tuple(rater_cats[i] for i in used)
+    else:
+        if isinstance(raters, str):
+            raise UsageError("raters must be a sequence of rater ids, e.g. raters=('r01', 'r02')")
+        names = tuple(raters)
+        unknown = [r for r in names if r not in rater_cats]
+        if unknown or len(set(names)) != len(names):
+            problem = (
+                f"unknown rater(s) {', '.join(map(repr, unknown))}"
+                if unknown
+                else "a rater is named twice"
+            )
+            known = ", ".join(rater_cats[:12]) + (" ..." if len(rater_cats) > 12 else "")
+            raise UsageError(f"raters: {problem} (raters in the ratings: {known or 'none'})")
+    col_of = np.full(max(len(rater_cats), 1), -1, dtype=np.intp)
+    for j, name in enumerate(names):
+        col_of[rater_cats.index(name)] = j
+
+    col = col_of[rater_codes] if rater_codes.size else rater_codes
+    keep = np.flatnonzero(col >= 0)
+    col = col[keep]
+    comp_rank = np.asarray(
+        [order[str(c)] for c in ratings.categories("component")] or [0], dtype=np.intp
+    )
+    comp = comp_rank[np.asarray(ratings.codes_of("component"), dtype=np.intp)[keep]]
+    subj = np.asarray(ratings.codes_of("subject"), dtype=np.int64)[keep]
+    occ = np.asarray(ratings.codes_of("occasion"), dtype=np.int64)[keep]
+    level = np.asarray(ratings.levels(), dtype=np.int64)[keep]
+    n_subj = max(len(ratings.categories("subject")), 1)
+    n_occ = max(len(ratings.categories("occasion")), 1)
+
+    key = (comp.astype(np.int64) * n_subj + subj) * n_occ + occ
+    unit_keys, unit = np.unique(key, return_inverse=True)
+    unit = unit.reshape(-1)
+    n_cols = len(names)
+    cell = unit * n_cols + col
+    cells, first, counts = np.unique(cell, return_index=True, return_counts=True)
+    if cells.size != cell.size:
+        row = int(keep[first[np.flatnonzero(counts > 1)[0]]])
+        what = ", ".join(
+            f"{name} {ratings.categories(name)[ratings.codes_of(name)[row]]!r}"
+            for name in ("subject", "rater", "occasion", "component")
+        )
+        raise UsageError(
+            f"the ratings hold more than one rating for {what}; agreement needs one rating "
+            "per subject, rater, occasion and component (read_ratings drops repeats)"
+        )
+    x = np.full((unit_keys.size, n_cols), np.nan, dtype=np.float64)
+    rated = level >= 0
+    x[unit[rated], col[rated]] = level[rated]
+    return _Design(
+        raters=names,
+        x=x,
+        unit_component=(unit_keys // (n_subj * n_occ)).astype(np.intp),
+        components=tuple(c.id for c in comps),
+        n_levels=n_levels,
+    )
+
+
+def _compute(
+    design: _Design,
+    component_indices: Sequence[int],
+    *,
+    method: str,
+    level: Level,
+    weights: Weights | None,
+    tolerance: int,
+    bootstrap: int,
+    seed: Seed,
+    confidence: float,
+    default_levels: int,
+) -> tuple[int, AgreementResult]:
+    """The coefficient over the units of some components; returns (n_levels, result)."""
+    np = _numpy()
+    n_levels = max((design.n_levels[i] for i in component_indices), default=default_levels)
+    x = design.x[np.isin(design.unit_component, np.asarray(component_indices, dtype=np.intp))]
+    boot: dict[str, Any] = {"bootstrap": bootstrap, "seed": seed, "confidence": confidence}
+    result: AgreementResult
+    if method == "krippendorff":
+        result = krippendorff_alpha(x, level=level, n_levels=n_levels, **boot)
+    elif method == "percent":
+        result = percent_agreement(x, tolerance=tolerance, n_levels=n_levels, **boot)
+        pairs = result.details.get("rater_pairs", [])
+        # Name the raters of each pair, and keep only pairs that rated some unit together.
+        named = [
+            {**pair, "raters": [design.raters[int(i)] for i in pair["raters"]]}
+            for pair in (pairs if isinstance(pairs, list) else [])
+            if pair["n_units"]
+        ]
+        result = dataclasses.replace(result, details={**result.details, "rater_pairs": named})
+    elif method == "cohen":
+        if x.shape[1] < 2:  # one rater (or none): pad so the core reports the edge case
+            x = np.column_stack([x, np.full((x.shape[0], 2 - x.shape[1]), np.nan)])
+        result = cohen_kappa(x[:, 0], x[:, 1], n_levels=n_levels, weights=weights, **boot)
+        result = dataclasses.replace(
+            result, details={**result.details, "raters": list(design.raters[:2])}
+        )
+    else:
+        result = _fleiss_design(x, n_levels, boot)
+    return n_levels, result
+
+
+def _fleiss_design(x: FloatArray, n_levels: int, boot: Mapping[str, Any]) -> AgreementResult:
+    """Fleiss' kappa on the pairable units; an incomplete design becomes a ``reason``."""
+    np = _numpy()
+    counts = (~np.isnan(x)).sum(axis=1)
+    pairable = counts >= 2
+    if not pairable.any():  # the core reports no ratings / no pairs
+        return fleiss_kappa(x, n_levels=n_levels, **boot)
+    m = counts[pairable]
+    lo, hi = int(m.min()), int(m.max())
+    total = {"n_units_total": int(x.shape[0]), "n_units_dropped": int((~pairable).sum())}
+    if lo != hi:
+        return _undefined(
+            "fleiss_kappa",
+            _incomplete_reason(lo, hi),
+            n_units=int(pairable.sum()),
+            n_raters=int((~np.isnan(x[pairable])).any(axis=0).sum()),
+            n_pairs=int((m * (m - 1) // 2).sum()),
+            details={**total, "ratings_per_unit": [lo, hi]},
+        )
+    result = fleiss_kappa(x[pairable], n_levels=n_levels, **boot)
+    return dataclasses.replace(result, details={**result.details, **total})
+
+
+def _walk_groups(m: Map) -> Iterator[tuple[Any, int, list[str]]]:
+    """Every group depth first in map order, with its depth and the components below it."""
+
+    def below(g: Any) -> list[str]:
+        out = [c.id for c in g.components]
+        for sub in g.groups:
+            out += below(sub)
+        return out
+
+    def walk(groups: Sequence[Any], depth: int) -> Iterator[tuple[Any, int, list[str]]]:
+        for g in groups:
+            yield g, depth, below(g)
+            yield from walk(g.groups, depth + 1)
+
+    yield from walk(m.groups, 1)
+
+
+def agreement(
+    ratings: RatingSet,
+    *,
+    method: Method = "krippendorff",
+    level: Level = "ordinal",
+    weights: Weights | None = None,
+    tolerance: int = 0,
+    by: str | None = None,
+    raters: Sequence[str] | None = None,
+    bootstrap: int = 0,
+    seed: Seed = None,
+    confidence: float = 0.95,
+) -> AgreementReport:
+    """Inter-rater agreement of a set of ratings, overall or per component or group.
+
+    A *unit* is one subject on one occasion on one component; the *raters* are the values of
+    the ``rater`` column (all of them, or those in ``raters``). A rating enters as its
+    desired-first level index (a special code counting as ``lowest`` is the last level);
+    N/A and missing ratings are left out. Units rated by fewer than two raters cannot be
+    compared and are dropped by every coefficient.
+
+    ``method``:
+
+    * ``"krippendorff"`` (default): Krippendorff's alpha at ``level`` ``"ordinal"``
+      (default), ``"nominal"``, ``"interval"`` or ``"ratio"``; any raters, any gaps.
+    * ``"fleiss"``: Fleiss' kappa; every compared unit must have the same number of
+      ratings, otherwise the result is undefined with an "incomplete design" ``reason``.
+    * ``"cohen"``: Cohen's kappa of exactly two raters, ``weights`` ``None``, ``"linear"``
+      or ``"quadratic"``. With more raters, name two with ``raters=("a", "b")``.
+    * ``"percent"``: share of agreeing rater pairs, exact or within ``tolerance`` levels.
+
+    ``by``: ``None`` pools every component into one figure (pooling mixes components on
+    their own scales: level indices are compared, so index 1 of a 3-level row and of a
+    5-level row count as equal); ``"component"`` gives one row per rated component;
+    ``"group"`` one per group at every depth of the hierarchy, pooling the components below
+    it; a group kind (``"frame"``, ``"standard"``, ...) one per group of that kind. The
+    map-wide pooled row is always in :attr:`AgreementReport.pooled`.
+
+    ``bootstrap=B`` adds a percentile ``confidence`` interval from ``B`` resamples of units
+    to every row; an ``int`` ``seed`` seeds each row alike, so intervals are reproducible.
+
+    Edge cases never raise: no ratings, no unit rated twice, a single level throughout (for
+    chance-corrected coefficients) and an incomplete design for Fleiss give ``value=None``
+    and a ``reason``. Raises :class:`~icmaps.errors.UsageError` for unknown options, options
+    that do not fit the method, and Cohen's kappa with more than two raters.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> rep = agreement(rs, by="component")
+    >>> rep.rows[0].id, round(rep["al-protected-time"].value, 3)
+    ('al-teacher-routine', 0.762)
+    >>> agreement(rs, method="percent", tolerance=1).overall.value
+    1.0
+    """
+    np = _numpy()
+    if method not in _METHODS:
+        raise UsageError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
+    if level not in _LEVELS:
+        raise UsageError(f"level must be one of {', '.join(_LEVELS)}; got {level!r}")
+    if weights not in _WEIGHTS:
+        raise UsageError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
+    if weights is not None and method != "cohen":
+        raise UsageError(f"weights apply to Cohen's kappa only (method 'cohen'), not {method!r}")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
+        raise UsageError(
+            f"tolerance must be a non-negative whole number of levels, got {tolerance!r}"
+        )
+    if tolerance and method != "percent":
+        raise UsageError(
+            f"tolerance applies to percent agreement only (method 'percent'), not {method!r}"
+        )
+    _check_bootstrap(bootstrap, confidence)
+    m = ratings.map
+    kinds = sorted({g.kind for g in m.all_groups()})
+    if by is not None and by not in ("component", "group", *kinds):
+        allowed = ", ".join(["component", "group", *kinds])
+        raise UsageError(
+            f"cannot split agreement by {by!r}: use one of {allowed} (or nothing, for overall)"
+        )
+
+    design = _design(ratings, raters)
+    if method == "cohen" and len(design.raters) > 2:
+        shown = ", ".join(design.raters[:6]) + (" ..." if len(design.raters) > 6 else "")
+        raise UsageError(
+            f"Cohen's kappa compares two raters, but the ratings have {len(design.raters)} "
+            f"({shown}); use method='fleiss' or 'krippendorff', or pick two with "
+            "raters=(a, b) (CLI: --raters a,b)"
+        )
+    present = {int(i) for i in np.unique(design.unit_component)}
+    compute = functools.partial(
+        _compute,
+        design,
+        method=method,
+        level=level,
+        weights=weights,
+        tolerance=tolerance,
+        bootstrap=bootstrap,
+        seed=seed,
+        confidence=confidence,
+        default_levels=len(m.scale.levels),
+    )
+
+    def row(what: tuple[Scope, str, str, str, int], ids: list[int]) -> AgreementRow:
+        scope, id, kind, title, depth = what
+        n_levels, result = compute(ids)
+        names = tuple(design.components[i] for i in ids)
+        return AgreementRow(scope, id, kind, title, depth, n_levels, names, result)
+
+    pooled = row(("map", m.id, "map", m.title, 0), sorted(present))
+    rows: list[AgreementRow] = []
+    if by is None:
+        rows.append(pooled)
+    elif by == "component":
+        for i, c in enumerate(m.all_components()):
+            if i in present:
+                depth = len(m.path_of(c.id)) + 1
+                rows.append(row(("component", c.id, "component", c.title, depth), [i]))
+    else:
+        index = {cid: i for i, cid in enumerate(design.components)}
+        for g, depth, below in _walk_groups(m):
+            if by not in ("group", g.kind):
+                continue
+            ids = sorted(index[c] for c in below if index[c] in present)
+            if ids:
+                rows.append(row(("group", g.id, g.kind, g.title, depth), ids))
+    options: dict[str, object] = {"confidence": confidence, "bootstrap": bootstrap}
+    if method == "krippendorff":
+        options["level"] = level
+    elif method == "cohen":
+        options["weights"] = weights
+    elif method == "percent":
+        options["tolerance"] = tolerance
+    if bootstrap and isinstance(seed, int):
+        options["seed"] = seed
+    return AgreementReport(
+        map_id=m.id,
+        method=method,
+        by=by,
+        raters=design.raters,
+        rows=tuple(rows),
+        pooled=pooled,
+        options=options,
+    )

@@ -1,0 +1,450 @@
+"""Aggregating ratings: mergeable tallies, summaries, consensus profiles and fidelity.
+
+Every summary is computed from a :class:`Tally`: per group of ratings (the values of the
+``by`` columns) and component, how many ratings fell on each level, how many were N/A and how
+many were missing. Tallies add, so partial results from many files or workers combine:
+``summarize(a + b) == summarize(a).merge(summarize(b))``.
+
+Counting rules (see docs/statistics.md):
+
+* a rating with a level code counts on that level; a special code that counts as ``lowest``
+  (non-use) counts on the least desired level;
+* a special code that counts as ``excluded`` is **N/A**; a blank code or a special code that
+  counts as ``missing`` is **missing**;
+* every denominator (``n``) is the number of ratings on a level: N/A and missing are reported
+  but excluded.
+
+>>> import icmaps
+>>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+>>> s = summarize(rs, by=["occasion"])
+>>> row = s.row("al-teacher-routine", key=("2025-fall",))
+>>> row.counts, row.n, row.na, row.missing
+((4, 7, 3, 0), 14, 0, 0)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
+
+from icmaps._tabular import Record, fmt_num, fmt_pct, records_csv, records_frame, text_table
+from icmaps.errors import NotFoundError
+from icmaps.maps.model import ZONE_RANK, Component, Group, Map
+from icmaps.stats.rules import (
+    Key,
+)
+from icmaps.stats.tally import Cell, Tally, tally
+
+if TYPE_CHECKING:
+    import pandas  # type: ignore[import-untyped,unused-ignore]
+
+    from icmaps.ratings.ratingset import RatingSet
+
+__all__ = ["Scope", "Summary", "SummaryRow", "summarize"]
+
+
+Scope = Literal["map", "role", "group", "component"]
+"""What a summary row covers: every component, those of one role, of one group (with its
+subgroups), or one component."""
+
+
+# -- summaries ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SummaryRow:
+    """Aggregates of one component, or of a roll-up (the map, a role, a group), in one group
+    of ratings.
+
+    ``codes`` and ``counts`` are per level, desired first; they are ``None`` for a roll-up
+    over components on different scales. Zone counts, shares and scores are always given.
+    ``mean_score`` and ``median_score`` use the levels' scores (ratings of components whose
+    scale has no scores are left out; ``None`` when none has).
+    """
+
+    key: Key
+    scope: Scope
+    id: str
+    kind: str
+    title: str
+    depth: int
+    codes: tuple[str, ...] | None
+    counts: tuple[int, ...] | None
+    n: int
+    na: int
+    missing: int
+    n_ideal: int
+    n_acceptable: int
+    n_unacceptable: int
+    mean_score: float | None
+    median_score: float | None
+
+    @property
+    def pct(self) -> tuple[float, ...] | None:
+        """Percentage of rated (``n``) on each level, desired first; sums to 100."""
+        if self.counts is None or not self.n:
+            return None
+        return tuple(100.0 * c / self.n for c in self.counts)
+
+    @property
+    def pct_ideal(self) -> float | None:
+        """Percentage of rated in the ideal zone (None when nothing was rated)."""
+        return 100.0 * self.n_ideal / self.n if self.n else None
+
+    @property
+    def pct_ideal_or_acceptable(self) -> float | None:
+        """Percentage of rated in the ideal or acceptable zone."""
+        return 100.0 * (self.n_ideal + self.n_acceptable) / self.n if self.n else None
+
+    def distribution(self) -> dict[str, int] | None:
+        """Counts per level code, desired first."""
+        if self.codes is None or self.counts is None:
+            return None
+        return dict(zip(self.codes, self.counts, strict=True))
+
+    def to_record(self, by: Sequence[str]) -> Record:
+        """A flat row (what CSV and pandas get)."""
+        rec: Record = dict(zip(by, self.key, strict=True))
+        dist = self.distribution()
+        rec.update(
+            scope=self.scope,
+            id=self.id,
+            kind=self.kind,
+            title=self.title,
+            n=self.n,
+            na=self.na,
+            missing=self.missing,
+            distribution=None if dist is None else " ".join(f"{c}:{n}" for c, n in dist.items()),
+            n_ideal=self.n_ideal,
+            n_acceptable=self.n_acceptable,
+            n_unacceptable=self.n_unacceptable,
+            pct_ideal=self.pct_ideal,
+            pct_ideal_or_acceptable=self.pct_ideal_or_acceptable,
+            mean_score=self.mean_score,
+            median_score=self.median_score,
+        )
+        return rec
+
+
+_ROW_COLUMNS = (
+    "scope",
+    "id",
+    "kind",
+    "title",
+    "n",
+    "na",
+    "missing",
+    "distribution",
+    "n_ideal",
+    "n_acceptable",
+    "n_unacceptable",
+    "pct_ideal",
+    "pct_ideal_or_acceptable",
+    "mean_score",
+    "median_score",
+)
+
+
+class _Acc:
+    """Running totals of a roll-up."""
+
+    __slots__ = ("codes", "counts", "hist", "missing", "mixed", "n", "na", "zones")
+
+    def __init__(self) -> None:
+        self.codes: tuple[str, ...] | None = None
+        self.counts: list[int] | None = None
+        self.n = self.na = self.missing = 0
+        self.zones = [0, 0, 0]
+        self.hist: Counter[float] = Counter()
+        self.mixed = False
+
+    def add(self, cell: Cell, info: _Info) -> None:
+        if self.counts is None and not self.mixed:
+            self.codes, self.counts = info.codes, list(cell.levels)
+        elif self.codes == info.codes and self.counts is not None:
+            for i, c in enumerate(cell.levels):
+                self.counts[i] += c
+        else:
+            self.codes = self.counts = None
+            self.mixed = True
+        self.n += cell.n
+        self.na += cell.na
+        self.missing += cell.missing
+        for i, c in enumerate(cell.levels):
+            if c:
+                self.zones[info.zones[i]] += c
+                s = info.scores[i]
+                if s is not None:
+                    self.hist[s] += c
+
+    def row(
+        self, key: Key, *, scope: Scope, id: str, kind: str, title: str, depth: int
+    ) -> SummaryRow:
+        mean = median = None
+        if self.hist:
+            total = sum(self.hist.values())
+            mean = sum(s * c for s, c in self.hist.items()) / total
+            median = _hist_median(self.hist, total)
+        return SummaryRow(
+            key,
+            scope,
+            id,
+            kind,
+            title,
+            depth,
+            self.codes,
+            None if self.counts is None else tuple(self.counts),
+            self.n,
+            self.na,
+            self.missing,
+            self.zones[0],
+            self.zones[1],
+            self.zones[2],
+            mean,
+            median,
+        )
+
+
+def _hist_median(hist: Mapping[float, int], total: int) -> float:
+    """Median of a histogram: the middle value, or the mean of the two middle values."""
+    lo_i, hi_i = (total - 1) // 2, total // 2
+    lo = hi = None
+    seen = 0
+    for s in sorted(hist):
+        seen += hist[s]
+        if lo is None and seen > lo_i:
+            lo = s
+        if seen > hi_i:
+            hi = s
+            break
+    assert lo is not None
+    assert hi is not None
+    return (lo + hi) / 2
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Info:
+    codes: tuple[str, ...]
+    zones: tuple[int, ...]
+    scores: tuple[float | None, ...]
+
+
+def _info(m: Map, component_id: str) -> _Info:
+    lv = m.scale_of(component_id).desired()
+    scores = tuple(x.score for x in lv)
+    return _Info(
+        tuple(x.code for x in lv),
+        tuple(ZONE_RANK[x.zone] for x in lv),
+        scores if all(s is not None for s in scores) else (None,) * len(lv),
+    )
+
+
+def _descendants(g: Group) -> list[str]:
+    out = [c.id for c in g.components]
+    for sub in g.groups:
+        out += _descendants(sub)
+    return out
+
+
+def _summary_rows(t: Tally) -> tuple[SummaryRow, ...]:
+    m = t.map
+    infos = {c.id: _info(m, c.id) for c in m.iter_components()}
+    by_key: dict[Key, dict[str, Cell]] = {}
+    for (k, comp), cell in t.cells.items():
+        by_key.setdefault(k, {})[comp] = cell
+    rows: list[SummaryRow] = []
+
+    def rollup(key: Key, comps: Iterable[str], what: tuple[Scope, str, str, str, int]) -> None:
+        scope, id, kind, title, depth = what
+        cells = by_key[key]
+        acc = _Acc()
+        any_cell = False
+        for c in comps:
+            cell = cells.get(c)
+            if cell is not None:
+                acc.add(cell, infos[c])
+                any_cell = True
+        if any_cell:
+            rows.append(acc.row(key, scope=scope, id=id, kind=kind, title=title, depth=depth))
+
+    def component(key: Key, c: Component, depth: int) -> None:
+        rollup(key, [c.id], ("component", c.id, "component", c.title, depth))
+
+    def walk(key: Key, g: Group, depth: int) -> None:
+        rollup(key, _descendants(g), ("group", g.id, g.kind, g.title, depth))
+        for c in g.components:
+            component(key, c, depth + 1)
+        for sub in g.groups:
+            walk(key, sub, depth + 1)
+
+    all_ids = list(infos)
+    for key in t.group_keys():
+        rollup(key, all_ids, ("map", m.id, "map", m.title, 0))
+        for r in m.roles:
+            ids = [c for c in all_ids if m.applies_to(c, r.id)]
+            rollup(key, ids, ("role", r.id, "role", r.label, 1))
+        for c in m.components:
+            component(key, c, 1)
+        for g in m.groups:
+            walk(key, g, 1)
+    return tuple(rows)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Summary:
+    """Distributions, zone shares and scores per component and roll-up, per group of ratings.
+
+    Built from a :class:`Tally` (``summary.tally``); two summaries are equal when their
+    tallies are, and :meth:`merge` adds them. Rows come per group (sorted), each group
+    starting with the whole map, then each role, then the hierarchy depth first (a group's
+    roll-up, its own components, its subgroups).
+    """
+
+    tally: Tally
+    rows: tuple[SummaryRow, ...] = dataclasses.field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", _summary_rows(self.tally))
+
+    @property
+    def map(self) -> Map:
+        """The map summarised."""
+        return self.tally.map
+
+    @property
+    def by(self) -> tuple[str, ...]:
+        """The grouping columns."""
+        return self.tally.by
+
+    def merge(self, other: Summary) -> Summary:
+        """The summary of both sets of ratings (tallies added).
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> a, b = rs.filter(district="north-valley-usd"), rs.filter(district="eastport-sd")
+        >>> summarize(a).merge(summarize(b)) == summarize(a + b)
+        True
+        """
+        return Summary(self.tally + other.tally)
+
+    __add__ = merge
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Summary):
+            return NotImplemented
+        return self.tally == other.tally
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def group_keys(self) -> tuple[Key, ...]:
+        """The groups, sorted."""
+        return self.tally.group_keys()
+
+    def row(self, id: str, *, key: Key = (), scope: Scope | None = None) -> SummaryRow:
+        """The row of a component, group, role or the map (its id) in one group of ratings.
+
+        Raises :class:`~icmaps.errors.NotFoundError` when there is no such row (nothing rated).
+        """
+        for r in self.rows:
+            if r.id == id and r.key == tuple(key) and (scope is None or r.scope == scope):
+                return r
+        raise NotFoundError(f"no summary row {id!r} for {dict(zip(self.by, key, strict=False))}")
+
+    def components(self) -> tuple[SummaryRow, ...]:
+        """The component rows only."""
+        return tuple(r for r in self.rows if r.scope == "component")
+
+    def to_records(self) -> list[Record]:
+        """One flat row per summary row: the ``by`` columns, then the aggregates."""
+        return [r.to_record(self.by) for r in self.rows]
+
+    def columns(self) -> tuple[str, ...]:
+        """Column names of :meth:`to_records`."""
+        return (*self.by, *_ROW_COLUMNS)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data (``icmaps summarize --format json``): rows with counts per code."""
+        rows = []
+        for r in self.rows:
+            rec: dict[str, object] = dict(r.to_record(self.by))
+            rec["distribution"] = r.distribution()
+            rec["pct"] = None if r.pct is None else list(r.pct)
+            rows.append(rec)
+        return {
+            "map": {"id": self.map.id, "version": self.map.version},
+            "by": list(self.by),
+            "rows": rows,
+        }
+
+    def to_csv(self) -> str:
+        """CSV text of :meth:`to_records`."""
+        return records_csv(self.to_records(), self.columns())
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """A DataFrame of :meth:`to_records` (needs pandas)."""
+        return records_frame(self.to_records(), self.columns())
+
+    def __str__(self) -> str:
+        headers = [
+            *self.by,
+            "row",
+            "n",
+            "N/A",
+            "missing",
+            "counts (desired first)",
+            "% ideal",
+            "% ideal+acc",
+            "mean",
+            "median",
+        ]
+        rows = []
+        for r in self.rows:
+            label = r.id if r.scope == "component" else f"[{r.kind}] {r.id}"
+            rows.append(
+                [
+                    *("" if v is None else v for v in r.key),
+                    "  " * r.depth + label,
+                    str(r.n),
+                    str(r.na),
+                    str(r.missing),
+                    "" if r.counts is None else "/".join(map(str, r.counts)),
+                    fmt_pct(r.pct_ideal),
+                    fmt_pct(r.pct_ideal_or_acceptable),
+                    fmt_num(r.mean_score),
+                    fmt_num(r.median_score),
+                ]
+            )
+        right = ["n", "N/A", "missing", "% ideal", "% ideal+acc", "mean", "median"]
+        return text_table(headers, rows, right=right)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Summary of {self.map.id!r} by {list(self.by)}: {len(self.group_keys())} groups, "
+            f"{len(self.rows)} rows, {self.tally.total} ratings>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table with zone bars, for Jupyter (needs jinja2)."""
+        from icmaps.render.html import summary_html
+
+        return summary_html(self)
+
+
+def summarize(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Summary:
+    """Counts per level, distribution, % ideal, % ideal-or-acceptable, mean and median score,
+    and the numbers rated / N/A / missing, per component and rolled up for the whole map, each
+    role and every group of the hierarchy, in each group of ratings given by ``by``.
+
+    Ratings are counted as they are (three raters of one subject give three ratings); use
+    :func:`consensus` first for one rating per subject.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> s = summarize(rs, by="occasion")
+    >>> r = s.row("adult-learning", key=("2026-spring",))
+    >>> r.n, round(r.pct_ideal, 1), round(r.mean_score, 2)
+    (41, 26.8, 2.02)
+    """
+    return Summary(tally(ratings, by))
