@@ -357,3 +357,12 @@ def test_script_runs_standalone(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "pkg.a -> pkg.b -> pkg.a" in done.stdout
     assert "unlayered module pkg.a" in done.stdout
+
+
+def test_the_package_has_no_cycle_and_follows_its_layers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert ci.main([str(ROOT / "src" / "icmaps"), "--layers"]) == 0
+    out = capsys.readouterr().out
+    assert "no import cycles among" in out
+    assert "imports follow the layers" in out

@@ -12,7 +12,7 @@ import icmaps
 from icmaps.errors import RatingsError
 from icmaps.maps.codec import load_map
 from icmaps.maps.model import Map
-from icmaps.ratings.checker import ReadResult
+from icmaps.ratings.ratingset import ReadResult
 from icmaps.ratings.read import read_ratings
 from icmaps.ratings.sheets import legend, rating_template
 from icmaps.ratings.write import dumps_ratings, write_ratings

@@ -29,14 +29,18 @@ from pathlib import Path
 
 LAYERS = [
     "icmaps.errors",
+    "icmaps._version",
+    "icmaps._resources",
     "icmaps._io",
     "icmaps._optional",
-    "icmaps._version",
+    "icmaps._tabular",
+    "icmaps._templates",
+    "icmaps._table",
     "icmaps.maps",
     "icmaps.ratings",
     "icmaps.stats",
-    "icmaps.report",
     "icmaps.render",
+    "icmaps.reporting",
     "icmaps.cli",
     "icmaps.plot",
 ]

@@ -55,7 +55,7 @@ _EXPORTS: dict[str, str] = {
     "SpecialCode": "icmaps.maps.model",
     "Variation": "icmaps.maps.model",
     "generate_schema": "icmaps.maps.schema",
-    "ReadResult": "icmaps.ratings.checker",
+    "ReadResult": "icmaps.ratings.ratingset",
     "MigrationReport": "icmaps.ratings.migrate",
     "migrate_ratings": "icmaps.ratings.migrate",
     "Rating": "icmaps.ratings.ratingset",

@@ -39,12 +39,15 @@ from icmaps.maps.model import (
     Variation as Variation,
 )
 from icmaps.maps.schema import generate_schema as generate_schema
-from icmaps.ratings.checker import ReadResult as ReadResult
 from icmaps.ratings.migrate import (
     MigrationReport as MigrationReport,
     migrate_ratings as migrate_ratings,
 )
-from icmaps.ratings.ratingset import Rating as Rating, RatingSet as RatingSet
+from icmaps.ratings.ratingset import (
+    Rating as Rating,
+    RatingSet as RatingSet,
+    ReadResult as ReadResult,
+)
 from icmaps.ratings.read import example_ratings as example_ratings, read_ratings as read_ratings
 from icmaps.ratings.write import dumps_ratings as dumps_ratings, write_ratings as write_ratings
 from icmaps.reporting import Report as Report, report as report

@@ -30,6 +30,7 @@ __all__ = [
     "pp_change",
     "records_csv",
     "records_frame",
+    "table",
     "text_table",
 ]
 
@@ -146,3 +147,30 @@ def text_table(
         ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """An aligned text table of any values; columns holding only numbers are right-aligned.
+
+    A thin layer over :func:`text_table`, which takes formatted cells.
+
+    >>> print(table(["id", "n"], [["a", 1], ["bb", 22]]))
+    id   n
+    --  --
+    a    1
+    bb  22
+    """
+    right = [
+        h
+        for i, h in enumerate(headers)
+        if rows and all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) for r in rows)
+    ]
+    return text_table(headers, [[_fmt(v) for v in row] for row in rows], right=right)
+
+
+def _fmt(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1 else f"{v:.1f}"
+    return str(v)

@@ -161,7 +161,7 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps._io import atomic_write
     from icmaps.maps.codec import load_map
-    from icmaps.ratings.checker import ReadResult
+    from icmaps.ratings.ratingset import ReadResult
     from icmaps.ratings.read import read_ratings
     from icmaps.reporting import report
 
@@ -265,7 +265,7 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.maps.codec import load_map
-    from icmaps.ratings.checker import ReadResult
+    from icmaps.ratings.ratingset import ReadResult
     from icmaps.ratings.read import read_ratings
     from icmaps.stats.disagreements import disagreements
     from icmaps.stats.reliability import agreement
@@ -323,9 +323,9 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_maps_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps._tabular import table
     from icmaps.maps.codec import load_map
     from icmaps.maps.files import list_maps
-    from icmaps.render.text import table
 
     rows: list[dict[str, Any]] = []
     for map_id in list_maps():

@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from icmaps._tabular import fmt_pct
 from icmaps.errors import NotFoundError, Problem, UsageError
-from icmaps.maps.model import Component, Group, Map, Zone
+from icmaps.maps.model import Component, Group, Map
+from icmaps.stats.tally import Distribution
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
@@ -46,68 +47,6 @@ if TYPE_CHECKING:
     from icmaps.stats.tally import Cell
 
 __all__ = ["ComponentStats", "Distribution", "GroupStats", "Report", "report"]
-
-_ZONES: tuple[Zone, ...] = ("ideal", "acceptable", "unacceptable")
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Distribution:
-    """Ratings of one component (or pooled over several) by zone, plus N/A and missing.
-
-    >>> d = Distribution(ideal=2, acceptable=1, unacceptable=1, na=1, missing=0)
-    >>> d.rated, d.share_ideal, d.share_acceptable
-    (4, 0.5, 0.75)
-    """
-
-    ideal: int = 0
-    acceptable: int = 0
-    unacceptable: int = 0
-    na: int = 0
-    missing: int = 0
-
-    @property
-    def rated(self) -> int:
-        """Ratings that count (every zone; N/A and missing left out)."""
-        return self.ideal + self.acceptable + self.unacceptable
-
-    @property
-    def share_ideal(self) -> float | None:
-        """Share of counted ratings in the ideal zone (None when nothing counts)."""
-        return self.ideal / self.rated if self.rated else None
-
-    @property
-    def share_acceptable(self) -> float | None:
-        """Share of counted ratings at or above the dashed line (ideal or acceptable)."""
-        return (self.ideal + self.acceptable) / self.rated if self.rated else None
-
-    @classmethod
-    def of(cls, cell: Cell | None, zones: Sequence[Zone]) -> Distribution:
-        """The zone counts of a tally cell (:class:`icmaps.Cell`) of a component
-        whose desired-first levels lie in ``zones``; all zeros for ``None`` (no ratings).
-
-        >>> from icmaps.stats.tally import Cell
-        >>> Distribution.of(Cell((2, 1, 1), na=1), ("ideal", "acceptable", "unacceptable"))
-        Distribution(ideal=2, acceptable=1, unacceptable=1, na=1, missing=0)
-        """
-        if cell is None:
-            return cls()
-        z = dict.fromkeys(_ZONES, 0)
-        for zone, n in zip(zones, cell.levels, strict=True):
-            z[zone] += n
-        return cls(z["ideal"], z["acceptable"], z["unacceptable"], cell.na, cell.missing)
-
-    def shares(self) -> tuple[float, float, float]:
-        """Shares of ideal, acceptable and unacceptable (zeros when nothing counts)."""
-        n = self.rated or 1
-        return (self.ideal / n, self.acceptable / n, self.unacceptable / n)
-
-    def __add__(self, other: Distribution) -> Distribution:
-        return Distribution(
-            *(getattr(self, f) + getattr(other, f) for f in _FIELDS),
-        )
-
-
-_FIELDS = ("ideal", "acceptable", "unacceptable", "na", "missing")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -182,18 +121,9 @@ class Report:
         >>> r.to_html().startswith("<!DOCTYPE html>")
         True
         """
-        from icmaps._version import __version__
-        from icmaps.render.html import _grid, render
+        from icmaps.render.html import report_html
 
-        grid = _grid(self.map, self._counts, self._extra)
-        return render(
-            "report.html.j2",
-            r=self,
-            grid=grid,
-            bar=_bar,
-            agreement_rows=self.agreement_rows(),
-            version=__version__,
-        )
+        return report_html(self)
 
     def fidelity_table(self) -> tuple[tuple[str, tuple[UnitFidelity | None, ...]], ...]:
         """Per subject, its fidelity result on each occasion (None when not rated then).
@@ -506,29 +436,6 @@ def _quality(
                 + (f" and {len(partial) - 10} more." if len(partial) > 10 else ".")
             )
     return tuple(notes)
-
-
-# -- SVG bars --------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Segment:
-    zone: str
-    x: float
-    width: float
-    share: float
-
-
-def _bar(d: Distribution, width: float = 160.0) -> tuple[_Segment, ...]:
-    """Segments of a stacked ideal / acceptable / unacceptable bar, in SVG user units."""
-    out = []
-    x = 0.0
-    for zone, share in zip(_ZONES, d.shares(), strict=True):
-        w = round(width * share, 2)
-        if w > 0:
-            out.append(_Segment(zone, round(x, 2), w, share))
-        x += w
-    return tuple(out)
 
 
 def _demo_ratings(m: Map) -> RatingSet:

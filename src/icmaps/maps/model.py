@@ -26,6 +26,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from icmaps.errors import NotFoundError
+from icmaps.maps.zones import Line, Zone, line_between
 
 __all__ = [
     "FORMAT_VERSION",
@@ -48,37 +49,12 @@ __all__ = [
 
 FORMAT_VERSION = 1
 
-Zone = Literal["ideal", "acceptable", "unacceptable"]
-"""Where a variation sits relative to the solid (ideal) and dashed (acceptable) lines."""
-
 Counts = Literal["excluded", "lowest", "missing"]
 """How a special code counts: left out of every denominator (N/A), as the least desired level
 (non-use), or as if no rating had been given."""
 
 Direction = Literal["desired-first", "desired-last"]
 """The order levels and variations are written in the file."""
-
-ZONE_RANK: dict[str, int] = {"ideal": 0, "acceptable": 1, "unacceptable": 2}
-
-Line = Literal["solid", "dashed"]
-"""The lines of a paper map: solid at the edge of the ideal zone, dashed at the edge of the
-acceptable zone."""
-
-
-def line_between(left: Zone, right: Zone) -> Line | None:
-    """The line a paper map draws between two adjacent cells of these zones: ``"solid"``
-    between the ideal zone and any other, ``"dashed"`` between acceptable and unacceptable,
-    ``None`` inside one zone.
-
-    >>> line_between("ideal", "acceptable"), line_between("unacceptable", "acceptable")
-    ('solid', 'dashed')
-    >>> line_between("acceptable", "acceptable") is None
-    True
-    """
-    if left == right:
-        return None
-    return "solid" if "ideal" in (left, right) else "dashed"
-
 
 Id = Annotated[
     str,
@@ -507,13 +483,13 @@ class Map(_Frozen):
 
     def _repr_html_(self) -> str:
         """The IC grid, for Jupyter (needs the ``report`` extra: jinja2)."""
-        from icmaps.render.html import map_html
+        from icmaps.maps.grid import map_html
 
         return map_html(self)
 
     def _repr_markdown_(self) -> str:
         """The map as Markdown tables, for Jupyter and other Markdown front ends."""
-        from icmaps.render.html import map_markdown
+        from icmaps.maps.grid import map_markdown
 
         return map_markdown(self)
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from icmaps.errors import Problem
 from icmaps.maps._yaml import Document
-from icmaps.maps.model import ZONE_RANK, Component, Group, Map, Scale
+from icmaps.maps.model import Component, Group, Map, Scale
+from icmaps.maps.zones import ZONE_RANK
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError

@@ -12,12 +12,11 @@ from icmaps._optional import has
 from icmaps.errors import Problem
 from icmaps.maps.model import Map
 from icmaps.ratings.columns import BASE_COLUMNS, LEVEL_MISSING, _Column, _typecode, level_table
-from icmaps.ratings.ratingset import RatingSet
 
 if TYPE_CHECKING:
     pass
 
-__all__ = ["REQUIRED", "WIDE_KEYS", "ReadResult", "ratings_from_rows"]
+__all__ = ["REQUIRED", "WIDE_KEYS", "Checked", "check_rows"]
 
 Format = Literal["auto", "long", "wide", "jsonl"]
 
@@ -29,16 +28,16 @@ WIDE_KEYS = ("subject", "rater", "occasion")
 
 
 @dataclass(frozen=True)
-class ReadResult:
-    """Ratings that passed every check, and the problems of the rest."""
+class Checked:
+    """What the checker kept (interned columns, levels; ``keep`` lists the rows left after
+    repeated keys were dropped, or is None when none were) and every problem."""
 
-    ratings: RatingSet
+    map: Map
+    columns: dict[str, _Column]
+    levels: array.array[int]
+    attrs: tuple[str, ...]
+    keep: list[int] | None
     problems: tuple[Problem, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when no problem is an error."""
-        return not any(p.severity == "error" for p in self.problems)
 
 
 # -- the one-pass checker -------------------------------------------------------------------
@@ -119,16 +118,15 @@ class _Checker:
         self.levels.append(LEVEL_MISSING if code is None else codes[code])  # type: ignore[index]
         self.lines.append(line)
 
-    def finish(self, use_numpy: bool) -> ReadResult:
+    def finish(self, use_numpy: bool) -> Checked:
+        """The kept ratings as interned columns, and every problem in file order."""
         keep = _duplicates(self, use_numpy)
         cols = {
             name: _Column(list(lookup), array.array(_typecode(len(lookup)), self.index[name]))
             for name, lookup in self.lookups.items()
         }
-        ratings = RatingSet(self.map, cols, self.levels, self.attrs)
-        if keep is not None:  # repeated keys were dropped
-            ratings = ratings._take(keep)
-        return ReadResult(ratings, tuple(sorted(self.problems, key=Problem.sort_key)))
+        problems = tuple(sorted(self.problems, key=Problem.sort_key))
+        return Checked(self.map, cols, self.levels, tuple(self.attrs), keep, problems)
 
 
 def _duplicates(ck: _Checker, use_numpy: bool) -> list[int] | None:
@@ -297,7 +295,12 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-def ratings_from_rows(
+def _shown(code: str | None) -> str:
+    """A code as messages show it: quoted, or ``blank`` for a missing one."""
+    return "blank" if code is None else repr(code)
+
+
+def check_rows(
     m: Map,
     header: Sequence[str],
     rows: Iterable[Sequence[str | None]] | Iterable[tuple[int, Sequence[str | None]]],
@@ -308,8 +311,10 @@ def ratings_from_rows(
     numbered: bool = False,
     use_numpy: bool = True,
     columns: bool = True,
-) -> ReadResult:
+) -> Checked:
     """Check rows (lists of cells under ``header``) against a map; collect every problem.
+
+    The one checker: the CSV, JSONL and record readers all feed it.
 
     With ``numbered=True`` rows are ``(line, cells)`` pairs; otherwise lines count from
     ``first_line``.
@@ -347,8 +352,3 @@ def ratings_from_rows(
             v = v.strip() if v is not None else None
             ck.add(line, {**vals, "component": comp, "code": v or None}, {**cols1, "code": i + 1})
     return ck.finish(use_numpy)
-
-
-def _shown(code: str | None) -> str:
-    """A code as messages show it: quoted, or ``blank`` for a missing one."""
-    return "blank" if code is None else repr(code)

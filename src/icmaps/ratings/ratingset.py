@@ -23,14 +23,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from icmaps._optional import import_pandas
-from icmaps.errors import NotFoundError, RatingsError, UsageError
+from icmaps._table import Row, html_table
+from icmaps._tabular import fmt_pct
+from icmaps.errors import NotFoundError, Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
-from icmaps.ratings.columns import BASE_COLUMNS, LEVEL_NA, Status, _Column, _intern, _levels
+from icmaps.ratings.checker import Checked, check_rows
+from icmaps.ratings.columns import (
+    BASE_COLUMNS,
+    LEVEL_MISSING,
+    LEVEL_NA,
+    Status,
+    _Column,
+    _intern,
+    _levels,
+)
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["Rating", "RatingSet"]
+__all__ = ["Rating", "RatingSet", "ReadResult", "from_checked", "ratings_from_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +117,6 @@ class RatingSet:
         Raises :class:`~icmaps.errors.RatingsError` with every problem (``line`` is the
         1-based record number).
         """
-        from icmaps.ratings.checker import ratings_from_rows
-
         rows = list(records)
         keys: list[str] = []
         for r in rows:
@@ -190,9 +199,7 @@ class RatingSet:
 
     def _repr_html_(self) -> str:
         """Counts, % missing / N/A and the first rows, for Jupyter (needs jinja2)."""
-        from icmaps.render.html import ratings_html
-
-        return ratings_html(self)
+        return _ratings_html(self)
 
     # -- columns ---------------------------------------------------------------------------
 
@@ -311,3 +318,72 @@ class RatingSet:
             categories=["rated", "na", "missing"],
         )
         return pd.DataFrame(data)
+
+
+def _ratings_html(ratings: RatingSet, *, first: int = 5) -> str:
+    """A RatingSet as a small HTML table (what Jupyter shows): counts of rows, subjects,
+    raters, occasions and components, % missing and % N/A, and the first rows.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> "subjects" in rs._repr_html_()
+    True
+    """
+    levels = ratings.levels()
+    n = len(ratings)
+    missing = sum(1 for lv in levels if lv == LEVEL_MISSING)
+    na = sum(1 for lv in levels if lv == LEVEL_NA)
+    facts: list[tuple[str, object]] = [
+        ("map", f"{ratings.map.id} v{ratings.map.version}"),
+        ("rows", n),
+        ("subjects", len(ratings.categories("subject"))),
+        ("raters", len(ratings.categories("rater"))),
+        ("occasions", len(ratings.categories("occasion"))),
+        ("components", len(ratings.categories("component"))),
+        ("missing", fmt_pct(100 * missing / n if n else None, unit="%", none="–")),
+        ("N/A", fmt_pct(100 * na / n if n else None, unit="%", none="–")),
+    ]
+    names = ["subject", "rater", "occasion", "component", "role", "code", *ratings.attributes]
+    if not ratings.has_roles():
+        names.remove("role")
+    rows = []
+    for i, r in enumerate(ratings):
+        if i >= first:
+            break
+        record: dict[str, str | None] = {"subject": r.subject, "rater": r.rater}
+        record |= {"occasion": r.occasion, "component": r.component}
+        record |= {"role": r.role, "code": r.code}
+        rows.append(Row(tuple([record.get(k, r.attrs.get(k)) for k in names])))
+    return html_table("RatingSet", facts, names, rows)
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """Ratings that passed every check, and the problems of the rest."""
+
+    ratings: RatingSet
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error."""
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def from_checked(checked: Checked) -> ReadResult:
+    """The RatingSet of what the checker kept, with its problems."""
+    ratings = RatingSet(checked.map, checked.columns, checked.levels, list(checked.attrs))
+    if checked.keep is not None:  # repeated keys were dropped
+        ratings = ratings._take(checked.keep)
+    return ReadResult(ratings, checked.problems)
+
+
+def ratings_from_rows(
+    m: Map,
+    header: Sequence[str],
+    rows: Iterable[Sequence[str | None]] | Iterable[tuple[int, Sequence[str | None]]],
+    **options: Any,
+) -> ReadResult:
+    """Check rows against a map (see :func:`icmaps.ratings.checker.check_rows`) and build the
+    RatingSet of the good ones."""
+    return from_checked(check_rows(m, header, rows, **options))

@@ -23,9 +23,9 @@ from typing import IO, TYPE_CHECKING, Any, Literal, overload
 from icmaps._optional import has, require
 from icmaps.errors import Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
-from icmaps.ratings.checker import REQUIRED, Format, ReadResult, _header_map, ratings_from_rows
+from icmaps.ratings.checker import REQUIRED, Format, _header_map
 from icmaps.ratings.columns import BASE_COLUMNS, LEVEL_MISSING, _Column, _typecode, level_table
-from icmaps.ratings.ratingset import RatingSet
+from icmaps.ratings.ratingset import RatingSet, ReadResult, ratings_from_rows
 
 if TYPE_CHECKING:
     import numpy as np

@@ -64,7 +64,7 @@ def legend(m: Map, *, role: str | None = None) -> str:
     >>> "ideal" in legend(load_map("learning-school"))
     True
     """
-    from icmaps.render.text import table
+    from icmaps._tabular import table
 
     view = m.for_role(role) if role else m
     rows = _scale_rows("default", m.scale)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from icmaps._tabular import text_table
+from icmaps._tabular import table
 from icmaps.maps.model import Component, Group, Map, Variation, line_between
 
-__all__ = ["map_grid", "table"]
+__all__ = ["map_grid", "table"]  # table lives in icmaps._tabular (results use it)
 
 
 _SEPARATOR = {"solid": "║", "dashed": "┊", None: "│"}
@@ -74,30 +74,3 @@ def map_grid(m: Map, *, width: int = 120) -> str:
 
     walk(m.components, m.groups, 0)
     return "\n".join(out) + "\n"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """An aligned text table of any values; columns holding only numbers are right-aligned.
-
-    A thin layer over :func:`icmaps._tabular.text_table`, which takes formatted cells.
-
-    >>> print(table(["id", "n"], [["a", 1], ["bb", 22]]))
-    id   n
-    --  --
-    a    1
-    bb  22
-    """
-    right = [
-        h
-        for i, h in enumerate(headers)
-        if rows and all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) for r in rows)
-    ]
-    return text_table(headers, [[_fmt(v) for v in row] for row in rows], right=right)
-
-
-def _fmt(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:.3g}" if abs(v) < 1 else f"{v:.1f}"
-    return str(v)

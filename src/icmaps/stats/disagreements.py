@@ -128,7 +128,7 @@ class DisagreementReport:
         return pd.DataFrame.from_records(records, columns=fixed + used)
 
     def __str__(self) -> str:
-        from icmaps.render.text import table
+        from icmaps._tabular import table
 
         at_least = f"{self.min_levels} level{'s' if self.min_levels != 1 else ''} or more"
         if not self.rows:

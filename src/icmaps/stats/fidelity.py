@@ -7,6 +7,7 @@ import statistics
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
+from icmaps._table import Row, html_table
 from icmaps._tabular import Record, fmt_num, fmt_pct, records_csv, records_frame, text_table
 from icmaps.errors import NotFoundError, UsageError
 from icmaps.maps.model import Map
@@ -223,9 +224,7 @@ class FidelityResult:
 
     def _repr_html_(self) -> str:
         """The rule, groups and units as HTML, for Jupyter (needs jinja2)."""
-        from icmaps.render.html import fidelity_html
-
-        return fidelity_html(self)
+        return _fidelity_html(self)
 
 
 def _level_values(m: Map, component_id: str, basis: Basis) -> tuple[float, ...]:
@@ -357,3 +356,35 @@ def fidelity(
         tuple(units),
         tuple(groups),
     )
+
+
+def _fidelity_html(result: FidelityResult) -> str:
+    """A :class:`~icmaps.aggregate.FidelityResult` as HTML: the rule, groups and units.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> "fidelity" in icmaps.fidelity(rs)._repr_html_()
+    True
+    """
+    rule = f"{result.basis} index ≥ {result.threshold:g}"
+    if result.critical:
+        rule += ", critical components gate"
+    facts: list[tuple[str, object]] = [("map", result.map_id), ("rule", rule)]
+    for g in result.groups:
+        label = " / ".join(str(k) for k in g.key) or "all"
+        share = fmt_pct(g.pct_meeting, 0, unit="%", none="–")
+        facts.append((label, f"{g.meeting} of {g.rated} meet ({share})"))
+    columns = [*result.unit_columns, "index", "rated", "status", "critical failed"]
+    rows = [
+        Row(
+            (
+                *u.key,
+                None if u.index is None else round(u.index, 3),
+                u.rated,
+                u.status,
+                ", ".join(u.critical_failed),
+            )
+        )
+        for u in result.units
+    ]
+    return html_table("Fidelity", facts, columns, rows, limit=200)

@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
+from icmaps._table import Row, html_table
 from icmaps._tabular import Record, fmt_pct, records_csv, records_frame, text_table
 from icmaps.errors import NotFoundError, UsageError
 from icmaps.stats.gaps import _reference_order
@@ -312,9 +313,7 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         """Moves per component as HTML, for Jupyter (needs jinja2)."""
-        from icmaps.render.html import comparison_html
-
-        return comparison_html(self)
+        return _comparison_html(self)
 
 
 def _sides(ratings: RatingSet, by: str, base: str | None, other: str | None) -> tuple[str, str]:
@@ -571,3 +570,35 @@ def compare_groups(
         )
     ]
     return GroupComparison(ratings.map.id, by, tuple(keys), tuple(rows))
+
+
+def _comparison_html(comparison: Comparison) -> str:
+    """A :class:`~icmaps.compare.Comparison` as HTML: moves per component.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> "toward" in icmaps.compare(rs)._repr_html_()
+    True
+    """
+    facts: list[tuple[str, object]] = [
+        ("map", comparison.map_id),
+        (comparison.by, f"{comparison.base} → {comparison.other}"),
+        ("moved toward", comparison.toward),
+        ("unchanged", comparison.unchanged),
+        ("moved away", comparison.away),
+    ]
+    columns = ["component", "n", "toward ▲", "unchanged", "away ▼", "% ideal before", "after"]
+    columns.append("change")
+    rows = []
+    for c in comparison.components:
+        change = fmt_pct(c.change_pct_ideal, 0, unit=" pp", sign=True) or None
+        cells = (
+            c.title,
+            c.n,
+            c.toward,
+            c.unchanged,
+            c.away,
+            fmt_pct(c.pct_ideal_base, 0, unit="%", none="–"),
+        )
+        rows.append(Row((*cells, fmt_pct(c.pct_ideal_other, 0, unit="%", none="–"), change)))
+    return html_table("Comparison", facts, columns, rows, limit=200)

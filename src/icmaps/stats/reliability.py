@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from icmaps._optional import import_pandas, require
+from icmaps._table import Row, html_table
 from icmaps._tabular import fmt_num, text_table
 from icmaps.errors import UsageError
 from icmaps.stats.coefficients import (
@@ -159,9 +160,7 @@ class AgreementReport:
 
     def _repr_html_(self) -> str:
         """The rows as an HTML table, for Jupyter (needs jinja2)."""
-        from icmaps.render.html import agreement_html
-
-        return agreement_html(self)
+        return _agreement_html(self)
 
     def __iter__(self) -> Iterator[AgreementRow]:
         return iter(self.rows)
@@ -613,3 +612,38 @@ def agreement(
         pooled=pooled,
         options=options,
     )
+
+
+def _agreement_html(report: AgreementReport) -> str:
+    """An :class:`~icmaps.agreement.AgreementReport` as an HTML table: one row per component
+    or group with the coefficient, units, raters, pairs and the reason when undefined.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> "alpha" in icmaps.agreement(rs, by="component")._repr_html_().lower()
+    True
+    """
+    overall = report.overall
+    facts: list[tuple[str, object]] = [
+        ("method", report.label),
+        ("overall", fmt_num(overall.value, 3, "–")),
+        ("units", overall.n_units),
+        ("raters", overall.n_raters),
+    ]
+    columns = ["id", "title", "value", "units", "raters", "pairs", "note"]
+    rows = [
+        Row(
+            (
+                row.id,
+                row.title,
+                fmt_num(row.result.value, 3, "–"),
+                row.result.n_units,
+                row.result.n_raters,
+                row.result.n_pairs,
+                row.result.reason or "",
+            ),
+            roll=row.scope != "component",
+        )
+        for row in report.rows
+    ]
+    return html_table("Agreement", facts, columns, rows)

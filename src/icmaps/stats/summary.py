@@ -29,13 +29,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from icmaps._table import Row, html_table
 from icmaps._tabular import Record, fmt_num, fmt_pct, records_csv, records_frame, text_table
 from icmaps.errors import NotFoundError
-from icmaps.maps.model import ZONE_RANK, Component, Group, Map
+from icmaps.maps.model import Component, Group, Map
+from icmaps.maps.zones import ZONE_RANK
 from icmaps.stats.rules import (
     Key,
 )
-from icmaps.stats.tally import Cell, Tally, tally
+from icmaps.stats.tally import Cell, Distribution, Tally, tally
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -427,9 +429,7 @@ class Summary:
 
     def _repr_html_(self) -> str:
         """The summary as an HTML table with zone bars, for Jupyter (needs jinja2)."""
-        from icmaps.render.html import summary_html
-
-        return summary_html(self)
+        return _summary_html(self)
 
 
 def summarize(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Summary:
@@ -448,3 +448,39 @@ def summarize(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Summar
     (41, 26.8, 2.02)
     """
     return Summary(tally(ratings, by))
+
+
+def _summary_html(summary: Summary) -> str:
+    """An :class:`~icmaps.aggregate.Summary` as an HTML table with zone bars per row.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> "% ideal" in icmaps.summarize(rs)._repr_html_()
+    True
+    """
+
+    by = list(summary.by)
+    columns = [*by, "row", "n", "zones", "% ideal", "% ideal or acc.", "N/A", "missing", "mean"]
+    rows = []
+    for r in summary.rows:
+        d = Distribution(r.n_ideal, r.n_acceptable, r.n_unacceptable, r.na, r.missing)
+        label = r.title or r.id
+        if r.scope != "component" and r.kind:
+            label = f"{r.kind}: {label}"
+        label = "\u2003" * r.depth + label
+        mean = None if r.mean_score is None else round(r.mean_score, 2)
+        cells: tuple[object, ...] = (
+            *r.key,
+            label,
+            r.n,
+            d,
+            fmt_pct(r.pct_ideal, 0, unit="%", none="–"),
+        )
+        cells += (fmt_pct(r.pct_ideal_or_acceptable, 0, unit="%", none="–"), r.na, r.missing, mean)
+        rows.append(Row(cells, roll=r.scope != "component"))
+    facts = [
+        ("map", summary.map.id),
+        ("by", ", ".join(by) or "–"),
+        ("ratings", summary.tally.total),
+    ]
+    return html_table("Summary", facts, columns, rows, limit=200)

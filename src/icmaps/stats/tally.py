@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from icmaps._tabular import Record, records_frame
 from icmaps.errors import UsageError
-from icmaps.maps.model import Map
+from icmaps.maps.model import Map, Zone
 from icmaps.ratings.columns import LEVEL_NA
 from icmaps.stats.rules import (
     Key,
@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 
     from icmaps.ratings.ratingset import RatingSet
 
-__all__ = ["Cell", "Tally", "tally"]
+__all__ = [
+    "Cell",
+    "Distribution",
+    "Tally",
+    "tally",
+]
 
 
 def _by(by: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -226,3 +231,68 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
             a[size + 1] += n
     cells = {k: Cell(tuple(a[:-2]), a[-2], a[-1]) for k, a in acc.items()}
     return Tally(m, names, cells)
+
+
+# -- zones ---------------------------------------------------------------------------------
+
+_ZONES: tuple[Zone, ...] = ("ideal", "acceptable", "unacceptable")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Distribution:
+    """Ratings of one component (or pooled over several) by zone, plus N/A and missing.
+
+    >>> d = Distribution(ideal=2, acceptable=1, unacceptable=1, na=1, missing=0)
+    >>> d.rated, d.share_ideal, d.share_acceptable
+    (4, 0.5, 0.75)
+    """
+
+    ideal: int = 0
+    acceptable: int = 0
+    unacceptable: int = 0
+    na: int = 0
+    missing: int = 0
+
+    @property
+    def rated(self) -> int:
+        """Ratings that count (every zone; N/A and missing left out)."""
+        return self.ideal + self.acceptable + self.unacceptable
+
+    @property
+    def share_ideal(self) -> float | None:
+        """Share of counted ratings in the ideal zone (None when nothing counts)."""
+        return self.ideal / self.rated if self.rated else None
+
+    @property
+    def share_acceptable(self) -> float | None:
+        """Share of counted ratings at or above the dashed line (ideal or acceptable)."""
+        return (self.ideal + self.acceptable) / self.rated if self.rated else None
+
+    @classmethod
+    def of(cls, cell: Cell | None, zones: Sequence[Zone]) -> Distribution:
+        """The zone counts of a tally cell (:class:`icmaps.Cell`) of a component
+        whose desired-first levels lie in ``zones``; all zeros for ``None`` (no ratings).
+
+        >>> from icmaps.stats.tally import Cell
+        >>> Distribution.of(Cell((2, 1, 1), na=1), ("ideal", "acceptable", "unacceptable"))
+        Distribution(ideal=2, acceptable=1, unacceptable=1, na=1, missing=0)
+        """
+        if cell is None:
+            return cls()
+        z = dict.fromkeys(_ZONES, 0)
+        for zone, n in zip(zones, cell.levels, strict=True):
+            z[zone] += n
+        return cls(z["ideal"], z["acceptable"], z["unacceptable"], cell.na, cell.missing)
+
+    def shares(self) -> tuple[float, float, float]:
+        """Shares of ideal, acceptable and unacceptable (zeros when nothing counts)."""
+        n = self.rated or 1
+        return (self.ideal / n, self.acceptable / n, self.unacceptable / n)
+
+    def __add__(self, other: Distribution) -> Distribution:
+        return Distribution(
+            *(getattr(self, f) + getattr(other, f) for f in _FIELDS),
+        )
+
+
+_FIELDS = ("ideal", "acceptable", "unacceptable", "na", "missing")
