@@ -631,3 +631,67 @@ def test_icmaps_agreement_is_a_function_in_any_import_order(first: str) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+# -- many raters: memory grows with ratings, not raters ---------------------------------------
+
+
+def _many_raters(n_units: int, n_raters: int, seed: int = 7) -> tuple[RatingSet, np.ndarray]:
+    """Each unit (subject x component) rated by 2-4 of ``n_raters``; also the dense matrix."""
+    import random
+
+    m = icmaps.load_map("learning-school")
+    comps = [c.id for c in m.all_components()]
+    rng = random.Random(seed)
+    records: list[dict[str, str | None]] = []
+    dense = np.full((n_units, n_raters), np.nan)
+    for u in range(n_units):
+        comp = comps[u % len(comps)]
+        codes = [lv.code for lv in m.scale_of(comp).desired()]
+        base = rng.randrange(len(codes))
+        for r in rng.sample(range(n_raters), rng.randint(2, 4)):
+            lv = min(len(codes) - 1, max(0, base + rng.choice((-1, 0, 0, 1))))
+            dense[u, r] = lv
+            records.append(
+                {"subject": f"s{u}", "rater": f"r{r}", "occasion": "o", "component": comp}
+                | {"code": codes[lv]}
+            )
+    return RatingSet.from_records(m, records), dense
+
+
+def test_many_raters_match_the_dense_matrix_and_a_reference() -> None:
+    krippendorff = pytest.importorskip("krippendorff")
+    rs, dense = _many_raters(400, 300)
+    alpha = agreement(rs, method="krippendorff", level="ordinal").overall
+    # the packed design gives the dense matrix's value, and the reference package's
+    assert alpha.value == pytest.approx(
+        krippendorff_alpha(dense, level="ordinal", n_levels=4).value, abs=1e-12
+    )
+    ref = krippendorff.alpha(
+        reliability_data=dense.T, level_of_measurement="ordinal", value_domain=[0, 1, 2, 3]
+    )
+    assert alpha.value == pytest.approx(ref, abs=1e-9)
+    assert alpha.n_raters == int((~np.isnan(dense)).any(axis=0).sum())
+    assert alpha.n_units == 400
+    pct = agreement(rs, method="percent").overall
+    assert pct.value == pytest.approx(percent_agreement(dense).value, abs=1e-12)
+    # a rater-pair table of 300 raters would hold 44,850 rows: left out, and said so
+    assert pct.details["rater_pairs"] == []
+    assert "more than 30 raters" in str(pct.details["rater_pairs_omitted"])
+
+
+def test_relabelling_raters_changes_nothing() -> None:
+    rs, _ = _many_raters(60, 12)
+    records = rs.to_records()
+    relabelled = RatingSet.from_records(
+        rs.map, [r | {"rater": f"x{99 - int(str(r['rater'])[1:])}"} for r in records]
+    )
+    for method in ("krippendorff", "percent", "fleiss"):
+        a = agreement(rs, method=method).overall  # type: ignore[arg-type]
+        b = agreement(relabelled, method=method).overall  # type: ignore[arg-type]
+        assert (a.value, a.n_units, a.n_raters, a.reason) == (
+            b.value,
+            b.n_units,
+            b.n_raters,
+            b.reason,
+        )

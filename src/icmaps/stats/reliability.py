@@ -20,6 +20,7 @@ from icmaps.stats.coefficients import (
     Level,
     Weights,
     _check_bootstrap,
+    _rater_pair_table,
     _undefined,
     cohen_kappa,
     fleiss_kappa,
@@ -302,10 +303,17 @@ def _numpy() -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class _Design:
-    """Ratings as one big units x raters matrix; each unit knows its component."""
+    """Ratings as a packed units x slots matrix; each unit knows its component.
+
+    Krippendorff's alpha, Fleiss' kappa and pooled percent agreement treat the raters of a
+    unit as exchangeable (they read per-unit level counts), so a unit's ratings fill its first
+    slots whoever gave them: memory grows with the ratings, not with the number of raters.
+    ``who`` keeps the rater of each slot for what needs it (Cohen, the rater-pair table).
+    """
 
     raters: tuple[str, ...]
-    x: FloatArray  # units x raters level indices, nan = not rated, missing or N/A
+    x: FloatArray  # units x slots level indices, nan = no rating in that slot
+    who: IntArray  # units x slots rater index (into ``raters``), -1 = empty slot
     unit_component: IntArray  # map-order index of each unit's component
     components: tuple[str, ...]  # every component id of the map, map order
     n_levels: tuple[int, ...]  # levels of each component's scale, map order
@@ -374,12 +382,23 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
             f"the ratings hold more than one rating for {what}; agreement needs one rating "
             "per subject, rater, occasion and component (read_ratings drops repeats)"
         )
-    x = np.full((unit_keys.size, n_cols), np.nan, dtype=np.float64)
     rated = level >= 0
-    x[unit[rated], col[rated]] = level[rated]
+    unit, col, level = unit[rated], col[rated], level[rated]
+    # slot of each rating within its unit: its rank among the unit's ratings
+    order_ = np.argsort(unit, kind="stable")
+    sorted_unit = unit[order_]
+    starts = np.searchsorted(sorted_unit, sorted_unit, side="left")
+    slot = np.empty_like(unit)
+    slot[order_] = np.arange(sorted_unit.size) - starts
+    n_slots = int(slot.max()) + 1 if slot.size else 1
+    x = np.full((unit_keys.size, n_slots), np.nan, dtype=np.float64)
+    who = np.full((unit_keys.size, n_slots), -1, dtype=np.intp)
+    x[unit, slot] = level
+    who[unit, slot] = col
     return _Design(
         raters=names,
         x=x,
+        who=who,
         unit_component=(unit_keys // (n_subj * n_occ)).astype(np.intp),
         components=tuple(c.id for c in comps),
         n_levels=n_levels,
@@ -402,31 +421,62 @@ def _compute(
     """The coefficient over the units of some components; returns (n_levels, result)."""
     np = _numpy()
     n_levels = max((design.n_levels[i] for i in component_indices), default=default_levels)
-    x = design.x[np.isin(design.unit_component, np.asarray(component_indices, dtype=np.intp))]
+    rows = np.isin(design.unit_component, np.asarray(component_indices, dtype=np.intp))
+    x, who = design.x[rows], design.who[rows]
     boot: dict[str, Any] = {"bootstrap": bootstrap, "seed": seed, "confidence": confidence}
     result: AgreementResult
+    if method == "cohen":
+        x = _by_rater(x, who, 2)  # at most two raters here: one column each
+        result = cohen_kappa(x[:, 0], x[:, 1], n_levels=n_levels, weights=weights, **boot)
+        return n_levels, dataclasses.replace(
+            result, details={**result.details, "raters": list(design.raters[:2])}
+        )
     if method == "krippendorff":
         result = krippendorff_alpha(x, level=level, n_levels=n_levels, **boot)
     elif method == "percent":
         result = percent_agreement(x, tolerance=tolerance, n_levels=n_levels, **boot)
-        pairs = result.details.get("rater_pairs", [])
-        # Name the raters of each pair, and keep only pairs that rated some unit together.
-        named = [
-            {**pair, "raters": [design.raters[int(i)] for i in pair["raters"]]}
-            for pair in (pairs if isinstance(pairs, list) else [])
-            if pair["n_units"]
-        ]
-        result = dataclasses.replace(result, details={**result.details, "rater_pairs": named})
-    elif method == "cohen":
-        if x.shape[1] < 2:  # one rater (or none): pad so the core reports the edge case
-            x = np.column_stack([x, np.full((x.shape[0], 2 - x.shape[1]), np.nan)])
-        result = cohen_kappa(x[:, 0], x[:, 1], n_levels=n_levels, weights=weights, **boot)
         result = dataclasses.replace(
-            result, details={**result.details, "raters": list(design.raters[:2])}
+            result, details={**result.details, **_rater_pairs(x, who, design, tolerance)}
         )
     else:
         result = _fleiss_design(x, n_levels, boot)
-    return n_levels, result
+    # the core counted slots; the raters are those who rated a pairable unit
+    pairable = (~np.isnan(x)).sum(axis=1) >= 2
+    counted = who[pairable] if pairable.any() else who  # as the core counts: no pairs, all
+    n_raters = int(np.unique(counted[counted >= 0]).size)
+    return n_levels, dataclasses.replace(result, n_raters=n_raters)
+
+
+MAX_PAIR_TABLE_RATERS = 30
+"""Most raters for which percent agreement lists every pair of raters (the table grows with
+the square of the raters; past this it is left out and the details say so)."""
+
+
+def _by_rater(x: FloatArray, who: IntArray, n_raters: int) -> FloatArray:
+    """Unpack slots into one column per rater (for the few raters that need identities)."""
+    np = _numpy()
+    out = np.full((x.shape[0], max(n_raters, 2)), np.nan, dtype=np.float64)
+    r, s = np.nonzero(who >= 0)
+    out[r, who[r, s]] = x[r, s]
+    return out  # type: ignore[no-any-return]
+
+
+def _rater_pairs(
+    x: FloatArray, who: IntArray, design: _Design, tolerance: int
+) -> dict[str, object]:
+    """Agreement of each pair of raters that rated some unit together, named."""
+    if len(design.raters) > MAX_PAIR_TABLE_RATERS:
+        return {
+            "rater_pairs": [],
+            "rater_pairs_omitted": f"more than {MAX_PAIR_TABLE_RATERS} raters",
+        }
+    table = _rater_pair_table(_by_rater(x, who, len(design.raters)), tolerance)
+    named = [
+        {**pair, "raters": [design.raters[int(i)] for i in pair["raters"]]}  # type: ignore[attr-defined]
+        for pair in table
+        if pair["n_units"]
+    ]
+    return {"rater_pairs": named}
 
 
 def _fleiss_design(x: FloatArray, n_levels: int, boot: Mapping[str, Any]) -> AgreementResult:
