@@ -11,7 +11,7 @@ A report shows, for one *snapshot* occasion (the last one in the file unless cho
   group, with a stacked bar of the three zones, optionally split by a subject attribute;
 * growth between occasions, when there are several;
 * inter-rater agreement (Krippendorff's alpha, ordinal, and exact agreement), when subjects
-  have several raters (needs numpy: ``pip install 'icmaps[fast]'``);
+  have several raters;
 * data-quality notes: missing ratings, N/A, incomplete subjects and reading problems.
 
 Counts are of ratings (subject x rater x component), not of subjects: a subject rated by three

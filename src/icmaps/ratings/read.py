@@ -2,7 +2,7 @@
 
 Every row is checked against the map in one pass and every problem is reported with file,
 line, column and value; nothing is dropped silently. A fast path reads long CSV files with
-pyarrow and numpy when they are installed (``pip install 'icmaps[fast]'``); it is used only for
+pyarrow when it is installed (``pip install 'icmaps[fast]'``); it is used only for
 files with no problems, so problem reports always come from the pure-Python reader and both
 paths give identical ratings.
 """

@@ -15,7 +15,7 @@ agglomerative clustering:
 Everything is deterministic: subjects are ordered by their ids, and when several pairs are
 equally close the pair whose first members come first is merged first.
 
-numpy is imported when the function runs (``pip install 'icmaps[fast]'``). The distance
+numpy is imported when the function runs. The distance
 matrix takes ``8 n^2`` bytes for ``n`` profiles; 2,000 profiles cluster in under a second.
 """
 

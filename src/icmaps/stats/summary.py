@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Literal
 
 from icmaps._table import Row, html_table
 from icmaps._tabular import Record, fmt_num, fmt_pct, records_csv, records_frame, text_table
-from icmaps.errors import NotFoundError
+from icmaps.errors import NotFoundError, UsageError
 from icmaps.maps.model import Component, Group, Map
 from icmaps.maps.zones import ZONE_RANK
 from icmaps.stats.rules import (
     Key,
 )
-from icmaps.stats.tally import Cell, Distribution, Tally, tally
+from icmaps.stats.tally import Cell, Distribution, MapRef, Tally, tally
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -250,8 +250,7 @@ def _descendants(g: Group) -> list[str]:
     return out
 
 
-def _summary_rows(t: Tally) -> tuple[SummaryRow, ...]:
-    m = t.map
+def _summary_rows(m: Map, t: Tally) -> tuple[SummaryRow, ...]:
     infos = {c.id: _info(m, c.id) for c in m.iter_components()}
     by_key: dict[Key, dict[str, Cell]] = {}
     for (k, comp), cell in t.cells.items():
@@ -304,16 +303,17 @@ class Summary:
     roll-up, its own components, its subgroups).
     """
 
+    map: Map
     tally: Tally
     rows: tuple[SummaryRow, ...] = dataclasses.field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "rows", _summary_rows(self.tally))
-
-    @property
-    def map(self) -> Map:
-        """The map summarised."""
-        return self.tally.map
+        if self.tally.map_ref != MapRef.of(self.map):
+            raise UsageError(
+                f"the tally counts map {self.tally.map_ref.id!r} v{self.tally.map_ref.version}, "
+                f"not {self.map.id!r} v{self.map.version}"
+            )
+        object.__setattr__(self, "rows", _summary_rows(self.map, self.tally))
 
     @property
     def by(self) -> tuple[str, ...]:
@@ -329,7 +329,7 @@ class Summary:
         >>> summarize(a).merge(summarize(b)) == summarize(a + b)
         True
         """
-        return Summary(self.tally + other.tally)
+        return Summary(self.map, self.tally + other.tally)
 
     __add__ = merge
 
@@ -447,7 +447,7 @@ def summarize(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Summar
     >>> r.n, round(r.pct_ideal, 1), round(r.mean_score, 2)
     (41, 26.8, 2.02)
     """
-    return Summary(tally(ratings, by))
+    return Summary(ratings.map, tally(ratings, by))
 
 
 def _summary_html(summary: Summary) -> str:

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from icmaps._optional import require
 from icmaps._tabular import Record, records_frame
-from icmaps.errors import UsageError
+from icmaps.errors import NotFoundError, UsageError
 from icmaps.maps.model import Map, Zone
-from icmaps.ratings.columns import LEVEL_NA
+from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA, level_table
 from icmaps.stats.rules import (
     Key,
     check_columns,
+    check_rule,
     key_sort,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    IntArray = NDArray[np.int64]
+else:  # numpy is imported lazily
+    IntArray = Any
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -25,7 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "Cell",
     "Distribution",
+    "LevelCounts",
+    "MapRef",
     "Tally",
+    "decide_counts",
     "tally",
 ]
 
@@ -73,10 +85,34 @@ class Cell:
         return self.n + self.na + self.missing
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class MapRef:
+    """A light reference to the map a tally counts against: id, version and a digest of its
+    content (so tallies of two edits of one version do not merge by mistake)."""
+
+    id: str
+    version: str
+    digest: str
+
+    @classmethod
+    def of(cls, m: Map) -> MapRef:
+        """The reference of ``m``."""
+        import hashlib
+
+        digest = hashlib.sha256(m.model_dump_json().encode("utf-8")).hexdigest()[:16]
+        return cls(m.id, m.version, digest)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Tally:
-    """The counts behind every summary: ``(key, component) -> Cell``, where ``key`` holds the
-    values of the ``by`` columns. Tallies of the same map and grouping add up.
+    """How many ratings gave each code, per group (values of the ``by`` columns) and
+    component: the counts behind every statistic.
+
+    Sparse and columnar: one row per (group, component, code) that occurs, held as numpy
+    arrays of category indices with the categories beside them. Tallies of the same map add
+    up (``+`` aligns the categories by value), so partial counts from many files, batches or
+    workers combine; they pickle small (the map is referenced by id, version and digest, and
+    carries only its code -> level table).
 
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
@@ -85,60 +121,189 @@ class Tally:
     True
     """
 
-    map: Map
+    map_ref: MapRef
     by: tuple[str, ...]
-    cells: Mapping[tuple[Key, str], Cell]
+    values: tuple[tuple[str | None, ...], ...]  # categories of each by column
+    components: tuple[str, ...]  # categories of the component column
+    codes: tuple[str | None, ...]  # categories of the code column (None: blank)
+    n_levels: tuple[int, ...]  # levels of each component's scale
+    level_of: IntArray  # components x codes -> level (>= 0), LEVEL_NA or LEVEL_MISSING
+    keys: IntArray  # rows x len(by) category indices
+    component: IntArray  # rows: component index
+    code: IntArray  # rows: code index
+    count: IntArray  # rows: how many ratings
+
+    # -- adding up ---------------------------------------------------------------------------
 
     def __add__(self, other: Tally) -> Tally:
         if not isinstance(other, Tally):
             return NotImplemented
-        if (self.map.id, self.map.version) != (other.map.id, other.map.version):
+        if self.map_ref != other.map_ref:
+            a, b = self.map_ref, other.map_ref
+            same = (a.id, a.version) == (b.id, b.version)
             raise UsageError(
-                f"cannot merge tallies of map {self.map.id!r} v{self.map.version} and "
-                f"{other.map.id!r} v{other.map.version}"
+                f"cannot merge tallies of map {a.id!r} v{a.version} and {b.id!r} v{b.version}"
+                + (" (same version, different content)" if same else "")
             )
         if self.by != other.by:
             raise UsageError(
                 f"cannot merge tallies grouped by {list(self.by)} and by {list(other.by)}"
             )
-        cells = dict(self.cells)
-        for k, c in other.cells.items():
-            cells[k] = cells[k] + c if k in cells else c
-        return Tally(self.map, self.by, cells)
+        np = _np()
+        values, remaps = (
+            zip(
+                *(_union(a, b) for a, b in zip(self.values, other.values, strict=True)), strict=True
+            )
+            if self.by
+            else ((), ())
+        )
+        components, comp_remap = _union(self.components, other.components)
+        codes, code_remap = _union(self.codes, other.codes)
+        n_levels = dict(zip(self.components, self.n_levels, strict=True))
+        n_levels |= dict(zip(other.components, other.n_levels, strict=True))
+        level_of = np.full((len(components), len(codes)), LEVEL_MISSING, dtype=np.int8)
+        for t, cm, km in ((self, None, None), (other, comp_remap, code_remap)):
+            ci = np.arange(len(t.components)) if cm is None else cm
+            ki = np.arange(len(t.codes)) if km is None else km
+            level_of[np.ix_(ci, ki)] = t.level_of
+        other_keys = (
+            np.column_stack([remaps[j][other.keys[:, j]] for j in range(len(self.by))])
+            if self.by
+            else other.keys
+        )
+        return _compact(
+            self.map_ref,
+            self.by,
+            tuple(values),
+            components,
+            codes,
+            tuple(n_levels[c] for c in components),
+            level_of,
+            np.concatenate([self.keys, other_keys.reshape(len(other.count), len(self.by))]),
+            np.concatenate([self.component, comp_remap[other.component]]),
+            np.concatenate([self.code, code_remap[other.code]]),
+            np.concatenate([self.count, other.count]),
+        )
 
     merge = __add__
+
+    def regroup(self, by: str | Iterable[str] | None = ()) -> Tally:
+        """The same counts grouped by some of the ``by`` columns (the others summed away).
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> tally(rs, by=("occasion", "district")).regroup("occasion") == tally(rs, "occasion")
+        True
+        """
+        names = _by(by)
+        missing = [n for n in names if n not in self.by]
+        if missing:
+            raise NotFoundError(
+                f"cannot regroup by {missing[0]!r}: the tally is grouped by {list(self.by)}"
+            )
+        pos = [self.by.index(n) for n in names]
+        return _compact(
+            self.map_ref,
+            names,
+            tuple(self.values[p] for p in pos),
+            self.components,
+            self.codes,
+            self.n_levels,
+            self.level_of,
+            self.keys[:, pos],
+            self.component,
+            self.code,
+            self.count,
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Tally):
             return NotImplemented
         return (
-            (self.map.id, self.map.version) == (other.map.id, other.map.version)
+            self.map_ref == other.map_ref
             and self.by == other.by
-            and dict(self.cells) == dict(other.cells)
+            and self._by_value() == other._by_value()
         )
 
     __hash__ = None  # type: ignore[assignment]
 
+    def _by_value(self) -> dict[tuple[Key, str, str | None], int]:
+        return {
+            (
+                tuple(self.values[j][k] for j, k in enumerate(key)),
+                self.components[c],
+                self.codes[d],
+            ): int(n)
+            for key, c, d, n in zip(
+                self.keys.tolist(),
+                self.component.tolist(),
+                self.code.tolist(),
+                self.count.tolist(),
+                strict=True,
+            )
+        }
+
+    # -- level counts ----------------------------------------------------------------------
+
+    def level_counts(self) -> LevelCounts:
+        """Per (group, component): ratings on each level (desired first), N/A and missing.
+
+        The one place codes become levels; every statistic reads these rows.
+        """
+        np = _np()
+        width = max(self.n_levels, default=0)
+        level = self.level_of[self.component, self.code].astype(np.int64)
+        col = np.where(level >= 0, level, np.where(level == LEVEL_NA, width, width + 1))
+        nb = len(self.by)
+        cell_keys = np.column_stack(
+            [self.keys.reshape(len(self.count), nb), self.component]
+        ).astype(np.int64)
+        uniq, inverse = _unique_rows(cell_keys)
+        counts = np.zeros((len(uniq), width + 2), dtype=np.int64)
+        np.add.at(counts, (inverse, col), self.count)
+        return LevelCounts(self, uniq[:, :nb], uniq[:, nb], counts, width)
+
+    @property
+    def cells(self) -> dict[tuple[Key, str], Cell]:
+        """``(group key, component) -> Cell`` of level counts (groups by value)."""
+        lc = self.level_counts()
+        out: dict[tuple[Key, str], Cell] = {}
+        for key, comp, row in zip(
+            lc.keys.tolist(), lc.component.tolist(), lc.counts.tolist(), strict=True
+        ):
+            k = tuple(self.values[j][v] for j, v in enumerate(key))
+            size = self.n_levels[comp]
+            out[(k, self.components[comp])] = Cell(tuple(row[:size]), row[-2], row[-1])
+        return out
+
+    def _key(self, key: Sequence[int]) -> Key:
+        return tuple(self.values[j][v] for j, v in enumerate(key))
+
     def group_keys(self) -> tuple[Key, ...]:
         """The groups (values of the ``by`` columns), sorted; ``None`` (blank) last."""
-        return tuple(sorted({k for k, _ in self.cells}, key=key_sort))
+        seen = {self._key(key) for key in self.keys.tolist()}
+        return tuple(sorted(seen, key=key_sort))
 
     @property
     def total(self) -> int:
         """Number of ratings counted."""
-        return sum(c.total for c in self.cells.values())
+        return int(self.count.sum())
 
-    def _sorted_cells(self) -> list[tuple[tuple[Key, str], Cell]]:
-        order = {c.id: i for i, c in enumerate(self.map.iter_components())}
+    def _sorted_cells(self, order: Mapping[str, int]) -> list[tuple[tuple[Key, str], Cell]]:
         return sorted(
             self.cells.items(), key=lambda kc: (key_sort(kc[0][0]), order.get(kc[0][1], 0))
         )
 
     def to_dict(self) -> dict[str, object]:
-        """Plain data: the map, the grouping and every cell (groups sorted, components in map
-        order)."""
+        """Plain data: the map, the grouping, level counts per group and component
+        (``cells``) and the raw count of every (group, component, code) (``counts``)."""
+        rows = sorted(
+            self._by_value().items(),
+            key=lambda kv: (key_sort(kv[0][0]), kv[0][1], kv[0][2] is None, kv[0][2] or ""),
+        )
+        order = {c: i for i, c in enumerate(self.components)}
         return {
-            "map": {"id": self.map.id, "version": self.map.version},
+            "map": dataclasses.asdict(self.map_ref),
             "by": list(self.by),
             "cells": [
                 {
@@ -148,16 +313,20 @@ class Tally:
                     "na": cell.na,
                     "missing": cell.missing,
                 }
-                for (k, c), cell in self._sorted_cells()
+                for (k, c), cell in self._sorted_cells(order)
+            ],
+            "counts": [
+                {"key": list(k), "component": c, "code": code, "n": n} for (k, c, code), n in rows
             ],
         }
 
     def to_records(self) -> list[Record]:
         """One flat row per group and component: the ``by`` columns, ``component``, one
         column per level (``level_0`` is the most desired), ``na`` and ``missing``."""
-        width = max((len(c.levels) for c in self.cells.values()), default=0)
+        width = max(self.n_levels, default=0)
+        order = {c: i for i, c in enumerate(self.components)}
         out: list[Record] = []
-        for (key, comp), cell in self._sorted_cells():
+        for (key, comp), cell in self._sorted_cells(order):
             rec: Record = dict(zip(self.by, key, strict=True))
             rec["component"] = comp
             for i in range(width):
@@ -174,22 +343,98 @@ class Tally:
         >>> list(tally(rs, by="occasion").to_pandas().columns)
         ['occasion', 'component', 'level_0', 'level_1', 'level_2', 'level_3', 'na', 'missing']
         """
-        width = max((len(c.levels) for c in self.cells.values()), default=0)
+        width = max(self.n_levels, default=0)
         cols = (*self.by, "component", *(f"level_{i}" for i in range(width)), "na", "missing")
         return records_frame(self.to_records(), cols)
 
     def __repr__(self) -> str:
         return (
-            f"<Tally of {self.map.id!r} by {list(self.by)}: {len(self.group_keys())} groups, "
+            f"<Tally of {self.map_ref.id!r} by {list(self.by)}: {len(self.group_keys())} groups, "
             f"{self.total} ratings>"
         )
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class LevelCounts:
+    """Level counts per (group, component) of a tally: ``counts[i]`` holds the ratings on
+    each level (desired first, padded to the widest scale), then N/A, then missing."""
+
+    tally: Tally
+    keys: IntArray  # rows x len(by) category indices into tally.values
+    component: IntArray  # rows: index into tally.components
+    counts: IntArray  # rows x (width + 2)
+    width: int
+
+    @property
+    def rated(self) -> IntArray:
+        """Counts on levels only (rows x width)."""
+        return self.counts[:, : self.width]
+
+    @property
+    def na(self) -> IntArray:
+        """N/A counts per row."""
+        return self.counts[:, self.width]
+
+    @property
+    def missing(self) -> IntArray:
+        """Missing counts per row."""
+        return self.counts[:, self.width + 1]
+
+    def key(self, i: int) -> Key:
+        """The group key (values) of row ``i``."""
+        t = self.tally
+        return tuple(t.values[j][v] for j, v in enumerate(self.keys[i].tolist()))
+
+    def decide(self, rule: str) -> tuple[IntArray, IntArray]:
+        """One level per row by ``rule`` (see :func:`icmaps.stats.rules.decide`): the level
+        (or LEVEL_NA / LEVEL_MISSING when no rating counts) and the second tied candidate
+        (-1 when there was no tie; for modal ties, the most desired tied level)."""
+        return decide_counts(self.rated, self.na, rule)
+
+
+def decide_counts(rated: IntArray, na: IntArray, rule: str) -> tuple[IntArray, IntArray]:
+    """Vectorised :func:`icmaps.stats.rules.decide` over rows of level counts.
+
+    Returns per row the chosen level and the *other* end of a tie (-1 when no tie): for
+    ``modal`` the most desired of the tied levels, for ``median`` the lower middle level.
+
+    >>> import numpy as np
+    >>> rated = np.array([[1, 2, 0], [1, 1, 0], [0, 0, 0]])
+    >>> lv, tie = decide_counts(rated, np.array([0, 0, 1]), "modal")
+    >>> lv.tolist(), tie.tolist()
+    ([1, 1, -2], [-1, 0, -1])
+    """
+    np = _np()
+    check_rule(rule)
+    n = rated.sum(axis=1)
+    width = rated.shape[1]
+    none = np.where(na > 0, LEVEL_NA, LEVEL_MISSING)
+    tie = np.full(len(n), -1, dtype=np.int64)
+    if width == 0:
+        return none.astype(np.int64), tie
+    if rule == "conservative":
+        level = width - 1 - np.argmax(rated[:, ::-1] > 0, axis=1)
+    elif rule == "median":
+        cum = rated.cumsum(axis=1)
+        lo = np.argmax(cum > ((n - 1) // 2)[:, None], axis=1)
+        level = np.argmax(cum > (n // 2)[:, None], axis=1)
+        tie = np.where(lo != level, lo, -1)
+    else:
+        top = rated.max(axis=1)
+        at_top = rated == top[:, None]
+        level = width - 1 - np.argmax(at_top[:, ::-1], axis=1)
+        first = np.argmax(at_top, axis=1)
+        tie = np.where(at_top.sum(axis=1) > 1, first, -1)
+    level = np.where(n > 0, level, none)
+    tie = np.where(n > 0, tie, -1)
+    return level.astype(np.int64), tie.astype(np.int64)
+
+
 def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
-    """Count ratings per group (values of the ``by`` columns) x component x level.
+    """Count ratings per group (values of the ``by`` columns) x component x code.
 
     ``by`` names rating columns: ``subject``, ``rater``, ``occasion``, ``role`` or any subject
-    attribute (``school``, ``district``, ...).
+    attribute (``school``, ``district``, ...). One vectorised pass over the interned columns.
 
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
@@ -199,38 +444,126 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
     >>> t.cells[(("2025-fall",), "al-teacher-routine")]
     Cell(levels=(4, 7, 3, 0), na=0, missing=0)
     """
+    np = _np()
     names = _by(by)
     check_columns(ratings, names, forbid=("component", "code"))
     m = ratings.map
-    key_vals = [ratings.categories(b) for b in names]
-    comp_vals = ratings.categories("component")
-    counter = Counter(
-        zip(
-            *(ratings.codes_of(b) for b in names),
-            ratings.codes_of("component"),
-            ratings.levels(),
-            strict=True,
-        )
+    components = tuple(str(c) for c in ratings.categories("component"))
+    codes = ratings.categories("code")
+    table = level_table(m)
+    n_levels = tuple(len(m.scale_of(c).levels) for c in components)
+    level_of = np.full((len(components), len(codes)), LEVEL_MISSING, dtype=np.int8)
+    for i, comp in enumerate(components):
+        for j, code in enumerate(codes):
+            if code is not None:
+                level_of[i, j] = table[comp].get(code, LEVEL_MISSING)
+    keys = (
+        np.column_stack([_ints(ratings.codes_of(b)) for b in names])
+        if names
+        else np.zeros((len(ratings), 0), dtype=np.int64)
     )
-    sizes: dict[str, int] = {}
-    acc: dict[tuple[Key, str], list[int]] = {}
-    for (*parts, ci, lv), n in counter.items():
-        key = tuple(key_vals[j][p] for j, p in enumerate(parts))
-        comp = str(comp_vals[ci])
-        size = sizes.get(comp)
-        if size is None:
-            size = sizes[comp] = len(m.scale_of(comp).levels)
-        a = acc.get((key, comp))
-        if a is None:
-            a = acc[(key, comp)] = [0] * (size + 2)
-        if lv >= 0:
-            a[lv] += n
-        elif lv == LEVEL_NA:
-            a[size] += n
-        else:
-            a[size + 1] += n
-    cells = {k: Cell(tuple(a[:-2]), a[-2], a[-1]) for k, a in acc.items()}
-    return Tally(m, names, cells)
+    return _compact(
+        MapRef.of(m),
+        names,
+        tuple(ratings.categories(b) for b in names),
+        components,
+        codes,
+        n_levels,
+        level_of,
+        keys.reshape(len(ratings), len(names)),
+        _ints(ratings.codes_of("component")),
+        _ints(ratings.codes_of("code")),
+        np.ones(len(ratings), dtype=np.int64),
+    )
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _np() -> Any:
+    return require("numpy", "statistics need numpy", extra="fast")
+
+
+def _ints(a: Any) -> IntArray:
+    """An interned column (array.array) as int64, without a Python-level pass."""
+    np = _np()
+    dtype = {"B": "u1", "H": "u2", "I": "u4", "L": "u8", "b": "i1"}[a.typecode]
+    return np.frombuffer(a, dtype=dtype).astype(np.int64)  # type: ignore[no-any-return]
+
+
+def _union(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[tuple[Any, ...], IntArray]:
+    """Categories of ``a`` then the new ones of ``b``, and where each of ``b``'s went."""
+    np = _np()
+    index = {v: i for i, v in enumerate(a)}
+    out = list(a)
+    remap = []
+    for v in b:
+        i = index.get(v)
+        if i is None:
+            i = index[v] = len(out)
+            out.append(v)
+        remap.append(i)
+    return tuple(out), np.asarray(remap, dtype=np.int64)
+
+
+def _unique_rows(rows: IntArray) -> tuple[IntArray, IntArray]:
+    """Distinct rows (sorted) and each row's index among them, without packing rows into
+    one integer (which can overflow on large key spaces)."""
+    np = _np()
+    n, k = rows.shape
+    if n == 0:
+        return rows[:0], np.zeros(0, dtype=np.int64)
+    if k == 0:
+        return rows[:1], np.zeros(n, dtype=np.int64)
+    # mixed radix when the key space fits comfortably in int64; else sort lexicographically
+    spans = rows.max(axis=0) + 1
+    if float(np.prod(spans.astype(np.float64))) < 2.0**62:
+        radix = np.cumprod(np.concatenate([[1], spans[::-1][:-1]]))[::-1]
+        packed = rows @ radix
+        _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+        return rows[first], inverse.reshape(-1)
+    order = np.lexsort(rows.T[::-1])
+    srt = rows[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (srt[1:] != srt[:-1]).any(axis=1)
+    group = np.cumsum(new) - 1
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = group
+    return srt[new], inverse
+
+
+def _compact(  # noqa: PLR0917 (the fields of a Tally, in order)
+    map_ref: MapRef,
+    by: tuple[str, ...],
+    values: tuple[tuple[str | None, ...], ...],
+    components: tuple[str, ...],
+    codes: tuple[str | None, ...],
+    n_levels: tuple[int, ...],
+    level_of: IntArray,
+    keys: IntArray,
+    component: IntArray,
+    code: IntArray,
+    count: IntArray,
+) -> Tally:
+    """A tally with one row per distinct (key, component, code), counts summed."""
+    np = _np()
+    rows = np.column_stack([keys.reshape(len(count), len(by)), component, code]).astype(np.int64)
+    uniq, inverse = _unique_rows(rows)
+    summed = np.bincount(inverse, weights=count, minlength=len(uniq)).astype(np.int64)
+    nb = len(by)
+    return Tally(
+        map_ref,
+        by,
+        values,
+        components,
+        codes,
+        n_levels,
+        level_of,
+        uniq[:, :nb],
+        uniq[:, nb],
+        uniq[:, nb + 1],
+        summed,
+    )
 
 
 # -- zones ---------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Tests of icmaps.stats, one module per statistics module."""
