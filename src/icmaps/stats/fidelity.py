@@ -7,6 +7,7 @@ import statistics
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
+from icmaps._optional import require
 from icmaps._table import Row, html_table
 from icmaps._tabular import Record, fmt_num, fmt_pct, records_csv, records_frame, text_table
 from icmaps.errors import NotFoundError, UsageError
@@ -16,11 +17,9 @@ from icmaps.stats.rules import (
     Rule,
     check_columns,
     check_rule,
-    decide,
     key_sort,
-    unit_levels,
 )
-from icmaps.stats.tally import _by
+from icmaps.stats.tally import Decisions, _by, decisions
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -245,6 +244,53 @@ def _level_values(m: Map, component_id: str, basis: Basis) -> tuple[float, ...]:
     return tuple((v - lo) / (hi - lo) for v in vals)
 
 
+def _unit_fidelity(
+    m: Map, d: Decisions, basis: Basis, weights: bool, critical: bool
+) -> list[UnitFidelity]:
+    """Index, rated count and failed critical components per unit, vectorised over rows."""
+    np = require("numpy", "fidelity needs numpy", extra="fast")
+    comps = [m.component(c) for c in d.components]
+    width = max((len(m.scale_of(c.id).levels) for c in comps), default=1)
+    credit = np.zeros((len(comps), width))
+    bad = np.zeros((len(comps), width), dtype=bool)
+    for i, c in enumerate(comps):
+        vals = _level_values(m, c.id, basis)
+        credit[i, : len(vals)] = vals
+        if critical and c.critical:
+            zones = [lv.zone for lv in m.scale_of(c.id).desired()]
+            bad[i, : len(zones)] = [z == "unacceptable" for z in zones]
+    w = np.asarray([c.weight if weights else 1.0 for c in comps] or [1.0])
+    rated = d.level >= 0
+    unit, comp, level = d.unit[rated], d.component[rated], d.level[rated]
+    n = len(d.units)
+    num = np.bincount(unit, weights=w[comp] * credit[comp, level], minlength=n)
+    den = np.bincount(unit, weights=w[comp], minlength=n)
+    count = np.bincount(unit, minlength=n)
+    failed: dict[int, list[int]] = {}
+    for u, c in zip(unit[bad[comp, level]].tolist(), comp[bad[comp, level]].tolist(), strict=True):
+        failed.setdefault(u, []).append(c)
+    order = {c.id: i for i, c in enumerate(m.iter_components())}
+    out = []
+    for i, key in enumerate(d.units):
+        fails = sorted((d.components[c] for c in failed.get(i, ())), key=order.__getitem__)
+        index = float(num[i] / den[i]) if den[i] > 0 else None
+        out.append(UnitFidelity(key, index, int(count[i]), tuple(fails), "not rated"))
+    return out
+
+
+def _classify(u: UnitFidelity, threshold: float) -> UnitFidelity:
+    status: Literal["fidelity", "below threshold", "critical failed", "not rated"]
+    if u.critical_failed:
+        status = "critical failed"
+    elif u.index is None:
+        status = "not rated"
+    elif u.index >= threshold - 1e-12:
+        status = "fidelity"
+    else:
+        status = "below threshold"
+    return dataclasses.replace(u, status=status)
+
+
 def fidelity(
     ratings: RatingSet,
     *,
@@ -295,36 +341,8 @@ def fidelity(
     if not 0 <= threshold <= 1:
         raise UsageError(f"threshold must be between 0 and 1, not {threshold}")
     unit_cols = ("subject", "occasion", *(b for b in names if b not in ("subject", "occasion")))
-    values = {c.id: _level_values(m, c.id, basis) for c in m.iter_components()}
-    zones = {c.id: tuple(lv.zone for lv in m.scale_of(c.id).desired()) for c in m.iter_components()}
-    units: list[UnitFidelity] = []
-    profiles = unit_levels(ratings, unit_cols)
-    for key in sorted(profiles, key=key_sort):
-        num = den = 0.0
-        rated = 0
-        failed: list[str] = []
-        for comp, given in profiles[key].items():
-            level, _ = decide(given, rule)
-            if level < 0:
-                continue
-            c = m.component(comp)
-            w = c.weight if weights else 1.0
-            num += w * values[comp][level]
-            den += w
-            rated += 1
-            if critical and c.critical and zones[comp][level] == "unacceptable":
-                failed.append(comp)
-        index = num / den if den > 0 else None
-        status: Literal["fidelity", "below threshold", "critical failed", "not rated"]
-        if failed:
-            status = "critical failed"
-        elif index is None:
-            status = "not rated"
-        elif index >= threshold - 1e-12:
-            status = "fidelity"
-        else:
-            status = "below threshold"
-        units.append(UnitFidelity(key, index, rated, tuple(failed), status))
+    units = _unit_fidelity(m, decisions(ratings, unit_cols, rule), basis, weights, critical)
+    units = [_classify(u, threshold) for u in units]
     pos = [unit_cols.index(b) for b in names]
     grouped: dict[Key, list[UnitFidelity]] = {}
     for u in units:

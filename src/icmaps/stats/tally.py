@@ -33,11 +33,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Cell",
+    "Decisions",
     "Distribution",
     "LevelCounts",
     "MapRef",
     "Tally",
     "decide_counts",
+    "decide_tally",
+    "decisions",
     "tally",
 ]
 
@@ -474,6 +477,62 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
         _ints(ratings.codes_of("component")),
         _ints(ratings.codes_of("code")),
         np.ones(len(ratings), dtype=np.int64),
+    )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Decisions:
+    """One level per unit and component, decided from the unit's level counts by a rule.
+
+    ``units`` are the distinct unit keys (values of the unit columns), sorted with blanks
+    last; per row, ``unit`` indexes them, ``component`` indexes ``components`` and ``level``
+    is the decided level (LEVEL_NA / LEVEL_MISSING when no rating counts); ``tie`` is the
+    other end of a tie (-1: none). ``counts`` are the level counts the decisions came from.
+    """
+
+    units: tuple[Key, ...]
+    components: tuple[str, ...]
+    unit: IntArray
+    component: IntArray
+    level: IntArray
+    tie: IntArray
+    counts: LevelCounts
+
+
+def decisions(ratings: RatingSet, unit: Sequence[str], rule: str) -> Decisions:
+    """Tally ``ratings`` by the ``unit`` columns and decide one level per unit and component.
+
+    The one path from ratings to per-unit levels: consensus, fidelity, comparisons, gaps and
+    configurations all start here.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> d = decisions(rs, ("subject", "occasion"), "median")
+    >>> d.units[0], len(d.level) == len(d.unit)
+    (('central-high', '2025-fall'), True)
+    """
+    check_rule(rule)
+    return decide_tally(tally(ratings, by=tuple(unit)), rule)
+
+
+def decide_tally(t: Tally, rule: str) -> Decisions:
+    """:func:`decisions` on a tally grouped by the unit columns (e.g. a merged one)."""
+    np = _np()
+    lc = t.level_counts()
+    level, tie = lc.decide(rule)
+    uniq, inverse = _unique_rows(lc.keys)
+    keys = [t._key(k) for k in uniq.tolist()]
+    order = sorted(range(len(keys)), key=lambda i: key_sort(keys[i]))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(keys))
+    return Decisions(
+        tuple(keys[i] for i in order),
+        t.components,
+        rank[inverse] if keys else inverse,
+        lc.component,
+        level,
+        tie,
+        lc,
     )
 
 
