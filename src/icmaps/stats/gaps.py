@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Literal
 from icmaps._tabular import Record, fmt_num, records_csv, records_frame, text_table
 from icmaps.errors import UsageError
 from icmaps.maps.model import Group, Map
+from icmaps.ratings.columns import LEVEL_MISSING
 from icmaps.stats.rules import (
     Rule,
     check_rule,
-    decide,
-    unit_levels,
 )
+from icmaps.stats.tally import decisions
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -175,11 +175,14 @@ def gap_to_target(
     check_rule(rule)
     m = ratings.map
     rs = ratings.filter(**within) if within else ratings
-    pooled = unit_levels(rs, ()).get((), {})
+    d = decisions(rs, (), rule)
+    row_of = {d.components[c]: i for i, c in enumerate(d.component.tolist())}
+    rated = d.counts.rated.sum(axis=1).tolist()
+    levels = d.level.tolist()
     if isinstance(target, str):
         if target not in _ZONE_TARGETS:
             raise UsageError(f"target must be 'ideal', 'acceptable' or a mapping, not {target!r}")
-        wanted: dict[str, str] = dict.fromkeys(pooled, target)
+        wanted: dict[str, str] = dict.fromkeys(row_of, target)
         label: str = target
     else:
         wanted = {str(k): str(v) for k, v in target.items()}
@@ -191,9 +194,8 @@ def gap_to_target(
     for comp in sorted(wanted, key=lambda c: order[c]):
         t = _target_level(m, comp, wanted[comp])
         desired = m.scale_of(comp).desired()
-        given = pooled.get(comp, [])
-        level, _ = decide(given, rule)
-        n = sum(1 for v in given if v >= 0)
+        row = row_of.get(comp)
+        level = levels[row] if row is not None else LEVEL_MISSING
         if level >= 0:
             gaps.append(
                 Gap(
@@ -202,7 +204,7 @@ def gap_to_target(
                     desired[level].code,
                     desired[t].code,
                     max(0, level - t),
-                    n,
+                    int(rated[row]),
                 )
             )
         else:

@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
+from icmaps._optional import require
 from icmaps._table import Row, html_table
 from icmaps._tabular import Record, fmt_pct, records_csv, records_frame, text_table
 from icmaps.errors import NotFoundError, UsageError
@@ -27,12 +28,9 @@ from icmaps.stats.rules import (
     Rule,
     check_columns,
     check_rule,
-    code_at,
-    decide,
     key_sort,
-    unit_codes,
-    unit_levels,
 )
+from icmaps.stats.tally import decisions
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -360,59 +358,80 @@ def compare(
     base, other = _sides(ratings, by, base, other)
     unit = ("subject",) if by == "occasion" else ("subject", "occasion")
     m = ratings.map
-    sides: list[dict[tuple[Key, str], tuple[int, list[int], list[str | None]]]] = []
-    for value in (base, other):
-        part = ratings.filter(**{by: value})
-        levels, codes = unit_levels(part, unit), unit_codes(part, unit)
-        sides.append(
-            {
-                (key, comp): (decide(given, rule)[0], given, codes[key][comp])
-                for key, per in levels.items()
-                for comp, given in per.items()
-            }
-        )
-    b_side, o_side = sides
-    units = sorted({k for k, _ in (*b_side, *o_side)}, key=key_sort)
-    none: tuple[int, list[int], list[str | None]] = (-1, [], [])
+    np = require("numpy", "compare needs numpy", extra="fast")
+    d = decisions(ratings, (by, *unit), rule)
+    # each decided row: its side (0 base, 1 other, -1 neither) and its unit without `by`
+    side_of_unit = np.asarray(
+        [0 if k[0] == base else 1 if k[0] == other else -1 for k in d.units] or [0],
+        dtype=np.int64,
+    )
+    rest = sorted({k[1:] for k in d.units}, key=key_sort)
+    rest_index = {k: i for i, k in enumerate(rest)}
+    rest_of_unit = np.asarray([rest_index[k[1:]] for k in d.units] or [0], dtype=np.int64)
+    side = side_of_unit[d.unit]
+    n_comp = max(len(d.components), 1)
+    cell = rest_of_unit[d.unit] * n_comp + d.component  # unit-without-by x component
+    level = d.level
+    b_rows = np.flatnonzero(side == 0)
+    o_rows = np.flatnonzero(side == 1)
+    b_cell, o_cell = cell[b_rows], cell[o_rows]
+    both, bi, oi = np.intersect1d(b_cell, o_cell, assume_unique=True, return_indices=True)
+    lb, lo = level[b_rows[bi]], level[o_rows[oi]]
+    paired = (lb >= 0) & (lo >= 0)
+    only_b = np.ones(len(b_rows), dtype=bool)
+    only_b[bi[paired]] = False
+    only_o = np.ones(len(o_rows), dtype=bool)
+    only_o[oi[paired]] = False
+    b_only = np.bincount(d.component[b_rows[only_b & (level[b_rows] >= 0)]], minlength=n_comp)
+    o_only = np.bincount(d.component[o_rows[only_o & (level[o_rows] >= 0)]], minlength=n_comp)
+    seen = np.zeros(n_comp, dtype=bool)
+    seen[d.component[side >= 0]] = True
+    pc = both[paired] % n_comp
+    pu = both[paired] // n_comp
+    pb, po = lb[paired], lo[paired]
+    moved = np.flatnonzero(pb != po)
+    shown_b = d.counts.shown_codes(b_rows[bi[paired]][moved], pb[moved])
+    shown_o = d.counts.shown_codes(o_rows[oi[paired]][moved], po[moved])
+    order = {c.id: i for i, c in enumerate(m.iter_components())}
+    moves = sorted(
+        (
+            Move(rest[u], d.components[c], sb, so, b - o)
+            for u, c, b, o, sb, so in zip(
+                pu[moved].tolist(),
+                pc[moved].tolist(),
+                pb[moved].tolist(),
+                po[moved].tolist(),
+                shown_b,
+                shown_o,
+                strict=True,
+            )
+        ),
+        key=lambda mv: (order[mv.component], rest_index[mv.unit]),
+    )
+    index = {c: i for i, c in enumerate(d.components)}
     changes: list[ComponentChange] = []
-    moves: list[Move] = []
     for c in m.iter_components():
+        i = index.get(c.id)
+        if i is None or not seen[i]:
+            continue
         desired = m.scale_of(c.id).desired()
         k = len(desired)
-        ideal = [lv.zone == "ideal" for lv in desired]
-        matrix = [[0] * k for _ in range(k)]
-        ib = io = b_only = o_only = 0
-        seen = False
-        for u in units:
-            lb, b_levels, b_codes = b_side.get((u, c.id), none)
-            lo, o_levels, o_codes = o_side.get((u, c.id), none)
-            if (u, c.id) in b_side or (u, c.id) in o_side:
-                seen = True
-            if lb >= 0 and lo >= 0:
-                matrix[lb][lo] += 1
-                ib += ideal[lb]
-                io += ideal[lo]
-                if lb != lo:
-                    shown_b = code_at(lb, b_levels, b_codes, desired[lb].code)
-                    shown_o = code_at(lo, o_levels, o_codes, desired[lo].code)
-                    moves.append(Move(u, c.id, shown_b, shown_o, lb - lo))
-            elif lb >= 0:
-                b_only += 1
-            elif lo >= 0:
-                o_only += 1
-        if seen:
-            changes.append(
-                ComponentChange(
-                    c.id,
-                    c.title,
-                    tuple(lv.code for lv in desired),
-                    tuple(map(tuple, matrix)),
-                    ib,
-                    io,
-                    b_only,
-                    o_only,
-                )
+        ideal = np.asarray([lv.zone == "ideal" for lv in desired])
+        mine = pc == i
+        matrix = np.zeros((k, k), dtype=np.int64)
+        np.add.at(matrix, (pb[mine], po[mine]), 1)
+        changes.append(
+            ComponentChange(
+                c.id,
+                c.title,
+                tuple(lv.code for lv in desired),
+                tuple(tuple(row) for row in matrix.tolist()),
+                int(ideal[pb[mine]].sum()),
+                int(ideal[po[mine]].sum()),
+                int(b_only[i]),
+                int(o_only[i]),
             )
+        )
     return Comparison(m.id, by, base, other, rule, unit, tuple(changes), tuple(moves))
 
 

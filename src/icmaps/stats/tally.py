@@ -129,12 +129,17 @@ class Tally:
     values: tuple[tuple[str | None, ...], ...]  # categories of each by column
     components: tuple[str, ...]  # categories of the component column
     codes: tuple[str | None, ...]  # categories of the code column (None: blank)
-    n_levels: tuple[int, ...]  # levels of each component's scale
+    level_codes: tuple[tuple[str, ...], ...]  # each component's level codes, desired first
     level_of: IntArray  # components x codes -> level (>= 0), LEVEL_NA or LEVEL_MISSING
     keys: IntArray  # rows x len(by) category indices
     component: IntArray  # rows: component index
     code: IntArray  # rows: code index
     count: IntArray  # rows: how many ratings
+
+    @property
+    def n_levels(self) -> tuple[int, ...]:
+        """Levels of each component's scale (parallel to ``components``)."""
+        return tuple(len(c) for c in self.level_codes)
 
     # -- adding up ---------------------------------------------------------------------------
 
@@ -162,8 +167,8 @@ class Tally:
         )
         components, comp_remap = _union(self.components, other.components)
         codes, code_remap = _union(self.codes, other.codes)
-        n_levels = dict(zip(self.components, self.n_levels, strict=True))
-        n_levels |= dict(zip(other.components, other.n_levels, strict=True))
+        level_codes = dict(zip(self.components, self.level_codes, strict=True))
+        level_codes |= dict(zip(other.components, other.level_codes, strict=True))
         level_of = np.full((len(components), len(codes)), LEVEL_MISSING, dtype=np.int8)
         for t, cm, km in ((self, None, None), (other, comp_remap, code_remap)):
             ci = np.arange(len(t.components)) if cm is None else cm
@@ -180,7 +185,7 @@ class Tally:
             tuple(values),
             components,
             codes,
-            tuple(n_levels[c] for c in components),
+            tuple(level_codes[c] for c in components),
             level_of,
             np.concatenate([self.keys, other_keys.reshape(len(other.count), len(self.by))]),
             np.concatenate([self.component, comp_remap[other.component]]),
@@ -211,7 +216,7 @@ class Tally:
             tuple(self.values[p] for p in pos),
             self.components,
             self.codes,
-            self.n_levels,
+            self.level_codes,
             self.level_of,
             self.keys[:, pos],
             self.component,
@@ -264,7 +269,7 @@ class Tally:
         uniq, inverse = _unique_rows(cell_keys)
         counts = np.zeros((len(uniq), width + 2), dtype=np.int64)
         np.add.at(counts, (inverse, col), self.count)
-        return LevelCounts(self, uniq[:, :nb], uniq[:, nb], counts, width)
+        return LevelCounts(self, uniq[:, :nb], uniq[:, nb], counts, width, inverse)
 
     @property
     def cells(self) -> dict[tuple[Key, str], Cell]:
@@ -367,6 +372,28 @@ class LevelCounts:
     component: IntArray  # rows: index into tally.components
     counts: IntArray  # rows x (width + 2)
     width: int
+    row_of: IntArray  # per tally row: the level-count row it was added to
+
+    def shown_codes(self, rows: IntArray, levels: IntArray) -> list[str]:
+        """The code to show for each of ``rows`` at ``levels`` (>= 0), as
+        :func:`icmaps.stats.rules.code_at` chooses it: the level's own code when some rater
+        wrote it, else another code given at that level (a special code that counts as the
+        lowest level; the first such code met in the ratings), else the level's own code."""
+        np = _np()
+        t = self.tally
+        want = np.full(len(self.counts), -9, dtype=np.int64)
+        want[rows] = levels
+        code_level = t.level_of[t.component, t.code]
+        hit = (want[self.row_of] == code_level) & (want[self.row_of] >= 0)
+        given: dict[int, list[int]] = {}
+        for r, c in zip(self.row_of[hit].tolist(), t.code[hit].tolist(), strict=True):
+            given.setdefault(r, []).append(c)
+        out = []
+        for r, lv in zip(rows.tolist(), levels.tolist(), strict=True):
+            own_code = t.level_codes[int(self.component[r])][lv]
+            codes = [t.codes[c] for c in sorted(given.get(r, ()))]
+            out.append(own_code if own_code in codes or not codes else str(codes[0]))
+        return out
 
     @property
     def rated(self) -> IntArray:
@@ -454,7 +481,7 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
     components = tuple(str(c) for c in ratings.categories("component"))
     codes = ratings.categories("code")
     table = level_table(m)
-    n_levels = tuple(len(m.scale_of(c).levels) for c in components)
+    level_codes = tuple(tuple(lv.code for lv in m.scale_of(c).desired()) for c in components)
     level_of = np.full((len(components), len(codes)), LEVEL_MISSING, dtype=np.int8)
     for i, comp in enumerate(components):
         for j, code in enumerate(codes):
@@ -471,7 +498,7 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
         tuple(ratings.categories(b) for b in names),
         components,
         codes,
-        n_levels,
+        level_codes,
         level_of,
         keys.reshape(len(ratings), len(names)),
         _ints(ratings.codes_of("component")),
@@ -597,7 +624,7 @@ def _compact(  # noqa: PLR0917 (the fields of a Tally, in order)
     values: tuple[tuple[str | None, ...], ...],
     components: tuple[str, ...],
     codes: tuple[str | None, ...],
-    n_levels: tuple[int, ...],
+    level_codes: tuple[tuple[str, ...], ...],
     level_of: IntArray,
     keys: IntArray,
     component: IntArray,
@@ -616,7 +643,7 @@ def _compact(  # noqa: PLR0917 (the fields of a Tally, in order)
         values,
         components,
         codes,
-        n_levels,
+        level_codes,
         level_of,
         uniq[:, :nb],
         uniq[:, nb],
