@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 
 from icmaps._tabular import Record, fmt_num, records_csv, records_frame, text_table
 from icmaps.errors import UsageError
-from icmaps.stats.rules import Key, Rule, check_rule, decide, key_sort, unit_levels
+from icmaps.stats.rules import Key, Rule, check_rule, decide, key_sort
+from icmaps.stats.tally import decisions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -292,18 +293,15 @@ def configurations(
         for c in wanted:
             m.component(c)
     unit = ("subject", "occasion")
-    raw = unit_levels(ratings, unit)
+    dec = decisions(ratings, unit, rule)
+    keep = dec.level >= 0
+    if wanted is not None:
+        keep &= np.isin(dec.component, [i for i, c in enumerate(dec.components) if c in wanted])
     profiles: dict[Key, dict[str, int]] = {}
-    for key, per in raw.items():
-        prof = {}
-        for comp, given in per.items():
-            if wanted is not None and comp not in wanted:
-                continue
-            level, _ = decide(given, rule)
-            if level >= 0:
-                prof[comp] = level
-        if prof:
-            profiles[key] = prof
+    for u, c, lv in zip(
+        dec.unit[keep].tolist(), dec.component[keep].tolist(), dec.level[keep].tolist(), strict=True
+    ):
+        profiles.setdefault(dec.units[u], {})[dec.components[c]] = lv
     units = tuple(sorted(profiles, key=key_sort))
     order = [c.id for c in m.iter_components()]
     present = {c for p in profiles.values() for c in p}

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from icmaps._optional import require
 from icmaps._tabular import Record, records_frame, text_table
-from icmaps.ratings.columns import LEVEL_NA
+from icmaps.ratings.columns import LEVEL_NA, _intern, _levels
 from icmaps.stats.rules import (
     Rule,
     check_rule,
-    code_at,
-    decide,
 )
+from icmaps.stats.tally import IntArray, LevelCounts, Tally, _ints, decisions
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -116,54 +116,117 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     >>> set(one.column("rater")), len(one) == report.cells
     ({'consensus'}, True)
     """
-    from icmaps.ratings.columns import BASE_COLUMNS
     from icmaps.ratings.ratingset import RatingSet
 
+    np = require("numpy", "consensus needs numpy", extra="fast")
     check_rule(rule)
     m = ratings.map
-    cols = {n: ratings.column(n) for n in (*BASE_COLUMNS, *ratings.attributes)}
-    levels = ratings.levels()
-    cells: dict[tuple[str | None, str | None, str | None], list[int]] = {}
-    for i, key in enumerate(zip(cols["subject"], cols["occasion"], cols["component"], strict=True)):
-        cells.setdefault(key, []).append(i)
-    out: dict[str, list[str | None]] = {n: [] for n in cols}
+    d = decisions(ratings, ("subject", "occasion"), rule)
+    lc, t = d.counts, d.counts.tally
+    n_cells = len(lc.counts)
+    # role and attributes come from the first rating of each cell: find those rows by their
+    # interned subject / occasion / component indices (tally categories are the ratings')
+    cell_of = _cell_index(
+        np,
+        [_ints(ratings.codes_of("subject")), _ints(ratings.codes_of("occasion"))],
+        _ints(ratings.codes_of("component")),
+        lc,
+    )
+    first = np.full(n_cells, len(ratings), dtype=np.int64)
+    np.minimum.at(first, cell_of, np.arange(len(ratings), dtype=np.int64))
+    order = np.argsort(first, kind="stable")  # cells in first-seen order
+    first, level, tie = first[order], d.level[order], d.tie[order]
+    rated, na = lc.rated[order], lc.na[order]
+    n_given = lc.counts[order].sum(axis=1)
+    # codes given per cell (category indices, with repeats), for ties and unanimity
+    code_rows = np.argsort(lc.row_of, kind="stable")
+    rank = np.empty(n_cells, dtype=np.int64)
+    rank[order] = np.arange(n_cells)
+    given: list[list[str | None]] = [[] for _ in range(n_cells)]
+    for r, c, k in zip(
+        rank[lc.row_of[code_rows]].tolist(),
+        t.code[code_rows].tolist(),
+        t.count[code_rows].tolist(),
+        strict=True,
+    ):
+        given[r].extend([t.codes[c]] * k)
+    shown = lc.shown_codes(order[level >= 0], level[level >= 0])
+    shown_at = dict(zip(np.flatnonzero(level >= 0).tolist(), shown, strict=True))
+    cols = {n: ratings._col(n) for n in ratings._cols}
+    out_codes: list[str | None] = []
     ties: list[ConsensusTie] = []
     na_overruled: list[tuple[str, str, str]] = []
-    single = unanimous = 0
-    for (subject, occasion, comp), rows in cells.items():
-        lv = [levels[i] for i in rows]
-        codes = [cols["code"][i] for i in rows]
-        level, tied = decide(lv, rule)
-        if len(rows) == 1:
-            single += 1
-        elif min(lv) >= 0 and len(set(codes)) == 1:
-            unanimous += 1
-        if level >= 0:
-            desired = m.scale_of(str(comp)).desired()
-            chosen = code_at(level, lv, codes, desired[level].code)
-            code: str | None = chosen
-            if LEVEL_NA in lv:
-                na_overruled.append((str(subject), str(occasion), str(comp)))
-            if tied:
+    single = int((n_given == 1).sum())
+    unanimous = 0
+    subj, occ = cols["subject"], cols["occasion"]
+    for i, (row, lv, tv) in enumerate(
+        zip(first.tolist(), level.tolist(), tie.tolist(), strict=True)
+    ):
+        codes = given[i]
+        comp = str(cols["component"].values[cols["component"].index[row]])
+        if (
+            len(codes) > 1
+            and lv >= 0
+            and na[i] == 0
+            and len(set(codes)) == 1
+            and codes[0] is not None
+        ):
+            unanimous += int(all(_counts_on_level(t, comp, c) for c in codes))
+        if lv >= 0:
+            chosen = shown_at[i]
+            out_codes.append(chosen)
+            where = (str(subj.values[subj.index[row]]), str(occ.values[occ.index[row]]), comp)
+            if na[i] > 0:
+                na_overruled.append(where)
+            if tv >= 0:
+                desired = m.scale_of(comp).desired()
+                cands = _candidates(rated[i].tolist(), rule, lv, tv)
                 ties.append(
                     ConsensusTie(
-                        str(subject),
-                        str(occasion),
-                        str(comp),
-                        tuple(desired[t].code for t in tied),
-                        chosen,
-                        tuple(codes),
+                        *where, tuple(desired[c].code for c in cands), chosen, tuple(codes)
                     )
                 )
-        elif level == LEVEL_NA:
-            code = next(c for c, v in zip(codes, lv, strict=True) if v == LEVEL_NA)
+        elif lv == LEVEL_NA:
+            out_codes.append(next(c for c in codes if c is not None and _is_na(t, comp, c)))
         else:
-            code = None
-        first = rows[0]
-        for n, col in cols.items():
-            out[n].append(col[first])
-        out["rater"][-1] = "consensus"
-        out["code"][-1] = code
-    result = RatingSet.from_columns(m, out, attributes=ratings.attributes)
-    report = ConsensusReport(rule, len(cells), single, unanimous, tuple(ties), tuple(na_overruled))
+            out_codes.append(None)
+    keep = first.tolist()
+    out = {n: col.take(keep) for n, col in cols.items()}
+    out["rater"] = _intern(["consensus"] * len(keep))
+    out["code"] = _intern(out_codes)
+    result = RatingSet(m, out, _levels(m, out["component"], out["code"]), ratings.attributes)
+    report = ConsensusReport(rule, n_cells, single, unanimous, tuple(ties), tuple(na_overruled))
     return result, report
+
+
+def _cell_index(
+    np: Any, unit_cols: list[IntArray], component: IntArray, lc: LevelCounts
+) -> IntArray:
+    """For each rating, the row of ``lc`` (unit x component) it was counted in."""
+    from icmaps.stats.tally import _unique_rows
+
+    rows = np.column_stack([*unit_cols, component]).astype(np.int64)
+    cells = np.column_stack([lc.keys, lc.component]).astype(np.int64)
+    both = np.concatenate([cells, rows])
+    _, inverse = _unique_rows(both)
+    where = np.full(int(inverse.max()) + 1 if len(inverse) else 0, -1, dtype=np.int64)
+    where[inverse[: len(cells)]] = np.arange(len(cells))
+    return where[inverse[len(cells) :]]  # type: ignore[no-any-return]
+
+
+def _counts_on_level(t: Tally, comp: str, code: str | None) -> bool:
+    c = t.components.index(comp)
+    return code is not None and int(t.level_of[c, t.codes.index(code)]) >= 0
+
+
+def _is_na(t: Tally, comp: str, code: str) -> bool:
+    return int(t.level_of[t.components.index(comp), t.codes.index(code)]) == LEVEL_NA
+
+
+def _candidates(rated: list[int], rule: str, level: int, tie: int) -> tuple[int, ...]:
+    """Every tied level, desired first (modal: all levels at the top count; median: the two
+    middle levels)."""
+    if rule == "modal":
+        top = max(rated)
+        return tuple(i for i, n in enumerate(rated) if n == top)
+    return (min(level, tie), max(level, tie))

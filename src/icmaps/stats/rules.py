@@ -29,8 +29,6 @@ __all__ = [
     "code_at",
     "decide",
     "key_sort",
-    "unit_codes",
-    "unit_levels",
 ]
 
 Rule = Literal["modal", "median", "conservative"]
@@ -106,28 +104,3 @@ def check_columns(ratings: RatingSet, names: Sequence[str], *, forbid: Sequence[
     for n in names:
         if n not in known:
             raise UsageError(f"cannot group by {n!r} (columns: {', '.join(known)})")
-
-
-def unit_levels(ratings: RatingSet, unit: Sequence[str]) -> dict[UnitKey, dict[str, list[int]]]:
-    """Per unit (the values of the ``unit`` columns, first-seen order) and component (map
-    order within first-seen), every level value given."""
-    cols = [ratings.column(u) for u in unit]
-    comps = ratings.column("component")
-    out: dict[UnitKey, dict[str, list[int]]] = {}
-    for i, lv in enumerate(ratings.levels()):
-        key = tuple(c[i] for c in cols)
-        out.setdefault(key, {}).setdefault(str(comps[i]), []).append(lv)
-    return out
-
-
-def unit_codes(
-    ratings: RatingSet, unit: Sequence[str]
-) -> dict[UnitKey, dict[str, list[str | None]]]:
-    """Like :func:`unit_levels`, the codes given (in the same order, ``None`` for blank)."""
-    cols = [ratings.column(u) for u in unit]
-    comps = ratings.column("component")
-    out: dict[UnitKey, dict[str, list[str | None]]] = {}
-    for i, code in enumerate(ratings.column("code")):
-        key = tuple(c[i] for c in cols)
-        out.setdefault(key, {}).setdefault(str(comps[i]), []).append(code)
-    return out
