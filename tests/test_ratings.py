@@ -92,3 +92,19 @@ def test_for_role_keeps_unroled_ratings_of_the_roles_components() -> None:
     assert [r.component for r in rs.for_role("principal")] == [principal_c]
     with pytest.raises(NotFoundError, match="no role"):
         rs.for_role("janitor")
+
+
+def test_column_take_vectorised_path_matches_the_python_path() -> None:
+    import random
+
+    from icmaps.ratings.columns import _intern
+
+    rnd = random.Random(3)
+    col = _intern([rnd.choice(["a", "b", None, "c", "d"]) for _ in range(30_000)])
+    rows = sorted(rnd.sample(range(30_000), 20_000))
+    fast = col.take(rows)  # over 10,000 rows: numpy
+    slow_parts = [col.take(rows[i : i + 5_000]) for i in range(0, 20_000, 5_000)]
+    expected = _intern([v for part in slow_parts for v in part.decode()])
+    assert fast.values == expected.values
+    assert list(fast.index) == list(expected.index)
+    assert fast.decode() == [col.decode()[i] for i in rows]

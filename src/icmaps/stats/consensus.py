@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import array
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from icmaps._optional import require
 from icmaps._tabular import Record, records_frame, text_table
-from icmaps.ratings.columns import LEVEL_NA, _intern, _levels
+from icmaps.ratings.columns import LEVEL_NA, _intern
 from icmaps.stats.rules import (
     Rule,
     check_rule,
 )
-from icmaps.stats.tally import IntArray, LevelCounts, Tally, _ints, decisions
+from icmaps.stats.tally import IntArray, LevelCounts, _ints, decisions
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -138,64 +139,64 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     first, level, tie = first[order], d.level[order], d.tie[order]
     rated, na = lc.rated[order], lc.na[order]
     n_given = lc.counts[order].sum(axis=1)
-    # codes given per cell (category indices, with repeats), for ties and unanimity
-    code_rows = np.argsort(lc.row_of, kind="stable")
-    rank = np.empty(n_cells, dtype=np.int64)
-    rank[order] = np.arange(n_cells)
-    given: list[list[str | None]] = [[] for _ in range(n_cells)]
-    for r, c, k in zip(
-        rank[lc.row_of[code_rows]].tolist(),
-        t.code[code_rows].tolist(),
-        t.count[code_rows].tolist(),
-        strict=True,
+    comp_of = lc.component[order]
+    rated_rows = np.flatnonzero(level >= 0)
+    na_rows = np.flatnonzero(level == LEVEL_NA)
+    out_codes: list[str | None] = [None] * n_cells
+    for i, code in zip(
+        rated_rows.tolist(), lc.shown_codes(order[rated_rows], level[rated_rows]), strict=True
     ):
-        given[r].extend([t.codes[c]] * k)
-    shown = lc.shown_codes(order[level >= 0], level[level >= 0])
-    shown_at = dict(zip(np.flatnonzero(level >= 0).tolist(), shown, strict=True))
-    cols = {n: ratings._col(n) for n in ratings._cols}
-    out_codes: list[str | None] = []
-    ties: list[ConsensusTie] = []
-    na_overruled: list[tuple[str, str, str]] = []
+        out_codes[i] = code
+    _, first_na = lc.given_at(order[na_rows], level[na_rows])
+    for i, k in zip(na_rows.tolist(), first_na.tolist(), strict=True):
+        out_codes[i] = t.codes[k]
+    # unanimous: several ratings, one distinct code, and that code counts on a level
+    distinct = np.bincount(lc.row_of, minlength=n_cells)[order]
+    only_code = np.zeros(n_cells, dtype=np.int64)
+    only_code[lc.row_of] = t.code
+    only_code = only_code[order]
+    unanimous = int(((n_given > 1) & (distinct == 1) & (t.level_of[comp_of, only_code] >= 0)).sum())
     single = int((n_given == 1).sum())
-    unanimous = 0
-    subj, occ = cols["subject"], cols["occasion"]
-    for i, (row, lv, tv) in enumerate(
-        zip(first.tolist(), level.tolist(), tie.tolist(), strict=True)
-    ):
-        codes = given[i]
-        comp = str(cols["component"].values[cols["component"].index[row]])
-        if (
-            len(codes) > 1
-            and lv >= 0
-            and na[i] == 0
-            and len(set(codes)) == 1
-            and codes[0] is not None
+    subj, occ, comps = ratings._col("subject"), ratings._col("occasion"), ratings._col("component")
+
+    def where(i: int) -> tuple[str, str, str]:
+        row = int(first[i])
+        return (
+            str(subj.values[subj.index[row]]),
+            str(occ.values[occ.index[row]]),
+            str(comps.values[comps.index[row]]),
+        )
+
+    na_overruled = tuple(where(i) for i in np.flatnonzero((level >= 0) & (na > 0)).tolist())
+    ties: list[ConsensusTie] = []
+    tie_rows = np.flatnonzero((level >= 0) & (tie >= 0)).tolist()
+    if tie_rows:
+        rank = np.empty(n_cells, dtype=np.int64)
+        rank[order] = np.arange(n_cells)
+        wanted = set(tie_rows)
+        given: dict[int, list[str | None]] = {}
+        by_row = np.argsort(lc.row_of, kind="stable")
+        for r, c, k in zip(
+            rank[lc.row_of[by_row]].tolist(),
+            t.code[by_row].tolist(),
+            t.count[by_row].tolist(),
+            strict=True,
         ):
-            unanimous += int(all(_counts_on_level(t, comp, c) for c in codes))
-        if lv >= 0:
-            chosen = shown_at[i]
-            out_codes.append(chosen)
-            where = (str(subj.values[subj.index[row]]), str(occ.values[occ.index[row]]), comp)
-            if na[i] > 0:
-                na_overruled.append(where)
-            if tv >= 0:
-                desired = m.scale_of(comp).desired()
-                cands = _candidates(rated[i].tolist(), rule, lv, tv)
-                ties.append(
-                    ConsensusTie(
-                        *where, tuple(desired[c].code for c in cands), chosen, tuple(codes)
-                    )
-                )
-        elif lv == LEVEL_NA:
-            out_codes.append(next(c for c in codes if c is not None and _is_na(t, comp, c)))
-        else:
-            out_codes.append(None)
+            if r in wanted:
+                given.setdefault(r, []).extend([t.codes[c]] * k)
+        for i in tie_rows:
+            w = where(i)
+            desired = m.scale_of(w[2]).desired()
+            cands = _candidates(rated[i].tolist(), rule, int(level[i]), int(tie[i]))
+            candidates = tuple(desired[c].code for c in cands)
+            ties.append(ConsensusTie(*w, candidates, str(out_codes[i]), tuple(given[i])))
     keep = first.tolist()
-    out = {n: col.take(keep) for n, col in cols.items()}
+    out = {n: ratings._col(n).take(keep) for n in ratings._cols}
     out["rater"] = _intern(["consensus"] * len(keep))
     out["code"] = _intern(out_codes)
-    result = RatingSet(m, out, _levels(m, out["component"], out["code"]), ratings.attributes)
-    report = ConsensusReport(rule, n_cells, single, unanimous, tuple(ties), tuple(na_overruled))
+    levels = array.array("b", level.astype(np.int8).tobytes())
+    result = RatingSet(m, out, levels, ratings.attributes)
+    report = ConsensusReport(rule, n_cells, single, unanimous, tuple(ties), na_overruled)
     return result, report
 
 
@@ -212,15 +213,6 @@ def _cell_index(
     where = np.full(int(inverse.max()) + 1 if len(inverse) else 0, -1, dtype=np.int64)
     where[inverse[: len(cells)]] = np.arange(len(cells))
     return where[inverse[len(cells) :]]  # type: ignore[no-any-return]
-
-
-def _counts_on_level(t: Tally, comp: str, code: str | None) -> bool:
-    c = t.components.index(comp)
-    return code is not None and int(t.level_of[c, t.codes.index(code)]) >= 0
-
-
-def _is_na(t: Tally, comp: str, code: str) -> bool:
-    return int(t.level_of[t.components.index(comp), t.codes.index(code)]) == LEVEL_NA
 
 
 def _candidates(rated: list[int], rule: str, level: int, tie: int) -> tuple[int, ...]:

@@ -379,21 +379,41 @@ class LevelCounts:
         :func:`icmaps.stats.rules.code_at` chooses it: the level's own code when some rater
         wrote it, else another code given at that level (a special code that counts as the
         lowest level; the first such code met in the ratings), else the level's own code."""
+        codes = self.tally.codes
+        own = [
+            self.tally.level_codes[c][lv]
+            for c, lv in zip(self.component[rows].tolist(), levels.tolist(), strict=True)
+        ]
+        has_own, other = self.given_at(rows, levels, own)
+        return [
+            o if h or k < 0 else str(codes[k])
+            for o, h, k in zip(own, has_own.tolist(), other.tolist(), strict=True)
+        ]
+
+    def given_at(
+        self, rows: IntArray, levels: IntArray, own: Sequence[str | None] = ()
+    ) -> tuple[IntArray, IntArray]:
+        """For each of ``rows``: whether the code ``own[i]`` was given at ``levels[i]``, and
+        the first code category (index into ``tally.codes``) given at that level (-1: none).
+        Vectorised over the tally's code rows."""
         np = _np()
         t = self.tally
-        want = np.full(len(self.counts), -9, dtype=np.int64)
+        n = len(self.counts)
+        want = np.full(n, -9, dtype=np.int64)
         want[rows] = levels
+        own_idx = np.full(n, -1, dtype=np.int64)
+        if own:
+            where = {c: i for i, c in enumerate(t.codes)}
+            own_idx[rows] = [where.get(c, -1) for c in own]
         code_level = t.level_of[t.component, t.code]
-        hit = (want[self.row_of] == code_level) & (want[self.row_of] >= 0)
-        given: dict[int, list[int]] = {}
-        for r, c in zip(self.row_of[hit].tolist(), t.code[hit].tolist(), strict=True):
-            given.setdefault(r, []).append(c)
-        out = []
-        for r, lv in zip(rows.tolist(), levels.tolist(), strict=True):
-            own_code = t.level_codes[int(self.component[r])][lv]
-            codes = [t.codes[c] for c in sorted(given.get(r, ()))]
-            out.append(own_code if own_code in codes or not codes else str(codes[0]))
-        return out
+        hit = (want[self.row_of] == code_level) & (want[self.row_of] != -9)
+        first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, self.row_of[hit], t.code[hit])
+        has_own = np.zeros(n, dtype=bool)
+        is_own = hit & (t.code == own_idx[self.row_of])
+        has_own[self.row_of[is_own]] = True
+        first = np.where(first == np.iinfo(np.int64).max, -1, first)
+        return has_own[rows], first[rows]
 
     @property
     def rated(self) -> IntArray:
