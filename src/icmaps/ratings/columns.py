@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import array
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from icmaps.maps.model import Map
 
@@ -47,6 +47,21 @@ class _Column:
         vals = self.values
         return [vals[i] for i in self.index]
 
+    @classmethod
+    def from_indices(cls, values: Sequence[str | None], index: Any) -> _Column:
+        """A column from category indices (a numpy integer array) into ``values``; unused
+        categories dropped and the rest renumbered in first-seen order."""
+        import numpy as np
+
+        uniq, first, inverse = np.unique(index, return_index=True, return_inverse=True)
+        by_first = np.argsort(first, kind="stable")
+        rank = np.empty(len(uniq), dtype=np.int64)
+        rank[by_first] = np.arange(len(uniq))
+        kept = [values[int(old)] for old in uniq[by_first]]
+        code = _typecode(len(kept))
+        new = rank[inverse.reshape(-1)].astype({"B": "u1", "H": "u2", "I": "u4"}[code])
+        return cls(kept, array.array(code, new.tobytes()))
+
     def take(self, rows: Sequence[int]) -> _Column:
         """The column for these rows only; categories no kept row uses are dropped and the
         rest renumbered in first-seen order (as interning the kept values afresh would)."""
@@ -55,15 +70,8 @@ class _Column:
             import numpy as np
 
             dtype = {"B": "u1", "H": "u2", "I": "u4", "L": "u8"}[index.typecode]
-            picked_old = np.frombuffer(index, dtype=dtype)[np.asarray(rows, dtype=np.int64)]
-            uniq, first, inverse = np.unique(picked_old, return_index=True, return_inverse=True)
-            by_first = np.argsort(first, kind="stable")
-            rank = np.empty(len(uniq), dtype=np.int64)
-            rank[by_first] = np.arange(len(uniq))
-            values = [self.values[int(old)] for old in uniq[by_first]]
-            code = _typecode(len(values))
-            new = rank[inverse.reshape(-1)].astype({"B": "u1", "H": "u2", "I": "u4"}[code])
-            return _Column(values, array.array(code, new.tobytes()))
+            chosen = np.frombuffer(index, dtype=dtype)[np.asarray(rows, dtype=np.int64)]
+            return _Column.from_indices(self.values, chosen)
         remap: dict[int, int] = {}
         picked = [remap.setdefault(index[i], len(remap)) for i in rows]
         values = [self.values[old] for old in remap]

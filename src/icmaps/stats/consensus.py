@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from icmaps._optional import require
 from icmaps._tabular import Record, records_frame, text_table
-from icmaps.ratings.columns import LEVEL_NA, _intern
+from icmaps.ratings.columns import LEVEL_NA, _Column
 from icmaps.stats.rules import (
     Rule,
     check_rule,
@@ -140,16 +140,30 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     rated, na = lc.rated[order], lc.na[order]
     n_given = lc.counts[order].sum(axis=1)
     comp_of = lc.component[order]
+    # the code of each consensus rating, as a category index into `codes`: the level's own
+    # code (or the special code given at that level), the first N/A code given, or blank
+    codes = list(t.codes)
+    index_of = {c: i for i, c in enumerate(codes)}
+
+    def category(code: str | None) -> int:
+        if code not in index_of:
+            index_of[code] = len(codes)
+            codes.append(code)
+        return index_of[code]
+
+    width = max(t.n_levels, default=0)
+    own_table = np.full((max(len(t.components), 1), max(width, 1)), -1, dtype=np.int64)
+    for ci, level_codes in enumerate(t.level_codes):
+        own_table[ci, : len(level_codes)] = [category(c) for c in level_codes]
+    code_idx = np.full(n_cells, category(None), dtype=np.int64)
     rated_rows = np.flatnonzero(level >= 0)
+    own = own_table[comp_of[rated_rows], level[rated_rows]]
+    own_given = np.where(own < len(t.codes), own, -1)  # a code nobody wrote is not "given"
+    has_own, other = lc.given_at_index(order[rated_rows], level[rated_rows], own_given)
+    code_idx[rated_rows] = np.where(has_own | (other < 0), own, other)
     na_rows = np.flatnonzero(level == LEVEL_NA)
-    out_codes: list[str | None] = [None] * n_cells
-    for i, code in zip(
-        rated_rows.tolist(), lc.shown_codes(order[rated_rows], level[rated_rows]), strict=True
-    ):
-        out_codes[i] = code
-    _, first_na = lc.given_at(order[na_rows], level[na_rows])
-    for i, k in zip(na_rows.tolist(), first_na.tolist(), strict=True):
-        out_codes[i] = t.codes[k]
+    _, first_na = lc.given_at_index(order[na_rows], level[na_rows])
+    code_idx[na_rows] = first_na
     # unanimous: several ratings, one distinct code, and that code counts on a level
     distinct = np.bincount(lc.row_of, minlength=n_cells)[order]
     only_code = np.zeros(n_cells, dtype=np.int64)
@@ -157,47 +171,82 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     only_code = only_code[order]
     unanimous = int(((n_given > 1) & (distinct == 1) & (t.level_of[comp_of, only_code] >= 0)).sum())
     single = int((n_given == 1).sum())
-    subj, occ, comps = ratings._col("subject"), ratings._col("occasion"), ratings._col("component")
+    keys = lc.keys[order]
+    subjects = np.asarray(t.values[0], dtype=object)
+    occasions = np.asarray(t.values[1], dtype=object)
+    components = np.asarray(t.components, dtype=object)
 
-    def where(i: int) -> tuple[str, str, str]:
-        row = int(first[i])
-        return (
-            str(subj.values[subj.index[row]]),
-            str(occ.values[occ.index[row]]),
-            str(comps.values[comps.index[row]]),
+    def where(rows: IntArray) -> list[tuple[str, str, str]]:
+        return list(
+            zip(
+                subjects[keys[rows, 0]].tolist(),
+                occasions[keys[rows, 1]].tolist(),
+                components[comp_of[rows]].tolist(),
+                strict=True,
+            )
         )
 
-    na_overruled = tuple(where(i) for i in np.flatnonzero((level >= 0) & (na > 0)).tolist())
-    ties: list[ConsensusTie] = []
-    tie_rows = np.flatnonzero((level >= 0) & (tie >= 0)).tolist()
-    if tie_rows:
-        rank = np.empty(n_cells, dtype=np.int64)
-        rank[order] = np.arange(n_cells)
-        wanted = set(tie_rows)
-        given: dict[int, list[str | None]] = {}
-        by_row = np.argsort(lc.row_of, kind="stable")
-        for r, c, k in zip(
-            rank[lc.row_of[by_row]].tolist(),
-            t.code[by_row].tolist(),
-            t.count[by_row].tolist(),
-            strict=True,
-        ):
-            if r in wanted:
-                given.setdefault(r, []).extend([t.codes[c]] * k)
-        for i in tie_rows:
-            w = where(i)
-            desired = m.scale_of(w[2]).desired()
-            cands = _candidates(rated[i].tolist(), rule, int(level[i]), int(tie[i]))
-            candidates = tuple(desired[c].code for c in cands)
-            ties.append(ConsensusTie(*w, candidates, str(out_codes[i]), tuple(given[i])))
+    na_overruled = tuple(where(np.flatnonzero((level >= 0) & (na > 0))))
+    tie_rows = np.flatnonzero((level >= 0) & (tie >= 0))
+    ties = _ties(np, lc, order, tie_rows, where(tie_rows), rule, rated, level, tie, codes, code_idx)
     keep = first.tolist()
     out = {n: ratings._col(n).take(keep) for n in ratings._cols}
-    out["rater"] = _intern(["consensus"] * len(keep))
-    out["code"] = _intern(out_codes)
+    out["rater"] = _Column(("consensus",), array.array("B", bytes(len(keep))))
+    out["code"] = _Column.from_indices(codes, code_idx)
     levels = array.array("b", level.astype(np.int8).tobytes())
     result = RatingSet(m, out, levels, ratings.attributes)
-    report = ConsensusReport(rule, n_cells, single, unanimous, tuple(ties), na_overruled)
+    report = ConsensusReport(rule, n_cells, single, unanimous, ties, na_overruled)
     return result, report
+
+
+def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
+    np: Any,
+    lc: LevelCounts,
+    order: IntArray,
+    rows: IntArray,
+    where: list[tuple[str, str, str]],
+    rule: str,
+    rated: IntArray,
+    level: IntArray,
+    tie: IntArray,
+    codes: list[str | None],
+    code_idx: IntArray,
+) -> tuple[ConsensusTie, ...]:
+    """Every tie, with its candidate codes and every code given (in code order)."""
+    if not len(rows):
+        return ()
+    t = lc.tally
+    n_cells = len(order)
+    rank = np.empty(n_cells, dtype=np.int64)
+    rank[order] = np.arange(n_cells)
+    is_tie = np.zeros(n_cells, dtype=bool)
+    is_tie[rows] = True
+    cell = rank[lc.row_of]
+    pick = np.flatnonzero(is_tie[cell])
+    srt = pick[np.lexsort((t.code[pick], cell[pick]))]
+    values = np.asarray(t.codes, dtype=object)[np.repeat(t.code[srt], t.count[srt])]
+    bounds = np.flatnonzero(np.diff(np.repeat(cell[srt], t.count[srt]))) + 1
+    given = [tuple(g) for g in np.split(values, bounds)]
+    comp_codes = [list(c) for c in t.level_codes]
+    comp_of = lc.component[order[rows]].tolist()
+    if rule == "modal":
+        r = rated[rows]
+        top = (r == r.max(axis=1)[:, None]).tolist()
+        cands = [
+            tuple(c for c, on in zip(comp_codes[ci], flags, strict=False) if on)
+            for ci, flags in zip(comp_of, top, strict=True)
+        ]
+    else:
+        lo = np.minimum(level[rows], tie[rows]).tolist()
+        hi = np.maximum(level[rows], tie[rows]).tolist()
+        cands = [
+            (comp_codes[ci][a], comp_codes[ci][b]) for ci, a, b in zip(comp_of, lo, hi, strict=True)
+        ]
+    chosen = [codes[k] for k in code_idx[rows].tolist()]
+    return tuple(
+        ConsensusTie(s, o, c, cand, str(ch), g)
+        for (s, o, c), cand, ch, g in zip(where, cands, chosen, given, strict=True)
+    )
 
 
 def _cell_index(
@@ -213,12 +262,3 @@ def _cell_index(
     where = np.full(int(inverse.max()) + 1 if len(inverse) else 0, -1, dtype=np.int64)
     where[inverse[: len(cells)]] = np.arange(len(cells))
     return where[inverse[len(cells) :]]  # type: ignore[no-any-return]
-
-
-def _candidates(rated: list[int], rule: str, level: int, tie: int) -> tuple[int, ...]:
-    """Every tied level, desired first (modal: all levels at the top count; median: the two
-    middle levels)."""
-    if rule == "modal":
-        top = max(rated)
-        return tuple(i for i, n in enumerate(rated) if n == top)
-    return (min(level, tie), max(level, tie))

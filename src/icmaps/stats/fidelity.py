@@ -40,6 +40,9 @@ Basis = Literal["zone", "score"]
 """What a fidelity index is built from."""
 
 
+Status = Literal["fidelity", "below threshold", "critical failed", "not rated"]
+"""How a unit fares against the fidelity rule."""
+
 DEFAULT_THRESHOLD = 0.8
 """Fidelity threshold used when neither the caller nor the map gives one."""
 
@@ -60,7 +63,7 @@ class UnitFidelity:
     index: float | None
     rated: int
     critical_failed: tuple[str, ...]
-    status: Literal["fidelity", "below threshold", "critical failed", "not rated"]
+    status: Status
 
     @property
     def meets(self) -> bool:
@@ -245,7 +248,7 @@ def _level_values(m: Map, component_id: str, basis: Basis) -> tuple[float, ...]:
 
 
 def _unit_fidelity(
-    m: Map, d: Decisions, basis: Basis, weights: bool, critical: bool
+    m: Map, d: Decisions, basis: Basis, *, weights: bool, critical: bool, threshold: float
 ) -> list[UnitFidelity]:
     """Index, rated count and failed critical components per unit, vectorised over rows."""
     np = require("numpy", "fidelity needs numpy", extra="fast")
@@ -270,25 +273,26 @@ def _unit_fidelity(
     for u, c in zip(unit[bad[comp, level]].tolist(), comp[bad[comp, level]].tolist(), strict=True):
         failed.setdefault(u, []).append(c)
     order = {c.id: i for i, c in enumerate(m.iter_components())}
+    index = np.divide(num, den, out=np.zeros(n), where=den > 0)
+    meets = (index >= threshold - 1e-12).tolist()
     out = []
-    for i, key in enumerate(d.units):
-        fails = sorted((d.components[c] for c in failed.get(i, ())), key=order.__getitem__)
-        index = float(num[i] / den[i]) if den[i] > 0 else None
-        out.append(UnitFidelity(key, index, int(count[i]), tuple(fails), "not rated"))
+    for i, (key, idx, rated_n, has, ok) in enumerate(
+        zip(d.units, index.tolist(), count.tolist(), (den > 0).tolist(), meets, strict=True)
+    ):
+        fails: tuple[str, ...] = ()
+        if i in failed:
+            fails = tuple(sorted((d.components[c] for c in failed[i]), key=order.__getitem__))
+        status: Status = (
+            "critical failed"
+            if fails
+            else "not rated"
+            if not has
+            else "fidelity"
+            if ok
+            else "below threshold"
+        )
+        out.append(UnitFidelity(key, idx if has else None, rated_n, fails, status))
     return out
-
-
-def _classify(u: UnitFidelity, threshold: float) -> UnitFidelity:
-    status: Literal["fidelity", "below threshold", "critical failed", "not rated"]
-    if u.critical_failed:
-        status = "critical failed"
-    elif u.index is None:
-        status = "not rated"
-    elif u.index >= threshold - 1e-12:
-        status = "fidelity"
-    else:
-        status = "below threshold"
-    return dataclasses.replace(u, status=status)
 
 
 def fidelity(
@@ -341,8 +345,14 @@ def fidelity(
     if not 0 <= threshold <= 1:
         raise UsageError(f"threshold must be between 0 and 1, not {threshold}")
     unit_cols = ("subject", "occasion", *(b for b in names if b not in ("subject", "occasion")))
-    units = _unit_fidelity(m, decisions(ratings, unit_cols, rule), basis, weights, critical)
-    units = [_classify(u, threshold) for u in units]
+    units = _unit_fidelity(
+        m,
+        decisions(ratings, unit_cols, rule),
+        basis,
+        weights=weights,
+        critical=critical,
+        threshold=threshold,
+    )
     pos = [unit_cols.index(b) for b in names]
     grouped: dict[Key, list[UnitFidelity]] = {}
     for u in units:

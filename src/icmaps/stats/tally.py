@@ -394,7 +394,16 @@ class LevelCounts:
         self, rows: IntArray, levels: IntArray, own: Sequence[str | None] = ()
     ) -> tuple[IntArray, IntArray]:
         """For each of ``rows``: whether the code ``own[i]`` was given at ``levels[i]``, and
-        the first code category (index into ``tally.codes``) given at that level (-1: none).
+        the first code category (index into ``tally.codes``) given at that level (-1: none)."""
+        np = _np()
+        where = {c: i for i, c in enumerate(self.tally.codes)}
+        own_idx = np.asarray([where.get(c, -1) for c in own] or [], dtype=np.int64)
+        return self.given_at_index(rows, levels, own_idx if len(own) else None)
+
+    def given_at_index(
+        self, rows: IntArray, levels: IntArray, own: IntArray | None = None
+    ) -> tuple[IntArray, IntArray]:
+        """:meth:`given_at` with ``own`` as code category indices (-1: never given).
         Vectorised over the tally's code rows."""
         np = _np()
         t = self.tally
@@ -402,9 +411,8 @@ class LevelCounts:
         want = np.full(n, -9, dtype=np.int64)
         want[rows] = levels
         own_idx = np.full(n, -1, dtype=np.int64)
-        if own:
-            where = {c: i for i, c in enumerate(t.codes)}
-            own_idx[rows] = [where.get(c, -1) for c in own]
+        if own is not None:
+            own_idx[rows] = own
         code_level = t.level_of[t.component, t.code]
         hit = (want[self.row_of] == code_level) & (want[self.row_of] != -9)
         first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
@@ -569,7 +577,15 @@ def decide_tally(t: Tally, rule: str) -> Decisions:
     level, tie = lc.decide(rule)
     uniq, inverse = _unique_rows(lc.keys)
     keys = [t._key(k) for k in uniq.tolist()]
-    order = sorted(range(len(keys)), key=lambda i: key_sort(keys[i]))
+    # sort units as key_sort would, by each column's category rank (blanks last)
+    ranks = []
+    for j, values in enumerate(t.values):
+        sort_keys = [key_sort((v,)) for v in values]
+        by_value = sorted(range(len(values)), key=sort_keys.__getitem__)
+        r = np.empty(len(values), dtype=np.int64)
+        r[np.asarray(by_value, dtype=np.int64)] = np.arange(len(values))
+        ranks.append(r[uniq[:, j]])
+    order = np.lexsort(ranks[::-1]).tolist() if ranks else list(range(len(keys)))
     rank = np.empty(len(keys), dtype=np.int64)
     rank[np.asarray(order, dtype=np.int64)] = np.arange(len(keys))
     return Decisions(
@@ -614,20 +630,39 @@ def _union(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[tuple[Any, ...], Int
 
 def _unique_rows(rows: IntArray) -> tuple[IntArray, IntArray]:
     """Distinct rows (sorted) and each row's index among them, without packing rows into
-    one integer (which can overflow on large key spaces)."""
+    one integer where that could overflow (large key spaces are sorted lexicographically).
+
+    Small key spaces (the usual case: subjects x occasions x components x codes) are grouped
+    by counting, in linear time; larger ones by sorting packed keys.
+    """
     np = _np()
     n, k = rows.shape
     if n == 0:
         return rows[:0], np.zeros(0, dtype=np.int64)
     if k == 0:
         return rows[:1], np.zeros(n, dtype=np.int64)
-    # mixed radix when the key space fits comfortably in int64; else sort lexicographically
-    spans = rows.max(axis=0) + 1
-    if float(np.prod(spans.astype(np.float64))) < 2.0**62:
-        radix = np.cumprod(np.concatenate([[1], spans[::-1][:-1]]))[::-1]
-        packed = rows @ radix
-        _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
-        return rows[first], inverse.reshape(-1)
+    spans = [int(rows[:, j].max()) + 1 for j in range(k)]
+    space = 1.0
+    for sp in spans:
+        space *= sp
+    if space < 2.0**62:
+        packed = rows[:, 0].astype(np.int64)
+        for j in range(1, k):
+            packed = packed * spans[j] + rows[:, j]
+        if space <= max(4 * n, 1 << 22):  # dense: count, no sort
+            seen = np.bincount(packed, minlength=int(space)) > 0
+            keys = np.flatnonzero(seen)
+            pos = np.cumsum(seen) - 1
+            inverse = pos[packed]
+        else:
+            keys, inverse = np.unique(packed, return_inverse=True)
+            inverse = inverse.reshape(-1)
+        out = np.empty((len(keys), k), dtype=np.int64)
+        rest = keys
+        for j in range(k - 1, 0, -1):
+            rest, out[:, j] = np.divmod(rest, spans[j])
+        out[:, 0] = rest
+        return out, inverse
     order = np.lexsort(rows.T[::-1])
     srt = rows[order]
     new = np.ones(n, dtype=bool)
