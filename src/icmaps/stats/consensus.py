@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import dataclasses
+import functools
 from typing import TYPE_CHECKING, Any
 
 from icmaps._optional import require
@@ -50,7 +51,29 @@ class ConsensusTie:
         }
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True)
+class _Ties:
+    """What the ties are made from; :attr:`ConsensusReport.ties` builds them on first use
+    (with many raters a third of all cells can tie, and most callers want only the count)."""
+
+    where: tuple[tuple[str, str, str], ...]
+    candidates: tuple[tuple[str, ...], ...]
+    chosen: tuple[str, ...]
+    given_values: tuple[str | None, ...]  # every code given, tie after tie
+    bounds: tuple[int, ...]  # where each tie's codes end in given_values
+
+    def build(self) -> tuple[ConsensusTie, ...]:
+        out = []
+        start = 0
+        for w, cand, ch, end in zip(
+            self.where, self.candidates, self.chosen, self.bounds, strict=True
+        ):
+            out.append(ConsensusTie(*w, cand, ch, self.given_values[start:end]))
+            start = end
+        return tuple(out)
+
+
+@dataclasses.dataclass(frozen=True)
 class ConsensusReport:
     """How a consensus was reached: cells (subject x occasion x component), how many had one
     rating or full agreement (every rater gave a level, with the same code), every tie and
@@ -60,8 +83,19 @@ class ConsensusReport:
     cells: int
     single: int
     unanimous: int
-    ties: tuple[ConsensusTie, ...]
+    tie_data: _Ties = dataclasses.field(repr=False)
     na_overruled: tuple[tuple[str, str, str], ...]
+
+    @functools.cached_property
+    def ties(self) -> tuple[ConsensusTie, ...]:
+        """Every tie: the subject, occasion and component, the tied codes, the one chosen and
+        every code given."""
+        return self.tie_data.build()
+
+    @property
+    def n_ties(self) -> int:
+        """How many cells tied (without building the ties)."""
+        return len(self.tie_data.where)
 
     def to_dict(self) -> dict[str, object]:
         """Plain-data form."""
@@ -84,17 +118,17 @@ class ConsensusReport:
     def __str__(self) -> str:
         head = (
             f"consensus ({self.rule}) of {self.cells} cells: {self.single} with one rating, "
-            f"{self.unanimous} unanimous, {len(self.ties)} ties, "
+            f"{self.unanimous} unanimous, {self.n_ties} ties, "
             f"{len(self.na_overruled)} with N/A overruled"
         )
-        if not self.ties:
+        if not self.n_ties:
             return head
         cols = ["subject", "occasion", "component", "candidates", "chosen", "given"]
         rows = [[str(t.to_dict()[c]) for c in cols] for t in self.ties]
         return head + "\n\n" + text_table(cols, rows)
 
     def __repr__(self) -> str:
-        return f"<ConsensusReport {self.rule}: {self.cells} cells, {len(self.ties)} ties>"
+        return f"<ConsensusReport {self.rule}: {self.cells} cells, {self.n_ties} ties>"
 
 
 def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, ConsensusReport]:
@@ -211,10 +245,10 @@ def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
     tie: IntArray,
     codes: list[str | None],
     code_idx: IntArray,
-) -> tuple[ConsensusTie, ...]:
+) -> _Ties:
     """Every tie, with its candidate codes and every code given (in code order)."""
     if not len(rows):
-        return ()
+        return _Ties((), (), (), (), ())
     t = lc.tally
     n_cells = len(order)
     rank = np.empty(n_cells, dtype=np.int64)
@@ -224,28 +258,36 @@ def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
     cell = rank[lc.row_of]
     pick = np.flatnonzero(is_tie[cell])
     srt = pick[np.lexsort((t.code[pick], cell[pick]))]
-    values = np.asarray(t.codes, dtype=object)[np.repeat(t.code[srt], t.count[srt])]
-    bounds = np.flatnonzero(np.diff(np.repeat(cell[srt], t.count[srt]))) + 1
-    given = [tuple(g) for g in np.split(values, bounds)]
-    comp_codes = [list(c) for c in t.level_codes]
+    repeat = t.count[srt]
+    values = np.asarray(t.codes, dtype=object)[np.repeat(t.code[srt], repeat)]
+    ends = np.flatnonzero(np.diff(np.repeat(cell[srt], repeat))) + 1
+    comp_codes = [tuple(c) for c in t.level_codes]
     comp_of = lc.component[order[rows]].tolist()
+    memo: dict[tuple[int, int], tuple[str, ...]] = {}
     if rule == "modal":
         r = rated[rows]
-        top = (r == r.max(axis=1)[:, None]).tolist()
-        cands = [
-            tuple(c for c, on in zip(comp_codes[ci], flags, strict=False) if on)
-            for ci, flags in zip(comp_of, top, strict=True)
-        ]
+        bits = ((r == r.max(axis=1)[:, None]) * (1 << np.arange(r.shape[1]))).sum(axis=1)
+
+        def tied(ci: int, b: int) -> tuple[str, ...]:
+            got = memo.get((ci, b))
+            if got is None:
+                got = memo[(ci, b)] = tuple(c for i, c in enumerate(comp_codes[ci]) if b >> i & 1)
+            return got
+
+        cands = [tied(ci, b) for ci, b in zip(comp_of, bits.tolist(), strict=True)]
     else:
         lo = np.minimum(level[rows], tie[rows]).tolist()
         hi = np.maximum(level[rows], tie[rows]).tolist()
         cands = [
             (comp_codes[ci][a], comp_codes[ci][b]) for ci, a, b in zip(comp_of, lo, hi, strict=True)
         ]
-    chosen = [codes[k] for k in code_idx[rows].tolist()]
-    return tuple(
-        ConsensusTie(s, o, c, cand, str(ch), g)
-        for (s, o, c), cand, ch, g in zip(where, cands, chosen, given, strict=True)
+    chosen = [str(codes[k]) for k in code_idx[rows].tolist()]
+    return _Ties(
+        tuple(where),
+        tuple(cands),
+        tuple(chosen),
+        tuple(values.tolist()),
+        (*ends.tolist(), len(values)),
     )
 
 
