@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from icmaps._tabular import fmt_pct
 from icmaps.errors import NotFoundError, Problem, UsageError
 from icmaps.maps.model import Component, Group, Map
-from icmaps.stats.tally import Distribution
+from icmaps.stats.tally import Distribution, tally
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
@@ -419,19 +419,25 @@ def _quality(
     unrated = [c.id for c in m.all_components() if c.id not in rated]
     if unrated:
         notes.append(f"{len(unrated)} components have no ratings: {', '.join(unrated)}.")
-    # subjects in the snapshot with no rating at all on some component
-    seen: dict[str, set[str]] = {}
-    for s, o, c in zip(
-        rs.column("subject"), rs.column("occasion"), rs.column("component"), strict=True
-    ):
-        if o == snapshot:
-            seen.setdefault(str(s), set()).add(str(c))
-    if seen:
-        common = set.union(*seen.values())
-        partial = sorted(s for s, cs in seen.items() if cs != common)
+    # subjects in the snapshot with no rating at all on some component (from the counts)
+    t = tally(rs, ("occasion", "subject"))
+    occasions = t.values[0]
+    if snapshot in occasions:
+        import numpy as np
+
+        at = t.keys[:, 0] == occasions.index(snapshot)
+        subj, comp = t.keys[at, 1], t.component[at]
+        pairs = np.unique(subj * max(len(t.components), 1) + comp)
+        n_subjects = len(np.unique(subj))
+        per_subject = np.bincount(pairs // max(len(t.components), 1), minlength=len(t.values[1]))
+        common = len(np.unique(comp))
+        names = t.values[1]
+        partial = sorted(
+            str(names[i]) for i in np.flatnonzero((per_subject > 0) & (per_subject < common))
+        )
         if partial:
             notes.append(
-                f"{len(partial)} of {len(seen)} subjects in {snapshot} lack ratings on some "
+                f"{len(partial)} of {n_subjects} subjects in {snapshot} lack ratings on some "
                 f"components others have: {', '.join(partial[:10])}"
                 + (f" and {len(partial) - 10} more." if len(partial) > 10 else ".")
             )

@@ -239,7 +239,13 @@ class RatingSet:
     def _take(self, keep: Sequence[int]) -> RatingSet:
         """The ratings at these row positions: indices and levels are picked, not re-derived."""
         cols = {name: col.take(keep) for name, col in self._cols.items()}
-        levels = array.array("b", [self._levels[i] for i in keep])
+        if len(keep) > 10_000:
+            import numpy as np
+
+            picked = np.frombuffer(self._levels, dtype=np.int8)[np.asarray(keep, dtype=np.int64)]
+            levels = array.array("b", picked.tobytes())
+        else:
+            levels = array.array("b", [self._levels[i] for i in keep])
         return RatingSet(self._map, cols, levels, self._attrs)
 
     def filter(self, **criteria: str | Iterable[str | None] | None) -> RatingSet:
@@ -251,14 +257,16 @@ class RatingSet:
         >>> set(fall.column("occasion"))
         {'2025-fall'}
         """
-        masks: list[tuple[array.array[int], set[int]]] = []
+        import numpy as np
+
+        keep = np.ones(len(self), dtype=bool)
         for name, wanted in criteria.items():
             col = self._col(name)
             allowed = {wanted} if wanted is None or isinstance(wanted, str) else set(wanted)
-            idx = {i for i, v in enumerate(col.values) if v in allowed}
-            masks.append((col.index, idx))
-        keep = [i for i in range(len(self)) if all(index[i] in ok for index, ok in masks)]
-        return self._take(keep)
+            ok = np.asarray([v in allowed for v in col.values] or [False], dtype=bool)
+            dtype = {"B": "u1", "H": "u2", "I": "u4", "L": "u8"}[col.index.typecode]
+            keep &= ok[np.frombuffer(col.index, dtype=dtype)]
+        return self._take(np.flatnonzero(keep).tolist())
 
     def for_role(self, role: str) -> RatingSet:
         """Ratings as one role sees them: components that apply to ``role``, rated for that
