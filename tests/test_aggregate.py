@@ -136,7 +136,7 @@ def test_summary_without_grouping_and_by_attribute(rs: RatingSet) -> None:
     assert by_school.row("c2", key=("south", "fall")).counts == (0, 0, 0, 1)
     with pytest.raises(UsageError, match="cannot group by 'code'"):
         summarize(rs, by="code")
-    with pytest.raises(UsageError, match="cannot group by 'colour'"):
+    with pytest.raises(NotFoundError, match="cannot group by 'colour'"):
         summarize(rs, by="colour")
 
 

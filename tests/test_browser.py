@@ -291,7 +291,7 @@ def _assert_no_script_ran(dom: _Dom) -> None:
 
 def test_hostile_report_in_chromium(chromium: str, tmp_path: Path) -> None:
     m = hostile_map()
-    r = report(m, hostile_ratings(m), role="teacher", by="site", title=f"Report {P}")
+    r = report(hostile_ratings(m), role="teacher", by="site", title=f"Report {P}")
     page = tmp_path / "report.html"
     r.write_html(page)
     no_csp = tmp_path / "report-no-csp.html"
@@ -321,7 +321,7 @@ def test_report_screenshot_is_a_picture(chromium: str, tmp_path: Path) -> None:
     m = icmaps.load_map("learning-school")
     rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), m)
     page = tmp_path / "ls.html"
-    report(m, rs, by="district").write_html(page)
+    report(rs, by="district").write_html(page)
     dom = parse(dump_dom(chromium, tmp_path, page))
     _assert_no_script_ran(dom)
     assert dom.texts["h1"] == ["Implementation report: Learning school"]

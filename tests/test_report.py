@@ -253,13 +253,13 @@ def test_hostile_map_grid_is_escaped() -> None:
 def test_hostile_report_is_escaped() -> None:
     m = hostile_map()
     rs = hostile_ratings(m)
-    r = report(m, rs, by="school", title=f"Report {SCRIPT} {ATTR}")
+    r = report(rs, by="school", title=f"Report {SCRIPT} {ATTR}")
     doc = r.to_html()
     assert_inert(doc)
     text = "".join(parse(doc).text)
     for s in ("s1 ", "school ", "fall ", "Comp2 ", "W3 ", "Sub "):
         assert s in text  # subjects, attributes, occasions, roles, titles, variations
-    by_rater = report(m, rs, role="teacher", by="rater").to_html()
+    by_rater = report(rs, role="teacher", by="rater").to_html()
     assert_inert(by_rater)
     assert "r1 " in "".join(parse(by_rater).text)  # rater ids
     assert "Teacher " in "".join(parse(by_rater).text)  # role label
@@ -267,7 +267,7 @@ def test_hostile_report_is_escaped() -> None:
 
 def test_hostile_markdown_is_escaped() -> None:
     m = hostile_map()
-    for md in (map_markdown(m), report(m, hostile_ratings(m), by="school").to_markdown()):
+    for md in (map_markdown(m), report(hostile_ratings(m), by="school").to_markdown()):
         assert "<script" not in md
         assert "<marquee" not in md
         assert "</style>" not in md
@@ -289,8 +289,8 @@ def ls() -> tuple[Map, RatingSet]:
 def test_report_numbers_match_summarize(ls: tuple[Map, RatingSet]) -> None:
     from icmaps.stats import summary as aggregate
 
-    m, rs = ls
-    r = report(m, rs)
+    _m, rs = ls
+    r = report(rs)
     assert r.snapshot == "2026-spring"
     s = aggregate.summarize(rs, by="occasion")
     for row in r.rows:
@@ -305,8 +305,8 @@ def test_report_numbers_match_summarize(ls: tuple[Map, RatingSet]) -> None:
 
 
 def test_report_counts_per_cell(ls: tuple[Map, RatingSet]) -> None:
-    m, rs = ls
-    r = report(m, rs, occasion="2025-fall")
+    _m, rs = ls
+    r = report(rs, occasion="2025-fall")
     spring = rs.filter(occasion="2025-fall")
     c = "al-protected-time"
     levels = [
@@ -321,8 +321,8 @@ def test_report_counts_per_cell(ls: tuple[Map, RatingSet]) -> None:
 
 
 def test_report_sections(ls: tuple[Map, RatingSet]) -> None:
-    m, rs = ls
-    r = report(m, rs, by="district")
+    _m, rs = ls
+    r = report(rs, by="district")
     doc = r.to_html()
     heads = [
         "Where ratings sit on the map",
@@ -350,7 +350,7 @@ def test_report_sections(ls: tuple[Map, RatingSet]) -> None:
 
 def test_report_role_and_single_occasion(ls: tuple[Map, RatingSet]) -> None:
     m, rs = ls
-    r = report(m, rs.filter(occasion="2025-fall"), role="principal")
+    r = report(rs.filter(occasion="2025-fall"), role="principal")
     assert {c.id for c in r.map.all_components()} == {
         c.id for c in m.for_role("principal").all_components()
     }
@@ -360,20 +360,23 @@ def test_report_role_and_single_occasion(ls: tuple[Map, RatingSet]) -> None:
 
 
 def test_report_errors(ls: tuple[Map, RatingSet]) -> None:
-    m, rs = ls
+    _m, rs = ls
     with pytest.raises(icmaps.NotFoundError, match="no column 'nope'"):
-        report(m, rs, by="nope")
+        report(rs, by="nope")
     with pytest.raises(icmaps.NotFoundError, match="no occasion"):
-        report(m, rs, occasion="1999")
+        report(rs, occasion="1999")
     with pytest.raises(icmaps.NotFoundError, match="no role"):
-        report(m, rs, role="janitor")
-    with pytest.raises(icmaps.UsageError, match="ratings are of map"):
+        report(rs, role="janitor")
+    with (
+        pytest.warns(DeprecationWarning, match="deprecated"),
+        pytest.raises(icmaps.UsageError, match="ratings are of map"),
+    ):
         report(icmaps.load_map("spl-2022"), rs)
 
 
 def test_report_of_no_ratings() -> None:
     m = icmaps.load_map("pbis-tfi")
-    r = report(m, RatingSet.from_columns(m, {k: [] for k in BASE_COLUMNS}))
+    r = report(RatingSet.from_columns(m, {k: [] for k in BASE_COLUMNS}))
     assert r.snapshot is None
     assert r.overall.rated == 0
     assert "<h2>Data quality" in r.to_html()
@@ -386,22 +389,22 @@ def test_report_with_collected_problems(tmp_path: Path) -> None:
     text[3] = text[3].replace(",2,", ",9,", 1)
     bad.write_text("\n".join(text) + "\n", encoding="utf-8")
     result = icmaps.read_ratings(bad, "learning-school", errors="collect")
-    r = report(icmaps.load_map("learning-school"), result)
+    r = report(result)
     assert r.problems
     assert "bad.csv:4" in str(r.problems[0])
     assert "bad.csv:4" in r.to_html()
 
 
 def test_write_html_is_atomic_and_self_contained(ls: tuple[Map, RatingSet], tmp_path: Path) -> None:
-    m, rs = ls
+    _m, rs = ls
     out = tmp_path / "r.html"
-    report(m, rs).write_html(out)
+    report(rs).write_html(out)
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
     doc = out.read_text(encoding="utf-8")
     tags = parse(doc)
     assert not [a for t, a in tags.tags if t in ("link", "img", "script", "iframe")]
     assert not [a for _, a in tags.tags if "src" in a or ("href" in a and a["href"][:1] != "#")]
-    r = report(m, rs)
+    r = report(rs)
     r.write_markdown(tmp_path / "r.md")
     assert (tmp_path / "r.md").read_text(encoding="utf-8") == r.to_markdown()
 
@@ -503,3 +506,21 @@ def test_agreement_report_renders_in_notebooks() -> None:
     assert "Krippendorff" in html
     for row in rep.rows:
         assert row.id in html
+
+
+def test_report_takes_the_ratings_alone_and_the_old_form_warns(
+    ls: tuple[Map, RatingSet],
+) -> None:
+    m, rs = ls
+    with pytest.warns(DeprecationWarning, match=r"report\(map, ratings\) is deprecated"):
+        old = report(m, rs, by="district")
+    new = report(rs, by="district")
+    assert old.to_html() == new.to_html()
+    other = icmaps.load_map("pbis-tfi")
+    with (
+        pytest.warns(DeprecationWarning, match="deprecated"),
+        pytest.raises(icmaps.UsageError, match="the ratings are of map 'learning-school'"),
+    ):
+        report(other, rs)
+    with pytest.raises(icmaps.UsageError, match="not 3 arguments"):
+        report(rs, m, m)  # type: ignore[call-arg]

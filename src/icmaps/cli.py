@@ -178,7 +178,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     fmt = args.format or (
         "markdown" if str(args.output or "").lower().endswith((".md", ".markdown")) else "html"
     )
-    r = report(m, result, role=args.role, by=args.by, title=args.title, occasion=args.occasion)
+    r = report(result, role=args.role, by=args.by, title=args.title, occasion=args.occasion)
     text = r.to_markdown() if fmt == "markdown" else r.to_html()
     if args.output:
         atomic_write(args.output, text)

@@ -67,7 +67,7 @@ def _distributions(data: Any, occasion: str | None) -> list[tuple[str, Distribut
             if r.key == key
         ]
     if not isinstance(data, Report):
-        data = report(data.map, data, occasion=occasion)
+        data = report(data, occasion=occasion)
     return [
         (row.component.title, row.snapshot) for row in data.rows if isinstance(row, ComponentStats)
     ]
@@ -139,7 +139,7 @@ def growth(
 
     if measure not in ("ideal", "acceptable"):
         raise UsageError(f"measure must be 'ideal' or 'acceptable', not {measure!r}")
-    r = data if isinstance(data, Report) else report(data.map, data)
+    r = data if isinstance(data, Report) else report(data)
     occasions = list(r.occasions)
 
     def share(d: Distribution) -> float:

@@ -20,7 +20,7 @@ raters counts three times. Every piece of text from the map or the ratings is es
 >>> import icmaps
 >>> m = icmaps.load_map("learning-school")
 >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), m)
->>> r = icmaps.report(m, rs)
+>>> r = icmaps.report(rs)
 >>> r.snapshot, r.occasions
 ('2026-spring', ('2025-fall', '2026-spring'))
 >>> "<script" in r.to_html()
@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from icmaps._tabular import fmt_pct
-from icmaps.errors import NotFoundError, Problem, UsageError
+from icmaps.errors import MissingExtraError, NotFoundError, Problem, UsageError
 from icmaps.maps.model import Component, Group, Map
 from icmaps.stats.tally import Distribution, tally
 
@@ -117,7 +117,7 @@ class Report:
 
         >>> import icmaps
         >>> m = icmaps.load_map("pbis-tfi")
-        >>> r = icmaps.report(m, _demo_ratings(m))
+        >>> r = icmaps.report(_demo_ratings(m))
         >>> r.to_html().startswith("<!DOCTYPE html>")
         True
         """
@@ -130,7 +130,7 @@ class Report:
 
         >>> import icmaps
         >>> m = icmaps.load_map("pbis-tfi")
-        >>> [s for s, _ in icmaps.report(m, _demo_ratings(m)).fidelity_table()]
+        >>> [s for s, _ in icmaps.report(_demo_ratings(m)).fidelity_table()]
         ['s1', 's2']
         """
         if self.fidelity is None:
@@ -159,7 +159,7 @@ class Report:
         >>> import icmaps, tempfile, pathlib
         >>> m = icmaps.load_map("pbis-tfi")
         >>> out = pathlib.Path(tempfile.mkdtemp()) / "r.html"
-        >>> icmaps.report(m, _demo_ratings(m)).write_html(out)
+        >>> icmaps.report(_demo_ratings(m)).write_html(out)
         >>> out.read_text(encoding="utf-8").count("<svg") > 0
         True
         """
@@ -174,7 +174,7 @@ class Report:
 
         >>> import icmaps
         >>> m = icmaps.load_map("pbis-tfi")
-        >>> icmaps.report(m, _demo_ratings(m)).to_markdown().startswith("# Implementation report")
+        >>> icmaps.report(_demo_ratings(m)).to_markdown().startswith("# Implementation report")
         True
         """
         from icmaps.render.markdown import report_markdown
@@ -218,26 +218,27 @@ def _agreement(
             for row in alpha:
                 if row.result.n_units:
                     out[row.id] = (row.result, exact[row.id])
-    except UsageError as e:  # numpy missing
+    except MissingExtraError as e:  # an extra the coefficients need is not installed
         return {}, None, str(e)
     overall = alpha.overall if alpha.overall.n_units else None
     return out, overall, None
 
 
 def report(
-    map: Map,
     ratings: RatingSet | Any,
-    *,
+    /,
+    *args: Any,
     role: str | None = None,
     by: str | None = None,
     title: str | None = None,
     occasion: str | None = None,
     problems: Sequence[Problem] = (),
 ) -> Report:
-    """Compute an implementation report of ``ratings`` on ``map``.
+    """Compute an implementation report of ``ratings`` (on the map they were read against).
 
     ``ratings`` is a :class:`~icmaps.RatingSet` or the result of
-    ``read_ratings(..., errors="collect")`` (its problems are listed in the report).
+    ``read_ratings(..., errors="collect")`` (its problems are listed in the report). The old
+    form ``report(map, ratings, ...)`` still works and warns (DeprecationWarning).
     ``role`` keeps that role's view of the map (and its ratings); ``by`` splits the component
     figures by a subject attribute (or ``rater``, ``role``, ``occasion``); ``occasion`` picks
     the snapshot (default: the last occasion in the ratings).
@@ -245,19 +246,39 @@ def report(
     >>> import icmaps
     >>> m = icmaps.load_map("learning-school")
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), m)
-    >>> r = icmaps.report(m, rs, role="principal", by="district")
+    >>> r = icmaps.report(rs, role="principal", by="district")
     >>> r.by_values
     ('north-valley-usd', 'eastport-sd')
     >>> round(r.overall.share_acceptable or 0, 2)
     0.69
     """
+    from icmaps.maps.model import Map
+
+    given_map: Map | None = None
+    if isinstance(ratings, Map):
+        import warnings
+
+        warnings.warn(
+            "report(map, ratings) is deprecated: the ratings carry their map, call report(ratings)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if len(args) != 1:
+            raise UsageError("report(map, ratings): give the ratings after the map")
+        given_map, ratings = ratings, args[0]
+    elif args:
+        raise UsageError(
+            f"report() takes the ratings and keyword options, not {len(args) + 1} arguments"
+        )
     if hasattr(ratings, "problems") and hasattr(ratings, "ratings"):
         problems = (*problems, *ratings.problems)
         ratings = ratings.ratings
     rs: RatingSet = ratings
-    if (rs.map.id, rs.map.version) != (map.id, map.version):
+    map = rs.map
+    if given_map is not None and (rs.map.id, rs.map.version) != (given_map.id, given_map.version):
         raise UsageError(
-            f"the ratings are of map {rs.map.id!r} v{rs.map.version}, not {map.id!r} v{map.version}"
+            f"the ratings are of map {rs.map.id!r} v{rs.map.version}, not "
+            f"{given_map.id!r} v{given_map.version}"
         )
     view = map.for_role(role) if role is not None else map
     comps = view.all_components()

@@ -6,7 +6,7 @@ autoescaping always on (see :mod:`icmaps._templates`).
 >>> import icmaps
 >>> m = icmaps.load_map("pbis-tfi")
 >>> from icmaps.reporting import _demo_ratings
->>> report_html(icmaps.report(m, _demo_ratings(m))).startswith("<!DOCTYPE html>")
+>>> report_html(icmaps.report(_demo_ratings(m))).startswith("<!DOCTYPE html>")
 True
 """
 

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from icmaps.errors import UsageError
+from icmaps.errors import NotFoundError, UsageError
 from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA
 
 if TYPE_CHECKING:
@@ -102,5 +102,9 @@ def check_columns(ratings: RatingSet, names: Sequence[str], *, forbid: Sequence[
 
     known = [c for c in (*BASE_COLUMNS, *ratings.attributes) if c not in forbid]
     for n in names:
+        if n in forbid and n in (*BASE_COLUMNS, *ratings.attributes):
+            raise UsageError(f"cannot group by {n!r} here (columns: {', '.join(known)})")
         if n not in known:
-            raise UsageError(f"cannot group by {n!r} (columns: {', '.join(known)})")
+            raise NotFoundError(
+                f"cannot group by {n!r}: no such column (columns: {', '.join(known)})"
+            )
