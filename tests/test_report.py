@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html.parser
 import importlib.resources
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -524,3 +525,21 @@ def test_report_takes_the_ratings_alone_and_the_old_form_warns(
         report(other, rs)
     with pytest.raises(icmaps.UsageError, match="not 3 arguments"):
         report(rs, m, m)  # type: ignore[call-arg]
+
+
+def test_report_as_json_has_the_same_numbers(ls: tuple[Map, RatingSet], tmp_path: Path) -> None:
+    _, rs = ls
+    code, out, err = run_cli("report", "learning-school", str(LS_CSV), "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    r = report(rs)
+    assert data == json.loads(json.dumps(r.to_dict()))
+    assert data["n_ratings"] == len(rs)
+    first = data["rows"][0]
+    assert first["snapshot"]["rated"] == r.rows[0].snapshot.rated
+    assert 0 <= (data["overall"]["share_ideal"] or 0) <= 1  # shares are 0-1 in data
+    assert data["fidelity"]["units"]  # the sections travel too
+    # the suffix picks the format, as for Markdown
+    code, _, err = run_cli("report", "learning-school", str(LS_CSV), "-o", str(tmp_path / "r.json"))
+    assert code == 0, err
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8")) == data

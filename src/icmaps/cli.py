@@ -175,11 +175,19 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "(--allow-problems writes one without the bad rows and lists them)\n"
         )
         return EXIT_INVALID
+    suffix = str(args.output or "").lower()
     fmt = args.format or (
-        "markdown" if str(args.output or "").lower().endswith((".md", ".markdown")) else "html"
+        "markdown"
+        if suffix.endswith((".md", ".markdown"))
+        else "json"
+        if suffix.endswith(".json")
+        else "html"
     )
     r = report(result, role=args.role, by=args.by, title=args.title, occasion=args.occasion)
-    text = r.to_markdown() if fmt == "markdown" else r.to_html()
+    if fmt == "json":
+        text = json.dumps(r.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    else:
+        text = r.to_markdown() if fmt == "markdown" else r.to_html()
     if args.output:
         atomic_write(args.output, text)
         err.write(f"wrote {args.output} ({len(r.occasions)} occasion(s), {r.n_ratings} ratings)\n")
@@ -417,8 +425,8 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--title", help="report title (default: from the map)")
     rp.add_argument(
         "--format",
-        choices=["html", "markdown"],
-        help="output format (default: markdown for -o *.md, else html)",
+        choices=["html", "markdown", "json"],
+        help="output format (default: markdown for -o *.md, json for -o *.json, else html)",
     )
     rp.add_argument(
         "--allow-problems",

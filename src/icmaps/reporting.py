@@ -125,6 +125,65 @@ class Report:
 
         return report_html(self)
 
+    def to_dict(self) -> dict[str, object]:
+        """The whole report as plain, JSON-safe data (shares 0-1; what ``icmaps report
+        --format json`` prints).
+
+        >>> import icmaps, json
+        >>> m = icmaps.load_map("pbis-tfi")
+        >>> d = icmaps.report(_demo_ratings(m)).to_dict()
+        >>> d["map"]["id"], d["n_ratings"], sorted(d["overall"])[:3]
+        ('pbis-tfi', 100, ['acceptable', 'ideal', 'missing'])
+        >>> json.loads(json.dumps(d, allow_nan=False)) == d
+        True
+        """
+
+        def dists(d: Mapping[str, Distribution]) -> dict[str, object]:
+            return {k: v.to_dict() for k, v in d.items()}
+
+        def row(r: Row) -> dict[str, object]:
+            what = r.group if isinstance(r, GroupStats) else r.component
+            out: dict[str, object] = {
+                "kind": "group" if isinstance(r, GroupStats) else "component",
+                "id": what.id,
+                "title": what.title,
+                "depth": r.depth,
+                "snapshot": r.snapshot.to_dict(),
+                "by": dists(r.by),
+                "occasions": dists(r.occasions),
+                "agreement": r.agreement.to_dict() if r.agreement else None,
+                "percent_agreement": (
+                    r.percent_agreement.to_dict() if r.percent_agreement else None
+                ),
+            }
+            if isinstance(r, ComponentStats):
+                out["levels"] = list(r.levels)
+            return out
+
+        return {
+            "title": self.title,
+            "map": {"id": self.map.id, "version": self.map.version, "title": self.map.title},
+            "role": self.role,
+            "by": self.by,
+            "snapshot": self.snapshot,
+            "occasions": list(self.occasions),
+            "by_values": list(self.by_values),
+            "n_ratings": self.n_ratings,
+            "n_subjects": self.n_subjects,
+            "n_raters": self.n_raters,
+            "attributes": list(self.attributes),
+            "overall": self.overall.to_dict(),
+            "overall_by_occasion": dists(self.overall_by_occasion),
+            "overall_by": dists(self.overall_by),
+            "rows": [row(r) for r in self.rows],
+            "agreement": self.agreement.to_dict() if self.agreement else None,
+            "agreement_note": self.agreement_note,
+            "fidelity": self.fidelity.to_dict() if self.fidelity else None,
+            "comparison": self.comparison.to_dict() if self.comparison else None,
+            "quality": list(self.quality),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
     def fidelity_table(self) -> tuple[tuple[str, tuple[UnitFidelity | None, ...]], ...]:
         """Per subject, its fidelity result on each occasion (None when not rated then).
 

@@ -758,6 +758,24 @@ class Distribution:
             z[zone] += n
         return cls(z["ideal"], z["acceptable"], z["unacceptable"], cell.na, cell.missing)
 
+    def to_dict(self) -> dict[str, object]:
+        """Plain data: the counts, the rated total and the two shares (0-1, None when nothing
+        counts).
+
+        >>> Distribution(2, 1, 1).to_dict()["share_ideal"]
+        0.5
+        """
+        return {
+            "ideal": self.ideal,
+            "acceptable": self.acceptable,
+            "unacceptable": self.unacceptable,
+            "na": self.na,
+            "missing": self.missing,
+            "rated": self.rated,
+            "share_ideal": self.share_ideal,
+            "share_acceptable": self.share_acceptable,
+        }
+
     def shares(self) -> tuple[float, float, float]:
         """Shares of ideal, acceptable and unacceptable (zeros when nothing counts)."""
         n = self.rated or 1
