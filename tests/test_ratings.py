@@ -8,6 +8,7 @@ import icmaps
 from icmaps.errors import NotFoundError, RatingsError, UsageError
 from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA
 from icmaps.ratings.ratingset import RatingSet
+from tests.tiny import tiny_map
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +109,18 @@ def test_column_take_vectorised_path_matches_the_python_path() -> None:
     assert fast.values == expected.values
     assert list(fast.index) == list(expected.index)
     assert fast.decode() == [col.decode()[i] for i in rows]
+
+
+def test_from_columns_raises_ratings_error_never_key_error() -> None:
+
+    m = tiny_map()
+    base = {"subject": ["s"], "rater": ["r"], "occasion": ["o"], "component": ["c1"]}
+    assert len(RatingSet.from_columns(m, {**base, "code": ["1"]})) == 1
+    with pytest.raises(RatingsError, match="no 'component' column"):
+        RatingSet.from_columns(m, {k: v for k, v in base.items() if k != "component"})
+    with pytest.raises(RatingsError, match="columns differ in length"):
+        RatingSet.from_columns(m, {**base, "code": ["1", "2"]})
+    with pytest.raises(RatingsError, match=r"row 1: unknown component 'zz' in map 'tiny'"):
+        RatingSet.from_columns(m, {**base, "component": ["zz"], "code": ["1"]})
+    with pytest.raises(RatingsError, match=r"row 2: code '9' is not allowed for component 'c1'"):
+        RatingSet.from_columns(m, {k: v * 2 for k, v in base.items()} | {"code": ["1", "9"]})

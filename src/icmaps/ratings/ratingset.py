@@ -36,6 +36,7 @@ from icmaps.ratings.columns import (
     _Column,
     _intern,
     _levels,
+    level_table,
 )
 
 if TYPE_CHECKING:
@@ -99,6 +100,16 @@ class RatingSet:
         ``component``, ``role``, ``code`` and each attribute). Codes must be valid for their
         component; use :meth:`from_records` or :func:`icmaps.read_ratings` to check input.
         """
+        problems = []
+        for name in ("subject", "rater", "occasion", "component"):
+            if name not in values:
+                problems.append(Problem(None, None, None, f"no {name!r} column"))
+        lengths = {name: len(seq) for name, seq in values.items()}
+        if len(set(lengths.values())) > 1:
+            shown = ", ".join(f"{k}: {v}" for k, v in lengths.items())
+            problems.append(Problem(None, None, None, f"columns differ in length ({shown})"))
+        if problems:
+            raise RatingsError(problems)
         n = len(values["component"])
         cols: dict[str, _Column] = {}
         for name in (*BASE_COLUMNS, *attributes):
@@ -106,6 +117,7 @@ class RatingSet:
             if seq is None:
                 seq = [None] * n
             cols[name] = _intern(seq)
+        _check_pairs(map, cols["component"], cols["code"])
         levels = _levels(map, cols["component"], cols["code"])
         return cls(map, cols, levels, attributes)
 
@@ -395,3 +407,28 @@ def ratings_from_rows(
     """Check rows against a map (see :func:`icmaps.ratings.checker.check_rows`) and build the
     RatingSet of the good ones."""
     return from_checked(check_rows(m, header, rows, **options))
+
+
+def _check_pairs(m: Map, component: _Column, code: _Column) -> None:
+    """Raise RatingsError unless every component is in the map and every code is allowed for
+    its component; checked once per distinct (component, code) pair, naming its first row."""
+    table = level_table(m)
+    first: dict[tuple[int, int], int] = {}
+    for i, key in enumerate(zip(component.index, code.index, strict=True)):
+        first.setdefault(key, i)
+    problems = []
+    for (ci, ki), row in first.items():
+        comp, value = component.values[ci], code.values[ki]
+        codes = table.get(str(comp)) if comp is not None else None
+        if codes is None:
+            msg = f"row {row + 1}: unknown component {comp!r} in map {m.id!r}"
+        elif value is not None and value not in codes:
+            msg = (
+                f"row {row + 1}: code {value!r} is not allowed for component {comp!r} "
+                f"(allowed: {', '.join(codes)})"
+            )
+        else:
+            continue
+        problems.append(Problem(None, None, None, msg))
+    if problems:
+        raise RatingsError(problems)
