@@ -543,3 +543,17 @@ def test_report_as_json_has_the_same_numbers(ls: tuple[Map, RatingSet], tmp_path
     code, _, err = run_cli("report", "learning-school", str(LS_CSV), "-o", str(tmp_path / "r.json"))
     assert code == 0, err
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8")) == data
+
+
+def test_report_shares_one_pass_but_gives_the_same_sections(ls: tuple[Map, RatingSet]) -> None:
+    _, rs = ls
+    r = report(rs)
+    assert r.fidelity == icmaps.fidelity(rs, by=("occasion",))
+    occasions = rs.categories("occasion")
+    assert r.comparison == icmaps.compare(rs, base=occasions[0], other=occasions[-1])
+    snapshot = rs.filter(occasion=r.snapshot)
+    alpha = icmaps.agreement(snapshot, by="component")
+    assert r.agreement == icmaps.agreement(snapshot).overall
+    assert [row.agreement for row in r.rows if not row.is_group and row.agreement] == [
+        a.result for a in alpha if a.result.n_units
+    ]

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from icmaps._tabular import fmt_pct
 from icmaps.errors import MissingExtraError, NotFoundError, Problem, UsageError
 from icmaps.maps.model import Component, Group, Map
-from icmaps.stats.tally import Distribution, tally
+from icmaps.stats.tally import Decisions, Distribution, tally
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
@@ -267,13 +267,16 @@ def _agreement(
     alpha of every component pooled; or a note saying why there is none."""
     if len(ratings.categories("rater")) < 2:
         return {}, None, None
-    from icmaps.stats.reliability import agreement
+    from icmaps.stats.reliability import _design, agreement_on
 
     out: dict[str, tuple[AgreementResult, AgreementResult]] = {}
     try:
+        design = _design(ratings, None)  # one design for every coefficient and split
+        common: dict[str, Any] = {"level": "ordinal", "weights": None, "tolerance": 0}
+        common |= {"bootstrap": 0, "seed": None, "confidence": 0.95}
         for by in ("component", "group"):
-            alpha = agreement(ratings, by=by)
-            exact = agreement(ratings, by=by, method="percent")
+            alpha = agreement_on(design, ratings.map, method="krippendorff", by=by, **common)
+            exact = agreement_on(design, ratings.map, method="percent", by=by, **common)
             for row in alpha:
                 if row.result.n_units:
                     out[row.id] = (row.result, exact[row.id])
@@ -422,6 +425,10 @@ def report(
     walk(view.components, view.groups, 0)
     overall, overall_by, overall_occ = pooled(list(comp_stats.values()))
 
+    # one set of per-subject decisions (median of the raters) for fidelity and growth
+    from icmaps.stats.tally import decisions
+
+    shared = decisions(rs, ("subject", "occasion"), "median") if len(rs) else None
     quality = _quality(
         view, rs=rs, snapshot=snapshot, per_occasion=overall_occ, dropped=dropped, role=role
     )
@@ -443,8 +450,8 @@ def report(
         attributes=rs.attributes,
         agreement=overall_agreement,
         agreement_note=agreement_note,
-        fidelity=_fidelity(rs),
-        comparison=_comparison(rs, occasions),
+        fidelity=_fidelity(rs, shared),
+        comparison=_comparison(rs, occasions, shared),
         quality=quality,
         problems=tuple(problems),
         _counts=counts,
@@ -452,26 +459,36 @@ def report(
     )
 
 
-def _fidelity(rs: RatingSet) -> FidelityResult | None:
+def _fidelity(rs: RatingSet, d: Decisions | None) -> FidelityResult | None:
     """Fidelity per subject x occasion by the map's own rule (or icmaps' default)."""
-    if not len(rs):
+    if d is None:
         return None
-    try:
-        from icmaps.stats.fidelity import fidelity
-    except ImportError:  # pragma: no cover - aggregate is part of the package
-        return None
-    return fidelity(rs, by=("occasion",))
+    from icmaps.stats.fidelity import DEFAULT_THRESHOLD, fidelity_from
+
+    m = rs.map
+    rule = m.fidelity
+    return fidelity_from(
+        m,
+        d,
+        ("subject", "occasion"),
+        ("occasion",),
+        threshold=rule.threshold if rule is not None else DEFAULT_THRESHOLD,
+        basis=rule.basis if rule is not None else "zone",
+        weights=True,
+        critical=True,
+        rule="median",
+    )
 
 
-def _comparison(rs: RatingSet, occasions: Sequence[str]) -> Comparison | None:
+def _comparison(rs: RatingSet, occasions: Sequence[str], d: Decisions | None) -> Comparison | None:
     """Per-subject transitions from the first to the last occasion."""
-    if len(occasions) < 2:
+    if len(occasions) < 2 or d is None:
         return None
-    try:
-        from icmaps.stats.growth import compare
-    except ImportError:  # pragma: no cover - compare is part of the package
-        return None
-    return compare(rs, by="occasion", base=occasions[0], other=occasions[-1])
+    from icmaps.stats.growth import compare_from
+
+    return compare_from(
+        rs.map, d, 1, ("subject",), "occasion", occasions[0], occasions[-1], "median"
+    )
 
 
 def _quality(

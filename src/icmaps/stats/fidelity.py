@@ -33,6 +33,7 @@ __all__ = [
     "FidelityResult",
     "UnitFidelity",
     "fidelity",
+    "fidelity_from",
 ]
 
 
@@ -345,9 +346,68 @@ def fidelity(
     if not 0 <= threshold <= 1:
         raise UsageError(f"threshold must be between 0 and 1, not {threshold}")
     unit_cols = ("subject", "occasion", *(b for b in names if b not in ("subject", "occasion")))
-    units = _unit_fidelity(
+    return fidelity_from(
         m,
         decisions(ratings, unit_cols, rule),
+        unit_cols,
+        names,
+        threshold=threshold,
+        basis=basis,
+        weights=weights,
+        critical=critical,
+        rule=rule,
+    )
+
+
+def _fidelity_html(result: FidelityResult) -> str:
+    """A :class:`~icmaps.aggregate.FidelityResult` as HTML: the rule, groups and units.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> "fidelity" in icmaps.fidelity(rs)._repr_html_()
+    True
+    """
+    rule = f"{result.basis} index ≥ {result.threshold:g}"
+    if result.critical:
+        rule += ", critical components gate"
+    facts: list[tuple[str, object]] = [("map", result.map_id), ("rule", rule)]
+    for g in result.groups:
+        label = " / ".join(str(k) for k in g.key) or "all"
+        share = fmt_pct(g.pct_meeting, 0, unit="%", none="–")
+        facts.append((label, f"{g.meeting} of {g.rated} meet ({share})"))
+    columns = [*result.unit_columns, "index", "rated", "status", "critical failed"]
+    rows = [
+        Row(
+            (
+                *u.key,
+                None if u.index is None else round(u.index, 3),
+                u.rated,
+                u.status,
+                ", ".join(u.critical_failed),
+            )
+        )
+        for u in result.units
+    ]
+    return html_table("Fidelity", facts, columns, rows, limit=200)
+
+
+def fidelity_from(
+    m: Map,
+    d: Decisions,
+    unit_cols: tuple[str, ...],
+    names: tuple[str, ...],
+    *,
+    threshold: float,
+    basis: Basis,
+    weights: bool,
+    critical: bool,
+    rule: Rule,
+) -> FidelityResult:
+    """:func:`fidelity` from decisions already made (units keyed by ``unit_cols``), so a
+    report can share one pass over the ratings with :func:`icmaps.compare`."""
+    units = _unit_fidelity(
+        m,
+        d,
         basis,
         weights=weights,
         critical=critical,
@@ -384,35 +444,3 @@ def fidelity(
         tuple(units),
         tuple(groups),
     )
-
-
-def _fidelity_html(result: FidelityResult) -> str:
-    """A :class:`~icmaps.aggregate.FidelityResult` as HTML: the rule, groups and units.
-
-    >>> import icmaps
-    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
-    >>> "fidelity" in icmaps.fidelity(rs)._repr_html_()
-    True
-    """
-    rule = f"{result.basis} index ≥ {result.threshold:g}"
-    if result.critical:
-        rule += ", critical components gate"
-    facts: list[tuple[str, object]] = [("map", result.map_id), ("rule", rule)]
-    for g in result.groups:
-        label = " / ".join(str(k) for k in g.key) or "all"
-        share = fmt_pct(g.pct_meeting, 0, unit="%", none="–")
-        facts.append((label, f"{g.meeting} of {g.rated} meet ({share})"))
-    columns = [*result.unit_columns, "index", "rated", "status", "critical failed"]
-    rows = [
-        Row(
-            (
-                *u.key,
-                None if u.index is None else round(u.index, 3),
-                u.rated,
-                u.status,
-                ", ".join(u.critical_failed),
-            )
-        )
-        for u in result.units
-    ]
-    return html_table("Fidelity", facts, columns, rows, limit=200)

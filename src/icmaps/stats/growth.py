@@ -22,6 +22,7 @@ from icmaps._optional import require
 from icmaps._table import Row, html_table
 from icmaps._tabular import Record, fmt_pct, records_csv, records_frame, text_table
 from icmaps.errors import NotFoundError, UsageError
+from icmaps.maps.model import Map
 from icmaps.stats.gaps import _reference_order
 from icmaps.stats.rules import (
     Key,
@@ -30,7 +31,7 @@ from icmaps.stats.rules import (
     check_rule,
     key_sort,
 )
-from icmaps.stats.tally import decisions
+from icmaps.stats.tally import Decisions, decisions
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -45,6 +46,7 @@ __all__ = [
     "GroupRow",
     "Move",
     "compare",
+    "compare_from",
     "compare_groups",
 ]
 
@@ -357,17 +359,37 @@ def compare(
     check_columns(ratings, [by], forbid=("component", "code", "subject"))
     base, other = _sides(ratings, by, base, other)
     unit = ("subject",) if by == "occasion" else ("subject", "occasion")
-    m = ratings.map
+    return compare_from(
+        ratings.map, decisions(ratings, (by, *unit), rule), 0, unit, by, base, other, rule
+    )
+
+
+def compare_from(  # noqa: PLR0917 (the parts of a comparison, in order)
+    m: Map,
+    d: Decisions,
+    by_pos: int,
+    unit: tuple[str, ...],
+    by: str,
+    base: str,
+    other: str,
+    rule: Rule,
+) -> Comparison:
+    """:func:`compare` from decisions already made: units keyed by the ``unit`` columns with
+    the ``by`` value at position ``by_pos`` (so a report can share one pass over the ratings
+    with :func:`icmaps.fidelity`)."""
     np = require("numpy", "compare needs numpy", extra="fast")
-    d = decisions(ratings, (by, *unit), rule)
+
+    def rest_of(k: Key) -> Key:
+        return k[:by_pos] + k[by_pos + 1 :]
+
     # each decided row: its side (0 base, 1 other, -1 neither) and its unit without `by`
     side_of_unit = np.asarray(
-        [0 if k[0] == base else 1 if k[0] == other else -1 for k in d.units] or [0],
+        [0 if k[by_pos] == base else 1 if k[by_pos] == other else -1 for k in d.units] or [0],
         dtype=np.int64,
     )
-    rest = sorted({k[1:] for k in d.units}, key=key_sort)
+    rest = sorted({rest_of(k) for k in d.units}, key=key_sort)
     rest_index = {k: i for i, k in enumerate(rest)}
-    rest_of_unit = np.asarray([rest_index[k[1:]] for k in d.units] or [0], dtype=np.int64)
+    rest_of_unit = np.asarray([rest_index[rest_of(k)] for k in d.units] or [0], dtype=np.int64)
     side = side_of_unit[d.unit]
     n_comp = max(len(d.components), 1)
     cell = rest_of_unit[d.unit] * n_comp + d.component  # unit-without-by x component

@@ -573,7 +573,6 @@ def agreement(
     >>> agreement(rs, method="percent", tolerance=1).overall.value
     1.0
     """
-    np = _numpy()
     if method not in _METHODS:
         raise UsageError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
     if level not in _LEVELS:
@@ -599,7 +598,36 @@ def agreement(
             f"cannot split agreement by {by!r}: use one of {allowed} (or nothing, for overall)"
         )
 
-    design = _design(ratings, raters)
+    return agreement_on(
+        _design(ratings, raters),
+        ratings.map,
+        method=method,
+        level=level,
+        weights=weights,
+        tolerance=tolerance,
+        by=by,
+        bootstrap=bootstrap,
+        seed=seed,
+        confidence=confidence,
+    )
+
+
+def agreement_on(
+    design: _Design,
+    m: Map,
+    *,
+    method: Method,
+    level: Level,
+    weights: Weights | None,
+    tolerance: int,
+    by: str | None,
+    bootstrap: int,
+    seed: Seed,
+    confidence: float,
+) -> AgreementReport:
+    """:func:`agreement` on a design already built (one per set of ratings), so a report
+    asks for several coefficients and splits without re-reading the ratings."""
+    np = _numpy()
     if method == "cohen" and len(design.raters) > 2:
         shown = ", ".join(design.raters[:6]) + (" ..." if len(design.raters) > 6 else "")
         raise UsageError(
