@@ -263,12 +263,12 @@ class Tally:
         level = self.level_of[self.component, self.code].astype(np.int64)
         col = np.where(level >= 0, level, np.where(level == LEVEL_NA, width, width + 1))
         nb = len(self.by)
-        cell_keys = np.column_stack(
-            [self.keys.reshape(len(self.count), nb), self.component]
-        ).astype(np.int64)
-        uniq, inverse = _unique_rows(cell_keys)
-        counts = np.zeros((len(uniq), width + 2), dtype=np.int64)
-        np.add.at(counts, (inverse, col), self.count)
+        uniq, inverse = _unique_rows([*(self.keys[:, j] for j in range(nb)), self.component])
+        # np.add.at is slow; a flat bincount does the same scatter-add
+        flat = np.bincount(
+            inverse * (width + 2) + col, weights=self.count, minlength=len(uniq) * (width + 2)
+        )
+        counts = flat.astype(np.int64).reshape(len(uniq), width + 2)
         return LevelCounts(self, uniq[:, :nb], uniq[:, nb], counts, width, inverse)
 
     @property
@@ -515,11 +515,7 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
         for j, code in enumerate(codes):
             if code is not None:
                 level_of[i, j] = table[comp].get(code, LEVEL_MISSING)
-    keys = (
-        np.column_stack([_ints(ratings.codes_of(b)) for b in names])
-        if names
-        else np.zeros((len(ratings), 0), dtype=np.int64)
-    )
+    keys = [_small(ratings.codes_of(b)) for b in names]
     return _compact(
         MapRef.of(m),
         names,
@@ -528,10 +524,10 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
         codes,
         level_codes,
         level_of,
-        keys.reshape(len(ratings), len(names)),
-        _ints(ratings.codes_of("component")),
-        _ints(ratings.codes_of("code")),
-        np.ones(len(ratings), dtype=np.int64),
+        keys,
+        _small(ratings.codes_of("component")),
+        _small(ratings.codes_of("code")),
+        None,
     )
 
 
@@ -606,6 +602,13 @@ def _np() -> Any:
     return require("numpy", "statistics need numpy", extra="fast")
 
 
+def _small(a: Any) -> IntArray:
+    """An interned column (array.array) as a numpy view in its own small dtype (no copy)."""
+    np = _np()
+    dtype = {"B": "u1", "H": "u2", "I": "u4", "L": "u8", "b": "i1"}[a.typecode]
+    return np.frombuffer(a, dtype=dtype)  # type: ignore[no-any-return]
+
+
 def _ints(a: Any) -> IntArray:
     """An interned column (array.array) as int64, without a Python-level pass."""
     np = _np()
@@ -628,27 +631,36 @@ def _union(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[tuple[Any, ...], Int
     return tuple(out), np.asarray(remap, dtype=np.int64)
 
 
-def _unique_rows(rows: IntArray) -> tuple[IntArray, IntArray]:
+def _unique_rows(rows: IntArray | Sequence[IntArray]) -> tuple[IntArray, IntArray]:
     """Distinct rows (sorted) and each row's index among them, without packing rows into
     one integer where that could overflow (large key spaces are sorted lexicographically).
 
-    Small key spaces (the usual case: subjects x occasions x components x codes) are grouped
-    by counting, in linear time; larger ones by sorting packed keys.
+    ``rows`` is a 2-D array or a list of equally long 1-D columns (any integer dtype; a list
+    avoids stacking the columns first). Small key spaces (the usual case: subjects x
+    occasions x components x codes) are grouped by counting, in linear time; larger ones by
+    sorting packed keys.
     """
     np = _np()
-    n, k = rows.shape
+    if isinstance(rows, np.ndarray):
+        cols = [rows[:, j] for j in range(rows.shape[1])]
+        n = rows.shape[0]
+    else:
+        cols = list(rows)
+        n = len(cols[0]) if cols else 0
+    k = len(cols)
     if n == 0:
-        return rows[:0], np.zeros(0, dtype=np.int64)
+        return np.zeros((0, k), dtype=np.int64), np.zeros(0, dtype=np.int64)
     if k == 0:
-        return rows[:1], np.zeros(n, dtype=np.int64)
-    spans = [int(rows[:, j].max()) + 1 for j in range(k)]
+        return np.zeros((1, 0), dtype=np.int64), np.zeros(n, dtype=np.int64)
+    spans = [int(c.max()) + 1 for c in cols]
     space = 1.0
     for sp in spans:
         space *= sp
     if space < 2.0**62:
-        packed = rows[:, 0].astype(np.int64)
+        packed = cols[0].astype(np.int64)
         for j in range(1, k):
-            packed = packed * spans[j] + rows[:, j]
+            packed *= spans[j]
+            packed += cols[j]
         if space <= max(4 * n, 1 << 22):  # dense: count, no sort
             seen = np.bincount(packed, minlength=int(space)) > 0
             keys = np.flatnonzero(seen)
@@ -663,8 +675,9 @@ def _unique_rows(rows: IntArray) -> tuple[IntArray, IntArray]:
             rest, out[:, j] = np.divmod(rest, spans[j])
         out[:, 0] = rest
         return out, inverse
-    order = np.lexsort(rows.T[::-1])
-    srt = rows[order]
+    stacked = np.column_stack([c.astype(np.int64) for c in cols])
+    order = np.lexsort(stacked.T[::-1])
+    srt = stacked[order]
     new = np.ones(n, dtype=bool)
     new[1:] = (srt[1:] != srt[:-1]).any(axis=1)
     group = np.cumsum(new) - 1
@@ -681,16 +694,19 @@ def _compact(  # noqa: PLR0917 (the fields of a Tally, in order)
     codes: tuple[str | None, ...],
     level_codes: tuple[tuple[str, ...], ...],
     level_of: IntArray,
-    keys: IntArray,
+    keys: IntArray | list[IntArray],
     component: IntArray,
     code: IntArray,
-    count: IntArray,
+    count: IntArray | None,
 ) -> Tally:
     """A tally with one row per distinct (key, component, code), counts summed."""
     np = _np()
-    rows = np.column_stack([keys.reshape(len(count), len(by)), component, code]).astype(np.int64)
-    uniq, inverse = _unique_rows(rows)
-    summed = np.bincount(inverse, weights=count, minlength=len(uniq)).astype(np.int64)
+    key_cols = list(keys) if isinstance(keys, list) else [keys[:, j] for j in range(len(by))]
+    uniq, inverse = _unique_rows([*key_cols, component, code])
+    if count is None:  # one rating per row
+        summed = np.bincount(inverse, minlength=len(uniq)).astype(np.int64)
+    else:
+        summed = np.bincount(inverse, weights=count, minlength=len(uniq)).astype(np.int64)
     nb = len(by)
     return Tally(
         map_ref,
