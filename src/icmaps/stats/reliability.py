@@ -27,6 +27,7 @@ from icmaps.stats.coefficients import (
     krippendorff_alpha,
     percent_agreement,
 )
+from icmaps.stats.tally import _unique_rows
 
 if TYPE_CHECKING:
     import numpy as np
@@ -363,17 +364,15 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
     subj = np.asarray(ratings.codes_of("subject"), dtype=np.int64)[keep]
     occ = np.asarray(ratings.codes_of("occasion"), dtype=np.int64)[keep]
     level = np.asarray(ratings.levels(), dtype=np.int64)[keep]
-    n_subj = max(len(ratings.categories("subject")), 1)
-    n_occ = max(len(ratings.categories("occasion")), 1)
 
-    key = (comp.astype(np.int64) * n_subj + subj) * n_occ + occ
-    unit_keys, unit = np.unique(key, return_inverse=True)
-    unit = unit.reshape(-1)
+    # units in (component, subject, occasion) order; grouped without packing keys into one
+    # integer that could overflow, in linear time when the key space is small
+    unit_rows, unit = _unique_rows([comp, subj, occ])
     n_cols = len(names)
-    cell = unit * n_cols + col
-    cells, first, counts = np.unique(cell, return_index=True, return_counts=True)
-    if cells.size != cell.size:
-        row = int(keep[first[np.flatnonzero(counts > 1)[0]]])
+    cells, cell = _unique_rows([unit, col])
+    if len(cells) != len(cell):
+        repeated = np.bincount(cell, minlength=len(cells))[cell] > 1
+        row = int(keep[int(np.flatnonzero(repeated)[0])])
         what = ", ".join(
             f"{name} {ratings.categories(name)[ratings.codes_of(name)[row]]!r}"
             for name in ("subject", "rater", "occasion", "component")
@@ -382,6 +381,7 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
             f"the ratings hold more than one rating for {what}; agreement needs one rating "
             "per subject, rater, occasion and component (read_ratings drops repeats)"
         )
+    del n_cols
     rated = level >= 0
     unit, col, level = unit[rated], col[rated], level[rated]
     # slot of each rating within its unit: its rank among the unit's ratings
@@ -391,15 +391,15 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
     slot = np.empty_like(unit)
     slot[order_] = np.arange(sorted_unit.size) - starts
     n_slots = int(slot.max()) + 1 if slot.size else 1
-    x = np.full((unit_keys.size, n_slots), np.nan, dtype=np.float64)
-    who = np.full((unit_keys.size, n_slots), -1, dtype=np.intp)
+    x = np.full((len(unit_rows), n_slots), np.nan, dtype=np.float64)
+    who = np.full((len(unit_rows), n_slots), -1, dtype=np.intp)
     x[unit, slot] = level
     who[unit, slot] = col
     return _Design(
         raters=names,
         x=x,
         who=who,
-        unit_component=(unit_keys // (n_subj * n_occ)).astype(np.intp),
+        unit_component=unit_rows[:, 0].astype(np.intp),
         components=tuple(c.id for c in comps),
         n_levels=n_levels,
     )
