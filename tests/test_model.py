@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+import icmaps
 from icmaps.errors import NotFoundError
 from icmaps.maps.codec import load_map
 from icmaps.maps.model import Map
@@ -78,3 +79,29 @@ def test_models_are_frozen(nested: Map) -> None:
 
 def test_repr(nested: Map) -> None:
     assert repr(nested) == "<Map 'nested-demo' v1.0.0: 4 components, 4 groups, 3 roles>"
+
+
+@pytest.mark.parametrize("map_id", ["learning-school", "pbis-tfi", "teaching-framework"])
+def test_outline_is_the_one_walk_of_the_tree(map_id: str) -> None:
+    m = icmaps.load_map(map_id)
+    nodes = m.outline()
+    comps = [n.id for n in nodes if n.kind == "component"]
+    assert comps == [c.id for c in m.all_components()]  # each once, in document order
+    for n in nodes:
+        if n.kind == "group":
+            g = m.group(n.id)
+            assert n.depth == len([p for p in m.all_groups() if n.id in _subgroup_ids(p)])
+            assert set(n.below) == {c.id for c in m.all_components() if g in m.path_of(c.id)}
+        else:
+            assert n.depth == len(m.path_of(n.id))
+            assert n.below == (n.id,)
+    role = m.roles[0].id if m.roles else None
+    if role is not None:
+        assert [n.id for n in m.outline(role)] == [n.id for n in m.for_role(role).outline()]
+
+
+def _subgroup_ids(g: icmaps.Group) -> set[str]:
+    out = set()
+    for sub in g.groups:
+        out |= {sub.id, *_subgroup_ids(sub)}
+    return out

@@ -26,7 +26,7 @@ from icmaps._templates import _mix, render
 from icmaps.maps.zones import Zone, line_between
 
 if TYPE_CHECKING:
-    from icmaps.maps.model import Component, Group, Map, Variation
+    from icmaps.maps.model import Component, Map, Variation
 
 __all__ = ["Line", "map_html", "map_markdown", "markdown_escape"]
 
@@ -151,16 +151,15 @@ def _grid(
     columns = max([len(m.scale.levels), *(len(m.variations_of(c.id)) for c in comps)])
     rows: list[_GroupRow | _ComponentRow] = []
 
-    def walk(cs: Sequence[Component], gs: Sequence[Group], depth: int) -> None:
-        for c in cs:
+    for node in m.outline():
+        if node.kind == "component":
+            c = m.component(node.id)
             rows.append(
-                _component_row(m, c, depth=depth, columns=columns, counts=counts, extra=extra)
+                _component_row(m, c, depth=node.depth, columns=columns, counts=counts, extra=extra)
             )
-        for g in gs:
-            rows.append(_GroupRow(depth, g.kind, g.title, g.id, g.description))
-            walk(g.components, g.groups, depth + 1)
-
-    walk(m.components, m.groups, 0)
+        else:
+            g = m.group(node.id)
+            rows.append(_GroupRow(node.depth, g.kind, g.title, g.id, g.description))
     return _Grid(m, _header(m), columns, tuple(rows), counts is not None)
 
 

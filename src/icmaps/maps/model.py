@@ -19,6 +19,7 @@ its scale is written in); navigation methods give the normalised view a program 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -38,6 +39,7 @@ __all__ = [
     "Level",
     "Line",
     "Map",
+    "OutlineNode",
     "Role",
     "Scale",
     "Source",
@@ -262,6 +264,22 @@ class Variation:
     text: str
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class OutlineNode:
+    """One node of :meth:`Map.outline`: a component or a group, its depth and the ids of the
+    components at or below it (in document order)."""
+
+    kind: Literal["component", "group"]
+    item: Component | Group
+    depth: int
+    below: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        """The component's or group's id."""
+        return self.item.id
+
+
 class Map(_Frozen):
     """One IC map: metadata, roles, scales and a tree of groups ending in components."""
 
@@ -325,6 +343,38 @@ class Map(_Frozen):
     def all_groups(self) -> tuple[Group, ...]:
         """Every group, depth first in document order."""
         return tuple(self._groups.values())
+
+    def outline(self, role: str | None = None) -> tuple[OutlineNode, ...]:
+        """The map's tree in document order, the one walk every view uses: each node is a
+        component or a group, with its depth (0 at the top) and the ids of the components at
+        or below it. A level's own components come before its groups, and a group before
+        what it holds. With ``role``, the tree of :meth:`for_role`.
+
+        >>> import icmaps
+        >>> m = icmaps.load_map("learning-school")
+        >>> [(n.kind, n.id, n.depth) for n in m.outline()][:2]
+        [('group', 'adult-learning', 0), ('component', 'al-teacher-routine', 1)]
+        >>> len(m.outline()[0].below) > 1
+        True
+        """
+        m = self.for_role(role) if role is not None else self
+        out: list[OutlineNode] = []
+
+        def walk(cs: tuple[Component, ...], gs: tuple[Group, ...], depth: int) -> list[str]:
+            ids = []
+            for c in cs:
+                out.append(OutlineNode("component", c, depth, (c.id,)))
+                ids.append(c.id)
+            for g in gs:
+                at = len(out)
+                out.append(OutlineNode("group", g, depth, ()))
+                below = walk(g.components, g.groups, depth + 1)
+                out[at] = OutlineNode("group", g, depth, tuple(below))
+                ids += below
+            return ids
+
+        walk(m.components, m.groups, 0)
+        return tuple(out)
 
     def component(self, component_id: str) -> Component:
         """The component with this id; raises :class:`NotFoundError` naming the known ids."""

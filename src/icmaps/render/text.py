@@ -7,10 +7,9 @@ ideal zone), ``┊`` the dashed line (end of the acceptable zone), ``│`` any o
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
 
 from icmaps._tabular import table
-from icmaps.maps.model import Component, Group, Map, Variation, line_between
+from icmaps.maps.model import Component, Map, Variation, line_between
 
 __all__ = ["map_grid", "table"]  # table lives in icmaps._tabular (results use it)
 
@@ -62,15 +61,12 @@ def map_grid(m: Map, *, width: int = 120) -> str:
     legend = "║ solid line: edge of the ideal zone    ┊ dashed line: edge of the acceptable zone"
     out.append(legend)
 
-    def walk(comps: Sequence[Component], groups: Sequence[Group], depth: int) -> None:
-        indent = "  " * depth
-        for c in comps:
-            out.append("")
-            out.extend(_component_rows(m, c, width, indent))
-        for g in groups:
-            out.append("")
+    for node in m.outline():
+        indent = "  " * node.depth
+        out.append("")
+        if node.kind == "component":
+            out.extend(_component_rows(m, m.component(node.id), width, indent))
+        else:
+            g = m.group(node.id)
             out.append(f"{indent}{g.kind.upper()}: {g.title} ({g.id})")
-            walk(g.components, g.groups, depth + 1)
-
-    walk(m.components, m.groups, 0)
     return "\n".join(out) + "\n"
