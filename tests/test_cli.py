@@ -1,9 +1,12 @@
-"""The command line, driven through a real subprocess as a user would run it."""
+"""The command line: in-process through ``cli.run``, plus one real subprocess per command
+(as a user would run it) to prove the entry point, exit codes and streams."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from .conftest import DATA, ROOT, run_cli, run_subprocess
 
@@ -12,10 +15,10 @@ BAD = DATA / "invalid" / "unknown-role.yaml"
 
 
 def test_validate_valid_folder_exits_0() -> None:
-    proc = run_subprocess("validate", str(VALID))
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == ""
-    assert "valid (0 errors" in proc.stderr
+    code, out, err = run_cli("validate", str(VALID))
+    assert code == 0, err
+    assert out == ""
+    assert "valid (0 errors" in err
 
 
 def test_validate_reports_file_line_col_and_exits_1() -> None:
@@ -29,9 +32,9 @@ def test_validate_reports_file_line_col_and_exits_1() -> None:
 
 
 def test_validate_json_format() -> None:
-    proc = run_subprocess("validate", "--format", "json", str(BAD), str(VALID / "nested.yaml"))
-    assert proc.returncode == 1
-    payload = json.loads(proc.stdout)
+    code, out, _ = run_cli("validate", "--format", "json", str(BAD), str(VALID / "nested.yaml"))
+    assert code == 1
+    payload = json.loads(out)
     assert payload["valid"] is False
     bad = payload["files"][0]
     assert bad["valid"] is False
@@ -41,12 +44,12 @@ def test_validate_json_format() -> None:
 
 
 def test_usage_errors_exit_2() -> None:
-    assert run_subprocess("validate", "does/not/exist.yaml").returncode == 2
-    assert run_subprocess("validate").returncode == 2
-    proc = run_subprocess("frobnicate")
-    assert proc.returncode == 2
-    assert "invalid choice" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert run_cli("validate", "does/not/exist.yaml")[0] == 2
+    assert run_cli("validate")[0] == 2
+    code, _, err = run_cli("frobnicate")
+    assert code == 2
+    assert "invalid choice" in err
+    assert "Traceback" not in err
 
 
 def test_strict_turns_warnings_into_failure(tmp_path: object) -> None:
@@ -68,7 +71,29 @@ def test_version_and_help() -> None:
     proc = run_subprocess("--version")
     assert proc.returncode == 0
     assert proc.stdout.startswith("icmaps ")
-    assert run_subprocess("--help").returncode == 0
+    assert run_cli("--help")[0] == 0
+
+
+# one real subprocess per command (the others above and in the modules' own tests)
+EXAMPLE = str(ROOT / "maps" / "examples" / "learning-school.csv")
+
+
+@pytest.mark.parametrize(
+    ("argv", "expect"),
+    [
+        (("template", "learning-school", "--subjects", "a,b"), "subject,rater,occasion"),
+        (("fidelity", "learning-school", EXAMPLE), "fidelity"),
+        (("report", "learning-school", EXAMPLE, "--format", "markdown"), "# Implementation"),
+        (("schema",), '"$schema"'),
+        (("maps", "list"), "learning-school"),
+        (("maps", "show", "pbis-tfi"), "pbis-tfi"),
+    ],
+)
+def test_each_command_runs_as_a_process(argv: tuple[str, ...], expect: str) -> None:
+    proc = run_subprocess(*argv)
+    assert proc.returncode == 0, proc.stderr
+    assert expect in proc.stdout
+    assert "Traceback" not in proc.stderr
 
 
 def test_maps_show_draws_zone_lines() -> None:
