@@ -64,12 +64,16 @@ def test_summary_component_rows(rs: RatingSet) -> None:
         1,
         0,
     )
+    assert c1.shares == pytest.approx((1 / 3, 1 / 3, 1 / 3, 0.0))
+    assert c1.share_ideal == pytest.approx(1 / 3)
+    assert c1.share_ideal_or_acceptable == pytest.approx(2 / 3)
+    # the percentages are kept for compatibility: the shares x 100
     assert c1.pct == pytest.approx((100 / 3, 100 / 3, 100 / 3, 0.0))
     assert c1.pct_ideal == pytest.approx(100 / 3)
     assert c1.pct_ideal_or_acceptable == pytest.approx(200 / 3)
     assert (c1.mean_score, c1.median_score) == (2.0, 2.0)
     c2 = s.row("c2", key=("fall",))
-    assert (c2.counts, c2.n, c2.missing, c2.pct_ideal) == ((0, 1, 0, 2), 3, 1, 0.0)
+    assert (c2.counts, c2.n, c2.missing, c2.share_ideal) == ((0, 1, 0, 2), 3, 1, 0.0)
     assert c2.mean_score == pytest.approx(2 / 3)
     assert c2.median_score == 0.0
     c3 = s.row("c3", key=("fall",))
@@ -99,8 +103,8 @@ def test_summary_rollups(rs: RatingSet) -> None:
     # c3 is on another scale: no common distribution, but zones and scores still add up
     assert (g1.counts, g1.n, g1.na, g1.missing) == (None, 9, 1, 2)
     assert (g1.n_ideal, g1.n_acceptable, g1.n_unacceptable) == (3, 2, 4)
-    assert g1.pct_ideal == pytest.approx(100 / 3)
-    assert g1.pct_ideal_or_acceptable == pytest.approx(500 / 9)
+    assert g1.share_ideal == pytest.approx(1 / 3)
+    assert g1.share_ideal_or_acceptable == pytest.approx(5 / 9)
     assert g1.mean_score == pytest.approx(8 / 6)  # scores of c1 and c2 only: 3 2 1 2 0 0
     assert g1.median_score == 1.5
     assert s.row("tiny", key=("fall",)) == g1.__class__(
@@ -115,7 +119,7 @@ def test_summary_rollups(rs: RatingSet) -> None:
     )
     teacher = s.row("teacher", key=("fall",), scope="role")
     assert (teacher.counts, teacher.n, teacher.na, teacher.missing) == ((1, 2, 1, 2), 6, 1, 1)
-    assert teacher.pct_ideal_or_acceptable == 50.0
+    assert teacher.share_ideal_or_acceptable == 0.5
     g1a = s.row("g1a", key=("fall",))
     assert (g1a.counts, g1a.kind) == ((2, 1), "construct")
     with pytest.raises(NotFoundError):
@@ -147,18 +151,21 @@ def test_summary_outputs(rs: RatingSet) -> None:
         "occasion", "row", "n", "N/A", "missing", "counts", "(desired", "first)", "%", "ideal",
         "%", "ideal+acc", "mean", "median",
     ]  # fmt: skip
-    assert text[2].split() == ["fall", "[map]", "tiny", "9", "1", "2", "33.3", "55.6", "1.33",
+    assert text[2].split() == ["fall", "[map]", "tiny", "9", "1", "2", "33.3%", "55.6%", "1.33",
                                "1.50"]  # fmt: skip
-    assert text[6].split() == ["fall", "c1", "3", "1", "0", "1/1/1/0", "33.3", "66.7", "2.00",
+    assert text[6].split() == ["fall", "c1", "3", "1", "0", "1/1/1/0", "33.3%", "66.7%", "2.00",
                                "2.00"]  # fmt: skip
     rec = s.to_records()[4]
     assert rec["occasion"] == "fall"
     assert rec["id"] == "c1"
     assert rec["distribution"] == "1:1 2:1 3:1 4:0"
+    assert (rec["share_ideal"], rec["share_ideal_or_acceptable"]) == (1 / 3, 2 / 3)
+    assert "pct_ideal" not in rec
     d = s.to_dict()
     assert d["by"] == ["occasion"]
     row = d["rows"][4]  # type: ignore[index]
     assert row["distribution"] == {"1": 1, "2": 1, "3": 1, "4": 0}
+    assert row["shares"] == [1 / 3, 1 / 3, 1 / 3, 0.0]
     assert s.to_csv().splitlines()[0].startswith("occasion,scope,id,kind,title,n,na,missing")
     df = s.to_pandas()
     assert list(df.columns) == list(s.columns())
@@ -225,8 +232,8 @@ def test_percentages_sum_to_100_and_counts_add_up(
     rs = RatingSet.from_records(m, records)
     s = summarize(rs, by=by)
     for row in s.rows:
-        if row.pct is not None:
-            assert math.isclose(sum(row.pct), 100.0)
+        if row.shares is not None:
+            assert math.isclose(sum(row.shares), 1.0)
         if row.n:
             assert row.n_ideal + row.n_acceptable + row.n_unacceptable == row.n
     total = sum(r.n + r.na + r.missing for r in s.rows if r.scope == "map")
@@ -373,7 +380,8 @@ def test_fidelity_zone_basis(rs: RatingSet) -> None:
         (g.key, g.units, g.rated, g.meeting, g.critical_failed, g.mean_index) for g in f.groups
     ]
     assert groups == [(("fall",), 2, 2, 0, 1, 0.375), (("spring",), 2, 2, 1, 0, 0.75)]
-    assert f.groups[1].pct_meeting == 50.0
+    assert f.groups[1].share_meeting == 0.5
+    assert f.groups[1].pct_meeting == 50.0  # kept for compatibility
     assert f.unit("s1", "spring").meets
 
 
@@ -432,7 +440,7 @@ def test_fidelity_outputs(rs: RatingSet) -> None:
         "status": "critical failed",
         "meets": False,
     }
-    assert f.to_dict()["groups"][0]["pct_meeting"] == 0.0  # type: ignore[index]
+    assert f.to_dict()["groups"][0]["share_meeting"] == 0.0  # type: ignore[index]
     assert list(f.to_pandas("groups").columns)[:2] == ["occasion", "units"]
     assert f.to_csv().splitlines()[0] == "subject,occasion,index,rated,critical_failed,status,meets"
 

@@ -39,10 +39,12 @@ def test_compare_transitions(rs: RatingSet) -> None:
     c1 = c.component("c1")
     assert c1.matrix == ((0, 0, 0, 0), (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 0, 0))
     assert (c1.n, c1.toward, c1.unchanged, c1.away) == (2, 2, 0, 0)
+    assert (c1.share_ideal_base, c1.share_ideal_other, c1.change_share_ideal) == (0.0, 0.5, 0.5)
+    # kept for compatibility: the same in percent
     assert (c1.pct_ideal_base, c1.pct_ideal_other, c1.change_pct_ideal) == (0.0, 50.0, 50.0)
     c3 = c.component("c3")
     assert c3.matrix == ((0, 1), (1, 0))
-    assert (c3.toward, c3.away, c3.change_pct_ideal) == (1, 1, 0.0)
+    assert (c3.toward, c3.away, c3.change_share_ideal) == (1, 1, 0.0)
     assert (c.n, c.toward, c.unchanged, c.away) == (6, 5, 0, 1)
     assert [(m.unit, m.component, m.base, m.other, m.steps, m.direction) for m in c.moves] == [
         (("s1",), "c1", "2", "1", 1, "toward"),
@@ -124,7 +126,7 @@ def test_compare_outputs(rs: RatingSet) -> None:
         "component", "n", "toward", "unchanged", "away", "%", "ideal", "fall", "%", "ideal",
         "spring", "change",
     ]  # fmt: skip
-    assert lines[4].split() == ["c1", "2", "2", "0", "0", "0.0", "50.0", "+50.0"]
+    assert lines[4].split() == ["c1", "2", "2", "0", "0", "0.0%", "50.0%", "+50.0", "pp"]
     assert "moved:" in lines
     assert lines[-1].split() == ["s2", "c3", "a", "b", "-1"]
     d = c.to_dict()
@@ -136,7 +138,11 @@ def test_compare_outputs(rs: RatingSet) -> None:
         "other": "1",
         "steps": 1,
     }
-    assert c.to_csv().splitlines()[1] == "c1,One,2,2,0,0,0.0,50.0,50.0,0,0"
+    assert c.to_csv().splitlines()[0] == (
+        "component,title,n,toward,unchanged,away,share_ideal_base,share_ideal_other,"
+        "change_share_ideal,base_only,other_only"
+    )
+    assert c.to_csv().splitlines()[1] == "c1,One,2,2,0,0,0.0,0.5,0.5,0,0"
     assert len(c.to_pandas()) == 3
     assert c.component("c3").matrix_text("fall", "spring").splitlines() == [
         "fall \\ spring  a  b",
@@ -174,7 +180,7 @@ def test_compare_groups(rs: RatingSet) -> None:
     g = compare_groups(rs, by="occasion")
     assert g.groups == ("fall", "spring")
     row = g.row("c1")
-    assert [(c.n, c.pct_ideal) for c in row.cells if c] == [(3, 100 / 3), (2, 50.0)]
+    assert [(c.n, c.share_ideal) for c in row.cells if c] == [(3, 1 / 3), (2, 0.5)]
     assert [r.id for r in g.rows] == ["tiny", "teacher", "coach", "g1", "c1", "c2", "g1a", "c3"]
     picked = compare_groups(rs, by="school", groups=["south"])
     assert picked.groups == ("south",)
@@ -182,10 +188,13 @@ def test_compare_groups(rs: RatingSet) -> None:
     with pytest.raises(UsageError, match="no ratings with school 'west'"):
         compare_groups(rs, by="school", groups=["west"])
     text = str(g).splitlines()
-    assert text[2].split() == ["row", "fall", "%", "ideal", "(n)", "spring", "%", "ideal", "(n)"]
-    assert text[8].split() == ["c1", "33.3", "(3)", "50.0", "(2)"]
+    assert text[0] == "% ideal by occasion:"
+    assert text[1].split() == ["row", "fall", "%", "ideal", "fall", "n", "spring", "%", "ideal",
+                               "spring", "n"]  # fmt: skip
+    assert text[7].split() == ["c1", "33.3%", "3", "50.0%", "2"]
     rec = g.to_records()[0]
     assert (rec["occasion"], rec["id"], rec["n"]) == ("fall", "tiny", 9)
+    assert (rec["share_ideal"], rec["share_ideal_or_acceptable"]) == (1 / 3, 5 / 9)
     assert list(g.to_pandas().columns) == list(g.columns())
 
 

@@ -98,9 +98,17 @@ def test_outputs(m: Map) -> None:
     assert lines[0] == (
         "2 configurations of 4 subject x occasion profiles (average linkage, cut at distance 0.25)"
     )
-    assert lines[2].split() == ["component", "#1", "(2)", "#2", "(2)"]
-    assert lines[4].split() == ["c1", "1", "4"]
-    assert lines[-2] == "#1: a / fall, b / fall"
+    assert lines[2].split() == ["subject", "occasion", "cluster", "size"]
+    assert [line.split() for line in lines[4:8]] == [
+        ["a", "fall", "1", "2"],
+        ["b", "fall", "1", "2"],
+        ["c", "fall", "2", "2"],
+        ["d", "fall", "2", "2"],
+    ]
+    assert lines[9] == "profiles:"
+    assert lines[10].split() == ["component", "#1", "(2)", "#2", "(2)"]
+    assert lines[12].split() == ["c1", "1", "4"]
+    assert lines[-1].split() == ["cohesion", "0.167", "0.167"]
     assert conf.to_records()[0] == {"subject": "a", "occasion": "fall", "cluster": 1, "size": 2}
     d = conf.to_dict()
     assert d["clusters"][1]["members"] == [  # type: ignore[index]

@@ -1,10 +1,9 @@
-"""Shared plumbing of tabular results: flat records, CSV, pandas and aligned text.
+"""Low-level plumbing of tabular output: flat records, CSV, pandas, aligned text and number
+formats.
 
-Every result object of :mod:`icmaps.aggregate`, :mod:`icmaps.compare`,
-:mod:`icmaps.configurations` and :mod:`icmaps.versions` can give its rows as *records*: a list
-of flat ``dict`` rows whose values are ``str``, ``int``, ``float``, ``bool`` or ``None``. From
-records come ``to_pandas()`` (pandas imported lazily), CSV text and, with formatted cells, the
-aligned text table of ``str()``.
+*Records* are lists of flat ``dict`` rows whose values are ``str``, ``int``, ``float``,
+``bool`` or ``None``. Results do not call these directly: they give a neutral table
+(:mod:`icmaps._table`) whose renderers use them.
 """
 
 from __future__ import annotations

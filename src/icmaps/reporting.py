@@ -34,6 +34,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import fmt_pct
 from icmaps.errors import MissingExtraError, NotFoundError, Problem, UsageError
 from icmaps.maps.model import Component, Group, Map
@@ -82,9 +83,11 @@ Row = ComponentStats | GroupStats
 
 
 @dataclasses.dataclass(frozen=True)
-class Report:
+class Report(TableResult):
     """A computed implementation report; render it with :meth:`to_html`, :meth:`write_html`,
-    :meth:`to_markdown` or :meth:`write_markdown`."""
+    :meth:`to_markdown` or :meth:`write_markdown`. Its snapshot rows (groups and components,
+    shares 0-1) are also a table: :meth:`to_table`, :meth:`to_records`, :meth:`to_csv`,
+    :meth:`to_pandas`, ``str()``; :meth:`row` looks one up by id."""
 
     map: Map
     title: str
@@ -183,6 +186,76 @@ class Report:
             "quality": list(self.quality),
             "problems": [p.to_dict() for p in self.problems],
         }
+
+    def row(self, id: str) -> Row:
+        """The snapshot figures of a group or component (by id);
+        :class:`~icmaps.errors.NotFoundError` names the rows there are.
+
+        >>> import icmaps
+        >>> m = icmaps.load_map("pbis-tfi")
+        >>> icmaps.report(_demo_ratings(m)).row("t1-team-composition").snapshot.rated
+        2
+        """
+        for r in self.rows:
+            if (r.group.id if isinstance(r, GroupStats) else r.component.id) == id:
+                return r
+        ids = [r.group.id if isinstance(r, GroupStats) else r.component.id for r in self.rows]
+        more = f" and {len(ids) - 8} more" if len(ids) > 8 else ""
+        raise NotFoundError(f"no report row {id!r} (rows: {', '.join(ids[:8]) or 'none'}{more})")
+
+    def to_table(self) -> Table:
+        """One row per group and component of the snapshot: zone counts and shares (0-1)."""
+        cols = (
+            Column("kind", show=False),
+            Column("id", show=False),
+            Column("title", indent=True),
+            Column("depth", "int", show=False),
+            Column("rated", "int"),
+            Column("zones", "zones", data=False),
+            Column("ideal", "int", show=False),
+            Column("acceptable", "int", show=False),
+            Column("unacceptable", "int", show=False),
+            Column("share_ideal", "share", "% ideal"),
+            Column("share_acceptable", "share", "% ideal or acc."),
+            Column("na", "int", "N/A"),
+            Column("missing", "int"),
+        )
+        rows = []
+        for r in self.rows:
+            what = r.group if isinstance(r, GroupStats) else r.component
+            d = r.snapshot
+            rows.append(
+                (
+                    "group" if isinstance(r, GroupStats) else "component",
+                    what.id,
+                    what.title,
+                    r.depth,
+                    d.rated,
+                    d,
+                    d.ideal,
+                    d.acceptable,
+                    d.unacceptable,
+                    d.share_ideal,
+                    d.share_acceptable,
+                    d.na,
+                    d.missing,
+                )
+            )
+        facts = (
+            ("map", self.map.id),
+            ("snapshot", self.snapshot or "–"),
+            ("ratings", self.n_ratings),
+            ("subjects", self.n_subjects),
+            ("raters", self.n_raters),
+        )
+        return Table(
+            self.title,
+            cols,
+            tuple(rows),
+            facts,
+            roll=tuple(isinstance(r, GroupStats) for r in self.rows),
+            depth=tuple(r.depth for r in self.rows),
+        )
 
     def fidelity_table(self) -> tuple[tuple[str, tuple[UnitFidelity | None, ...]], ...]:
         """Per subject, its fidelity result on each occasion (None when not rated then).

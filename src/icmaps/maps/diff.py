@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from icmaps._tabular import Record, records_csv, records_frame, text_table
+from icmaps._table import Column, Table, TableResult
+from icmaps._tabular import Record
+from icmaps.errors import NotFoundError
 from icmaps.maps.model import Component, Map
-
-if TYPE_CHECKING:
-    import pandas  # type: ignore[import-untyped,unused-ignore]
-
 
 __all__ = ["Change", "ChangeKind", "MapDiff", "diff_maps"]
 
@@ -100,11 +98,8 @@ class Change:
         }
 
 
-_CHANGE_COLUMNS = ("kind", "target", "detail", "old", "new")
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
-class MapDiff:
+class MapDiff(TableResult):
     """Every difference between an old and a new map, in a stable order: the map, roles,
     groups, components removed, components added, then changes to each kept component in the
     new map's order.
@@ -161,9 +156,45 @@ class MapDiff:
         counts = Counter(c.kind for c in self.changes)
         return f"{head}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
 
-    def to_records(self) -> list[Record]:
-        """One flat row per change."""
-        return [c.to_dict() for c in self.changes]
+    def row(
+        self, target: str, *, kind: ChangeKind | None = None, detail: str | None = None
+    ) -> Change:
+        """The first change (in :attr:`changes` order) of a component, group or role id
+        (``""``: the map), optionally of one ``kind`` and on one level or special code
+        (``detail``); :class:`~icmaps.errors.NotFoundError` names the targets changed."""
+        for c in self.changes:
+            if (
+                c.target == target
+                and (kind is None or c.kind == kind)
+                and (detail is None or c.detail == detail)
+            ):
+                return c
+        what = repr(target) + (f" ({kind})" if kind else "") + (f" [{detail}]" if detail else "")
+        known = list(dict.fromkeys(c.target or "(map)" for c in self.changes))
+        shown = ", ".join(known[:8]) + (f" and {len(known) - 8} more" if len(known) > 8 else "")
+        raise NotFoundError(f"no change of {what} (changed: {shown or 'nothing'})")
+
+    def to_table(self) -> Table:
+        """One row per change; people see long old and new values shortened."""
+        cols = (
+            Column("kind"),
+            Column("target"),
+            Column("detail"),
+            Column("old", show=False),
+            Column("new", show=False),
+            Column("old_shown", label="old", data=False),
+            Column("new_shown", label="new", data=False),
+        )
+        rows = tuple(
+            (c.kind, c.target, c.detail, c.old, c.new, _show(c.old), _show(c.new))
+            for c in self.changes
+        )
+        facts = (
+            ("old", f"{self.old_id} {self.old_version}"),
+            ("new", f"{self.new_id} {self.new_version}"),
+            ("changes", len(self.changes)),
+        )
+        return Table("Map diff", cols, rows, facts, note=self.summary())
 
     def to_dict(self) -> dict[str, object]:
         """Plain-data form (what ``icmaps diff --format json`` prints)."""
@@ -172,22 +203,6 @@ class MapDiff:
             "new": {"id": self.new_id, "version": self.new_version},
             "changes": self.to_records(),
         }
-
-    def to_csv(self) -> str:
-        """The changes as CSV text."""
-        return records_csv(self.to_records(), _CHANGE_COLUMNS)
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """The changes as a DataFrame (needs pandas)."""
-        return records_frame(self.to_records(), _CHANGE_COLUMNS)
-
-    def __str__(self) -> str:
-        if not self.changes:
-            return self.summary()
-        rows = [
-            [c.kind, c.target, c.detail or "", _show(c.old), _show(c.new)] for c in self.changes
-        ]
-        return self.summary() + "\n\n" + text_table(_CHANGE_COLUMNS, rows)
 
     def __repr__(self) -> str:
         return f"<MapDiff {self.summary()}>"

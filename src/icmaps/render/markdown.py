@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from icmaps._tabular import fmt_num, fmt_pct, fmt_pp, fmt_share
+from icmaps._tabular import fmt_num, fmt_pp, fmt_share
 from icmaps.render.html import map_markdown, markdown_escape
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def report_markdown(r: Report) -> str:
                 e(" · ".join(str(k) for k in g.key)),
                 str(g.rated),
                 str(g.meeting),
-                fmt_pct(g.pct_meeting, 0, unit="%", none="–"),
+                fmt_share(g.share_meeting, "–"),
                 fmt_num(g.mean_index, 2, "–"),
             ]
             for g in f.groups

@@ -25,14 +25,14 @@ import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from icmaps._tabular import Record, fmt_num, records_csv, records_frame, text_table
-from icmaps.errors import UsageError
+from icmaps._table import Column, Table, TableResult
+from icmaps._tabular import fmt_num
+from icmaps.errors import NotFoundError, UsageError
 from icmaps.stats.rules import Key, Rule, check_rule, decide, key_sort
 from icmaps.stats.tally import decisions
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas  # type: ignore[import-untyped,unused-ignore]
     from numpy.typing import NDArray
 
     from icmaps.ratings.ratingset import RatingSet
@@ -85,7 +85,7 @@ class Cluster:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Configurations:
+class Configurations(TableResult):
     """The clusters (largest first) and the whole merge tree."""
 
     map_id: str
@@ -97,26 +97,53 @@ class Configurations:
     clusters: tuple[Cluster, ...]
     merges: tuple[Merge, ...]
 
-    def cluster_of(self, *unit: str) -> Cluster:
-        """The cluster a unit (subject, occasion) belongs to."""
+    def row(self, *unit: str | None) -> Cluster:
+        """The cluster a unit (subject, occasion) belongs to; :class:`~icmaps.errors.NotFoundError`
+        when the unit was not clustered."""
         for c in self.clusters:
             if unit in c.members:
                 return c
-        raise UsageError(f"{unit} is not among the clustered units")
+        known = ", ".join(" / ".join(map(str, u)) for u in self.units[:8]) or "none"
+        more = f" and {len(self.units) - 8} more" if len(self.units) > 8 else ""
+        raise NotFoundError(
+            f"{' / '.join(map(str, unit))} is not among the clustered units "
+            f"({', '.join(self.unit_columns)}: {known}{more})"
+        )
 
-    def to_records(self) -> list[Record]:
-        """One flat row per unit: its cluster and the cluster's size."""
-        out: list[Record] = []
-        for c in self.clusters:
-            for mbr in c.members:
-                rec: Record = dict(zip(self.unit_columns, mbr, strict=True))
-                rec.update(cluster=c.id, size=c.size)
-                out.append(rec)
-        return out
+    def cluster_of(self, *unit: str | None) -> Cluster:
+        """The cluster a unit (subject, occasion) belongs to: :meth:`row`."""
+        return self.row(*unit)
 
-    def columns(self) -> tuple[str, ...]:
-        """Columns of :meth:`to_records`."""
-        return (*self.unit_columns, "cluster", "size")
+    def _profiles(self) -> Table:
+        cols = (
+            Column("component"),
+            *(Column(f"cluster_{c.id}", label=f"#{c.id} ({c.size})") for c in self.clusters),
+        )
+        rows = [(comp, *(c.profile.get(comp) for c in self.clusters)) for comp in self.components]
+        rows.append(("cohesion", *(fmt_num(c.cohesion, 3) for c in self.clusters)))
+        return Table("profiles", cols, tuple(rows))
+
+    def to_table(self) -> Table:
+        """One row per unit: its cluster and the cluster's size; the clusters' modal profiles
+        follow as a second table."""
+        cols = (
+            *(Column(u) for u in self.unit_columns),
+            Column("cluster", "int"),
+            Column("size", "int"),
+        )
+        rows = tuple((*m, c.id, c.size) for c in self.clusters for m in c.members)
+        cut = f"distance {self.cut:g}" if self.cut is not None else f"k = {self.k}"
+        note = (
+            f"{len(self.clusters)} configurations of {len(self.units)} "
+            f"{' x '.join(self.unit_columns)} profiles (average linkage, cut at {cut})"
+        )
+        facts = (
+            ("map", self.map_id),
+            ("configurations", len(self.clusters)),
+            ("units", len(self.units)),
+            ("cut at", cut),
+        )
+        return Table("Configurations", cols, rows, facts, note=note, more=(self._profiles(),))
 
     def to_dict(self) -> dict[str, object]:
         """Plain data: the clusters with profiles and members, and the merge tree."""
@@ -138,34 +165,9 @@ class Configurations:
             "merges": [dataclasses.asdict(m) for m in self.merges],
         }
 
-    def to_csv(self) -> str:
-        """CSV text of :meth:`to_records`."""
-        return records_csv(self.to_records(), self.columns())
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """:meth:`to_records` as a DataFrame (needs pandas)."""
-        return records_frame(self.to_records(), self.columns())
-
     def linkage(self) -> list[list[float]]:
         """The merge tree as rows ``[left, right, distance, size]`` (scipy's ``Z`` layout)."""
         return [[m.left, m.right, m.distance, m.size] for m in self.merges]
-
-    def __str__(self) -> str:
-        cut = f"distance {self.cut:g}" if self.cut is not None else f"k = {self.k}"
-        head = (
-            f"{len(self.clusters)} configurations of {len(self.units)} "
-            f"{' x '.join(self.unit_columns)} profiles (average linkage, cut at {cut})"
-        )
-        headers = ["component", *(f"#{c.id} ({c.size})" for c in self.clusters)]
-        rows = [
-            [comp, *(c.profile.get(comp) or "" for c in self.clusters)] for comp in self.components
-        ]
-        rows.append(["cohesion", *(fmt_num(c.cohesion, 3) for c in self.clusters)])
-        lines = [head, "", text_table(headers, rows, right=headers[1:]), ""]
-        for c in self.clusters:
-            names = ", ".join(" / ".join("" if v is None else v for v in m) for m in c.members)
-            lines.append(f"#{c.id}: {names}")
-        return "\n".join(lines)
 
     def __repr__(self) -> str:
         return (

@@ -8,7 +8,9 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from icmaps._optional import require
-from icmaps._tabular import Record, records_frame, text_table
+from icmaps._table import Column, Table, TableResult
+from icmaps._tabular import Record
+from icmaps.errors import NotFoundError
 from icmaps.ratings.columns import LEVEL_NA, _Column
 from icmaps.stats.rules import (
     Rule,
@@ -17,8 +19,6 @@ from icmaps.stats.rules import (
 from icmaps.stats.tally import IntArray, LevelCounts, _ints, decisions
 
 if TYPE_CHECKING:
-    import pandas  # type: ignore[import-untyped,unused-ignore]
-
     from icmaps.ratings.ratingset import RatingSet
 
 __all__ = ["ConsensusReport", "ConsensusTie", "consensus"]
@@ -74,7 +74,7 @@ class _Ties:
 
 
 @dataclasses.dataclass(frozen=True)
-class ConsensusReport:
+class ConsensusReport(TableResult):
     """How a consensus was reached: cells (subject x occasion x component), how many had one
     rating or full agreement (every rater gave a level, with the same code), every tie and
     every cell where some raters said N/A but others rated (the rated levels win)."""
@@ -110,22 +110,37 @@ class ConsensusReport:
             ],
         }
 
-    def to_pandas(self) -> pandas.DataFrame:
-        """The ties as a DataFrame (needs pandas)."""
-        cols = ("subject", "occasion", "component", "candidates", "chosen", "given")
-        return records_frame([t.to_dict() for t in self.ties], cols)
+    def row(self, subject: str, occasion: str, component: str) -> ConsensusTie:
+        """The tie of one subject x occasion x component; :class:`~icmaps.errors.NotFoundError`
+        when raters did not tie there."""
+        for t in self.ties:
+            if (t.subject, t.occasion, t.component) == (subject, occasion, component):
+                return t
+        known = ", ".join(f"{t.subject} / {t.occasion} / {t.component}" for t in self.ties[:8])
+        more = f" and {self.n_ties - 8} more" if self.n_ties > 8 else ""
+        raise NotFoundError(
+            f"no tie for {subject} / {occasion} / {component} (ties: {known or 'none'}{more})"
+        )
 
-    def __str__(self) -> str:
-        head = (
+    def to_table(self) -> Table:
+        """One row per tie: where, the tied codes, the one chosen and every code given."""
+        names = ("subject", "occasion", "component", "candidates", "chosen", "given")
+        cols = tuple(Column(n) for n in names)
+        rows = tuple(tuple(t.to_dict()[n] for n in names) for t in self.ties)
+        facts = (
+            ("rule", self.rule),
+            ("cells", self.cells),
+            ("one rating", self.single),
+            ("unanimous", self.unanimous),
+            ("ties", self.n_ties),
+            ("N/A overruled", len(self.na_overruled)),
+        )
+        note = (
             f"consensus ({self.rule}) of {self.cells} cells: {self.single} with one rating, "
             f"{self.unanimous} unanimous, {self.n_ties} ties, "
             f"{len(self.na_overruled)} with N/A overruled"
         )
-        if not self.n_ties:
-            return head
-        cols = ["subject", "occasion", "component", "candidates", "chosen", "given"]
-        rows = [[str(t.to_dict()[c]) for c in cols] for t in self.ties]
-        return head + "\n\n" + text_table(cols, rows)
+        return Table("Consensus", cols, rows, facts, note=note)
 
     def __repr__(self) -> str:
         return f"<ConsensusReport {self.rule}: {self.cells} cells, {self.n_ties} ties>"

@@ -6,12 +6,11 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from icmaps._optional import import_pandas
-from icmaps.errors import UsageError
+from icmaps._table import Column, Table, TableResult
+from icmaps.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas
     from numpy.typing import NDArray
 
     from icmaps.ratings.ratingset import RatingSet
@@ -66,7 +65,7 @@ class Disagreement:
 
 
 @dataclasses.dataclass(frozen=True)
-class DisagreementReport:
+class DisagreementReport(TableResult):
     """The units where raters split, widest spread first, as :func:`disagreements` returns.
 
     ``n_units`` counts the units rated (with a level) by two or more raters, the ones that
@@ -102,58 +101,69 @@ class DisagreementReport:
             "disagreements": [row.to_dict() for row in self.rows],
         }
 
-    def to_pandas(self) -> pandas.DataFrame:
-        """One DataFrame row per unit, one column per rater holding the code it gave.
+    def row(self, subject: str, occasion: str, component: str) -> Disagreement:
+        """The disagreement on one subject x occasion x component;
+        :class:`~icmaps.errors.NotFoundError` when raters did not split there."""
+        for d in self.rows:
+            if (d.subject, d.occasion, d.component) == (subject, occasion, component):
+                return d
+        known = ", ".join(f"{d.subject} / {d.occasion} / {d.component}" for d in self.rows[:8])
+        more = f" and {len(self.rows) - 8} more" if len(self.rows) > 8 else ""
+        raise NotFoundError(
+            f"no disagreement of {self.min_levels} level(s) or more on "
+            f"{subject} / {occasion} / {component} (rows: {known or 'none'}{more})"
+        )
+
+    def to_table(self) -> Table:
+        """One row per unit, widest spread first, one column per rater holding the code it
+        gave (blank when it gave none).
 
         >>> import icmaps
         >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
         >>> list(disagreements(rs).to_pandas().columns)[:5]
         ['subject', 'occasion', 'component', 'title', 'spread']
         """
-        pd = import_pandas()
-        fixed = ["subject", "occasion", "component", "title", "spread", "n_levels"]
         used = [r for r in self.raters if any(r in row.raters for row in self.rows)]
-        records = []
+        cols = (
+            Column("subject"),
+            Column("occasion"),
+            Column("component"),
+            Column("title", show="html"),
+            Column("spread", "int"),
+            Column("n_levels", "int", "levels"),
+            *(Column(r) for r in used),
+        )
+        rows = []
         for row in self.rows:
-            rec: dict[str, object] = {
-                "subject": row.subject,
-                "occasion": row.occasion,
-                "component": row.component,
-                "title": row.title,
-                "spread": row.spread,
-                "n_levels": row.n_levels,
-            }
-            rec.update(dict(zip(row.raters, row.codes, strict=True)))
-            records.append(rec)
-        return pd.DataFrame.from_records(records, columns=fixed + used)
-
-    def __str__(self) -> str:
-        from icmaps._tabular import table
-
+            given = dict(zip(row.raters, row.codes, strict=True))
+            rows.append(
+                (
+                    row.subject,
+                    row.occasion,
+                    row.component,
+                    row.title,
+                    row.spread,
+                    row.n_levels,
+                    *(given.get(r) for r in used),
+                )
+            )
         at_least = f"{self.min_levels} level{'s' if self.min_levels != 1 else ''} or more"
-        if not self.rows:
-            return (
+        if self.rows:
+            note = (
+                f"{len(self.rows)} of {self.n_units} units rated by two or more raters split by "
+                f"{at_least} ({self.map_id}), widest first:"
+            )
+        else:
+            note = (
                 f"No disagreements of {at_least} in {self.map_id} "
                 f"({self.n_units} units rated by two or more raters)."
             )
-        head = (
-            f"{len(self.rows)} of {self.n_units} units rated by two or more raters split by "
-            f"{at_least} ({self.map_id}), widest first:"
+        facts = (
+            ("map", self.map_id),
+            ("units rated by two or more", self.n_units),
+            (f"split by {at_least}", len(self.rows)),
         )
-        body: list[list[object]] = [
-            [
-                row.spread,
-                row.component,
-                row.subject,
-                row.occasion,
-                "  ".join(
-                    f"{r}={'-' if c is None else c}"
-                    for r, c in zip(row.raters, row.codes, strict=True)
-                ),
-            ]
-            for row in self.rows
-        ]
-        return head + "\n" + table(["spread", "component", "subject", "occasion", "codes"], body)
+        return Table("Disagreements", cols, tuple(rows), facts, note=note)
 
 
 def disagreements(ratings: RatingSet, *, min_levels: int = 1) -> DisagreementReport:

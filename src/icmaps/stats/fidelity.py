@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 from icmaps._optional import require
-from icmaps._table import Row, html_table
-from icmaps._tabular import Record, fmt_num, fmt_pct, records_csv, records_frame, text_table
+from icmaps._table import Column, Table, TableResult, table_frame
 from icmaps.errors import NotFoundError, UsageError
 from icmaps.maps.model import Map
 from icmaps.stats.rules import (
@@ -84,13 +83,18 @@ class FidelityGroup:
     mean_index: float | None
 
     @property
+    def share_meeting(self) -> float | None:
+        """Share (0-1) of rated subjects that implement with fidelity."""
+        return self.meeting / self.rated if self.rated else None
+
+    @property
     def pct_meeting(self) -> float | None:
-        """Percentage of rated subjects that implement with fidelity."""
+        """:attr:`share_meeting` in percent (0-100); kept for compatibility."""
         return 100.0 * self.meeting / self.rated if self.rated else None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class FidelityResult:
+class FidelityResult(TableResult):
     """Per subject (x occasion) fidelity indices and classification, and per group totals."""
 
     map_id: str
@@ -104,52 +108,81 @@ class FidelityResult:
     units: tuple[UnitFidelity, ...]
     groups: tuple[FidelityGroup, ...]
 
-    def unit(self, *key: str) -> UnitFidelity:
-        """The result of one unit, e.g. ``result.unit("lincoln-elementary", "2025-fall")``."""
+    def row(self, *key: str | None) -> UnitFidelity:
+        """The result of one unit, e.g. ``result.row("lincoln-elementary", "2025-fall")``.
+
+        Raises :class:`~icmaps.errors.NotFoundError` naming the units there are.
+        """
         for u in self.units:
             if u.key == key:
                 return u
-        raise NotFoundError(f"no fidelity result for {key}")
+        known = ", ".join(" / ".join(map(str, u.key)) for u in self.units[:8]) or "none"
+        more = f" and {len(self.units) - 8} more" if len(self.units) > 8 else ""
+        raise NotFoundError(
+            f"no fidelity result for {' / '.join(map(str, key))} "
+            f"({', '.join(self.unit_columns)}); units: {known}{more}"
+        )
 
-    def _unit_records(self) -> list[Record]:
-        out = []
-        for u in self.units:
-            rec: Record = dict(zip(self.unit_columns, u.key, strict=True))
-            rec.update(
-                index=u.index,
-                rated=u.rated,
-                critical_failed=" ".join(u.critical_failed),
-                status=u.status,
-                meets=u.meets,
-            )
-            out.append(rec)
-        return out
+    def unit(self, *key: str | None) -> UnitFidelity:
+        """The result of one unit: :meth:`row`."""
+        return self.row(*key)
 
-    def _group_records(self) -> list[Record]:
-        out = []
+    def _rule_text(self) -> str:
+        return (
+            f"fidelity: {self.basis} index >= {self.threshold:g}"
+            f"{', weighted' if self.weights else ''}"
+            f"{', critical components gate' if self.critical else ''}"
+        )
+
+    def _groups_table(self) -> Table:
+        cols = (
+            *(Column(b) for b in self.by),
+            Column("units", "int", "subjects"),
+            Column("rated", "int"),
+            Column("meeting", "int"),
+            Column("share_meeting", "share", "% meeting"),
+            Column("critical_failed", "int", "critical failed"),
+            Column("mean_index", "float", "mean index", digits=3),
+        )
+        rows = tuple(
+            (*g.key, g.units, g.rated, g.meeting, g.share_meeting, g.critical_failed, g.mean_index)
+            for g in self.groups
+        )
+        return Table("groups", cols, rows)
+
+    def to_table(self) -> Table:
+        """One row per unit (subject x occasion ...); the groups follow as a second table."""
+        cols = (
+            *(Column(c) for c in self.unit_columns),
+            Column("index", "float", digits=3),
+            Column("rated", "int"),
+            Column("critical_failed", label="critical failed"),
+            Column("status"),
+            Column("meets", "bool", show=False),
+        )
+        rows = tuple(
+            (*u.key, u.index, u.rated, " ".join(u.critical_failed), u.status, u.meets)
+            for u in self.units
+        )
+        rule = f"{self.basis} index ≥ {self.threshold:g}"
+        if self.critical:
+            rule += ", critical components gate"
+        facts: list[tuple[str, object]] = [("map", self.map_id), ("rule", rule)]
         for g in self.groups:
-            rec: Record = dict(zip(self.by, g.key, strict=True))
-            rec.update(
-                units=g.units,
-                rated=g.rated,
-                meeting=g.meeting,
-                pct_meeting=g.pct_meeting,
-                critical_failed=g.critical_failed,
-                mean_index=g.mean_index,
-            )
-            out.append(rec)
-        return out
-
-    def to_records(self) -> list[Record]:
-        """One flat row per unit (subject x occasion ...)."""
-        return self._unit_records()
-
-    def columns(self) -> tuple[str, ...]:
-        """Columns of :meth:`to_records`."""
-        return (*self.unit_columns, "index", "rated", "critical_failed", "status", "meets")
+            label = " / ".join(str(k) for k in g.key) or "all"
+            share = "–" if g.share_meeting is None else f"{100 * g.share_meeting:.0f}%"
+            facts.append((label, f"{g.meeting} of {g.rated} meet ({share})"))
+        return Table(
+            "Fidelity",
+            cols,
+            rows,
+            tuple(facts),
+            note=self._rule_text(),
+            more=(self._groups_table(),),
+        )
 
     def to_dict(self) -> dict[str, object]:
-        """Plain data: the rule used, every unit and every group."""
+        """Plain data: the rule used, every unit and every group (shares 0-1)."""
         return {
             "map": self.map_id,
             "threshold": self.threshold,
@@ -158,65 +191,13 @@ class FidelityResult:
             "critical": self.critical,
             "rule": self.rule,
             "by": list(self.by),
-            "units": self._unit_records(),
-            "groups": self._group_records(),
+            "units": self.to_records(),
+            "groups": self._groups_table().records(),
         }
-
-    def to_csv(self) -> str:
-        """CSV text of the units."""
-        return records_csv(self.to_records(), self.columns())
 
     def to_pandas(self, which: Literal["units", "groups"] = "units") -> pandas.DataFrame:
         """The units (or the groups) as a DataFrame (needs pandas)."""
-        if which == "groups":
-            cols = (
-                *self.by,
-                "units",
-                "rated",
-                "meeting",
-                "pct_meeting",
-                "critical_failed",
-                "mean_index",
-            )
-            return records_frame(self._group_records(), cols)
-        return records_frame(self.to_records(), self.columns())
-
-    def __str__(self) -> str:
-        head = (
-            f"fidelity: {self.basis} index >= {self.threshold:g}"
-            f"{', weighted' if self.weights else ''}"
-            f"{', critical components gate' if self.critical else ''}"
-        )
-        units = text_table(
-            [*self.unit_columns, "index", "rated", "status", "critical failed"],
-            [
-                [
-                    *("" if v is None else v for v in u.key),
-                    fmt_num(u.index, 3),
-                    str(u.rated),
-                    u.status,
-                    " ".join(u.critical_failed),
-                ]
-                for u in self.units
-            ],
-            right=["index", "rated"],
-        )
-        groups = text_table(
-            [*self.by, "subjects", "rated", "meeting", "% meeting", "mean index"],
-            [
-                [
-                    *("" if v is None else v for v in g.key),
-                    str(g.units),
-                    str(g.rated),
-                    str(g.meeting),
-                    fmt_pct(g.pct_meeting),
-                    fmt_num(g.mean_index, 3),
-                ]
-                for g in self.groups
-            ],
-            right=["subjects", "rated", "meeting", "% meeting", "mean index"],
-        )
-        return f"{head}\n\n{units}\n\n{groups}"
+        return table_frame(self._groups_table() if which == "groups" else self.to_table())
 
     def __repr__(self) -> str:
         meeting = sum(u.meets for u in self.units)
@@ -224,10 +205,6 @@ class FidelityResult:
             f"<FidelityResult {self.basis} >= {self.threshold:g}: {meeting} of "
             f"{len(self.units)} units meet>"
         )
-
-    def _repr_html_(self) -> str:
-        """The rule, groups and units as HTML, for Jupyter (needs jinja2)."""
-        return _fidelity_html(self)
 
 
 def _level_values(m: Map, component_id: str, basis: Basis) -> tuple[float, ...]:
@@ -327,6 +304,8 @@ def fidelity(
     >>> u = f.unit("lincoln-elementary", "2025-fall")
     >>> round(u.index, 3), u.status
     (0.682, 'fidelity')
+    >>> "fidelity" in f._repr_html_()
+    True
     """
     check_rule(rule)
     m = ratings.map
@@ -357,38 +336,6 @@ def fidelity(
         critical=critical,
         rule=rule,
     )
-
-
-def _fidelity_html(result: FidelityResult) -> str:
-    """A :class:`~icmaps.aggregate.FidelityResult` as HTML: the rule, groups and units.
-
-    >>> import icmaps
-    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
-    >>> "fidelity" in icmaps.fidelity(rs)._repr_html_()
-    True
-    """
-    rule = f"{result.basis} index ≥ {result.threshold:g}"
-    if result.critical:
-        rule += ", critical components gate"
-    facts: list[tuple[str, object]] = [("map", result.map_id), ("rule", rule)]
-    for g in result.groups:
-        label = " / ".join(str(k) for k in g.key) or "all"
-        share = fmt_pct(g.pct_meeting, 0, unit="%", none="–")
-        facts.append((label, f"{g.meeting} of {g.rated} meet ({share})"))
-    columns = [*result.unit_columns, "index", "rated", "status", "critical failed"]
-    rows = [
-        Row(
-            (
-                *u.key,
-                None if u.index is None else round(u.index, 3),
-                u.rated,
-                u.status,
-                ", ".join(u.critical_failed),
-            )
-        )
-        for u in result.units
-    ]
-    return html_table("Fidelity", facts, columns, rows, limit=200)
 
 
 def fidelity_from(

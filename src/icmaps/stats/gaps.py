@@ -6,8 +6,9 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Literal
 
-from icmaps._tabular import Record, fmt_num, records_csv, records_frame, text_table
-from icmaps.errors import UsageError
+from icmaps._table import Column, Table, TableResult
+from icmaps._tabular import Record
+from icmaps.errors import NotFoundError, UsageError
 from icmaps.maps.model import Group, Map
 from icmaps.ratings.columns import LEVEL_MISSING
 from icmaps.stats.rules import (
@@ -17,8 +18,6 @@ from icmaps.stats.rules import (
 from icmaps.stats.tally import decisions
 
 if TYPE_CHECKING:
-    import pandas  # type: ignore[import-untyped,unused-ignore]
-
     from icmaps.ratings.ratingset import RatingSet
 
 __all__ = ["Gap", "GapReport", "gap_to_target"]
@@ -76,7 +75,7 @@ class Gap:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class GapReport:
+class GapReport(TableResult):
     """Gaps per component, largest first."""
 
     map_id: str
@@ -90,9 +89,35 @@ class GapReport:
         """Sum of the gaps (levels to climb in all)."""
         return sum(g.gap or 0 for g in self.gaps)
 
-    def to_records(self) -> list[Record]:
-        """One flat row per component."""
-        return [g.to_record() for g in self.gaps]
+    def row(self, component_id: str) -> Gap:
+        """The gap of one component; :class:`~icmaps.errors.NotFoundError` names the
+        components there are."""
+        for g in self.gaps:
+            if g.component == component_id:
+                return g
+        known = ", ".join(g.component for g in self.gaps) or "none"
+        raise NotFoundError(f"no gap for component {component_id!r} (components: {known})")
+
+    def to_table(self) -> Table:
+        """One row per component, largest gap first."""
+        cols = (
+            Column("component"),
+            Column("title", show="html"),
+            Column("current"),
+            Column("target"),
+            Column("gap", "int"),
+            Column("n", "int"),
+        )
+        rows = tuple((g.component, g.title, g.current, g.target, g.gap, g.n) for g in self.gaps)
+        where = ", ".join(f"{k}={v}" for k, v in self.within) or "all ratings"
+        facts = (
+            ("map", self.map_id),
+            ("target", self.target),
+            ("for", where),
+            ("total", self.total),
+        )
+        note = f"gap to target ({self.target}) for {where}: {self.total} levels in all"
+        return Table("Gap to target", cols, rows, facts, note=note)
 
     def to_dict(self) -> dict[str, object]:
         """Plain data."""
@@ -104,30 +129,6 @@ class GapReport:
             "total": self.total,
             "gaps": self.to_records(),
         }
-
-    def to_csv(self) -> str:
-        """CSV text of :meth:`to_records`."""
-        return records_csv(
-            self.to_records(), ("component", "title", "current", "target", "gap", "n")
-        )
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """:meth:`to_records` as a DataFrame (needs pandas)."""
-        return records_frame(
-            self.to_records(), ("component", "title", "current", "target", "gap", "n")
-        )
-
-    def __str__(self) -> str:
-        where = ", ".join(f"{k}={v}" for k, v in self.within) or "all ratings"
-        head = f"gap to target ({self.target}) for {where}: {self.total} levels in all"
-        rows = [
-            [g.component, g.current or "", g.target, fmt_num(g.gap), str(g.n)] for g in self.gaps
-        ]
-        return (
-            head
-            + "\n\n"
-            + text_table(["component", "current", "target", "gap", "n"], rows, right=["gap", "n"])
-        )
 
     def __repr__(self) -> str:
         return f"<GapReport to {self.target}: {len(self.gaps)} components, {self.total} levels>"

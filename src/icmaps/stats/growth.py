@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 from icmaps._optional import require
-from icmaps._table import Row, html_table
-from icmaps._tabular import Record, fmt_pct, records_csv, records_frame, text_table
+from icmaps._table import Column, Table, TableResult
+from icmaps._tabular import Record, text_table
 from icmaps.errors import NotFoundError, UsageError
 from icmaps.maps.model import Map
 from icmaps.stats.gaps import _reference_order
@@ -34,8 +34,6 @@ from icmaps.stats.rules import (
 from icmaps.stats.tally import Decisions, decisions
 
 if TYPE_CHECKING:
-    import pandas  # type: ignore[import-untyped,unused-ignore]
-
     from icmaps.ratings.ratingset import RatingSet
     from icmaps.stats.summary import SummaryRow
 
@@ -120,18 +118,33 @@ class ComponentChange:
         return sum(self.matrix[i][i] for i in range(len(self.codes)))
 
     @property
+    def share_ideal_base(self) -> float | None:
+        """Share (0-1) of compared subjects in the ideal zone on base."""
+        return self.n_ideal_base / self.n if self.n else None
+
+    @property
+    def share_ideal_other(self) -> float | None:
+        """Share (0-1) of compared subjects in the ideal zone on other."""
+        return self.n_ideal_other / self.n if self.n else None
+
+    @property
+    def change_share_ideal(self) -> float | None:
+        """Change in the share ideal (other minus base, -1 to 1)."""
+        return (self.n_ideal_other - self.n_ideal_base) / self.n if self.n else None
+
+    @property
     def pct_ideal_base(self) -> float | None:
-        """% of compared subjects in the ideal zone on base."""
+        """:attr:`share_ideal_base` in percent (0-100); kept for compatibility."""
         return 100.0 * self.n_ideal_base / self.n if self.n else None
 
     @property
     def pct_ideal_other(self) -> float | None:
-        """% of compared subjects in the ideal zone on other."""
+        """:attr:`share_ideal_other` in percent (0-100); kept for compatibility."""
         return 100.0 * self.n_ideal_other / self.n if self.n else None
 
     @property
     def change_pct_ideal(self) -> float | None:
-        """Change in % ideal, in percentage points (other minus base)."""
+        """:attr:`change_share_ideal` in percentage points; kept for compatibility."""
         return 100.0 * (self.n_ideal_other - self.n_ideal_base) / self.n if self.n else None
 
     def matrix_text(self, base: str = "base", other: str = "other") -> str:
@@ -157,31 +170,16 @@ class ComponentChange:
             "toward": self.toward,
             "unchanged": self.unchanged,
             "away": self.away,
-            "pct_ideal_base": self.pct_ideal_base,
-            "pct_ideal_other": self.pct_ideal_other,
-            "change_pct_ideal": self.change_pct_ideal,
+            "share_ideal_base": self.share_ideal_base,
+            "share_ideal_other": self.share_ideal_other,
+            "change_share_ideal": self.change_share_ideal,
             "base_only": self.base_only,
             "other_only": self.other_only,
         }
 
 
-_CHANGE_COLUMNS = (
-    "component",
-    "title",
-    "n",
-    "toward",
-    "unchanged",
-    "away",
-    "pct_ideal_base",
-    "pct_ideal_other",
-    "change_pct_ideal",
-    "base_only",
-    "other_only",
-)
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
-class Comparison:
+class Comparison(TableResult):
     """Growth between two values of a column (``by``), per component and in total."""
 
     map_id: str
@@ -193,12 +191,18 @@ class Comparison:
     components: tuple[ComponentChange, ...]
     moves: tuple[Move, ...]
 
-    def component(self, component_id: str) -> ComponentChange:
-        """The result of one component."""
+    def row(self, component_id: str) -> ComponentChange:
+        """The result of one component; :class:`~icmaps.errors.NotFoundError` names the
+        components compared when it is not one of them."""
         for c in self.components:
             if c.component == component_id:
                 return c
-        raise NotFoundError(f"no comparison for component {component_id!r}")
+        known = ", ".join(c.component for c in self.components) or "none"
+        raise NotFoundError(f"no comparison for component {component_id!r} (compared: {known})")
+
+    def component(self, component_id: str) -> ComponentChange:
+        """The result of one component: :meth:`row`."""
+        return self.row(component_id)
 
     @property
     def n(self) -> int:
@@ -220,18 +224,72 @@ class Comparison:
         """Pairs on the same level."""
         return sum(c.unchanged for c in self.components)
 
-    def to_records(self) -> list[Record]:
-        """One flat row per component."""
-        return [c.to_record() for c in self.components]
+    def _moves_table(self) -> Table:
+        cols = (
+            *(Column(u) for u in self.unit_columns),
+            Column("component"),
+            Column("base", label=self.base),
+            Column("other", label=self.other),
+            Column("steps", "int"),
+        )
+        rows = tuple((*m.unit, m.component, m.base, m.other, m.steps) for m in self.moves)
+        return Table("moved", cols, rows)
+
+    def to_table(self) -> Table:
+        """One row per component (shares 0-1, their change -1 to 1); the moves follow as a
+        second table."""
+        cols = (
+            Column("component"),
+            Column("title", show="html"),
+            Column("n", "int"),
+            Column("toward", "int"),
+            Column("unchanged", "int"),
+            Column("away", "int"),
+            Column("share_ideal_base", "share", f"% ideal {self.base}"),
+            Column("share_ideal_other", "share", f"% ideal {self.other}"),
+            Column("change_share_ideal", "change", "change"),
+            Column("base_only", "int", show=False),
+            Column("other_only", "int", show=False),
+        )
+        rows = tuple(
+            (
+                c.component,
+                c.title,
+                c.n,
+                c.toward,
+                c.unchanged,
+                c.away,
+                c.share_ideal_base,
+                c.share_ideal_other,
+                c.change_share_ideal,
+                c.base_only,
+                c.other_only,
+            )
+            for c in self.components
+        )
+        facts: tuple[tuple[str, object], ...] = (
+            ("map", self.map_id),
+            (self.by, f"{self.base} → {self.other}"),
+            ("moved toward", self.toward),
+            ("unchanged", self.unchanged),
+            ("moved away", self.away),
+        )
+        note = (
+            f"{self.by}: {self.base} -> {self.other}: {self.n} subject x component pairs, "
+            f"{self.toward} toward the desired end, {self.unchanged} unchanged, "
+            f"{self.away} away"
+        )
+        more = (self._moves_table(),) if self.moves else ()
+        return Table("Comparison", cols, rows, facts, note=note, more=more)
 
     def to_dict(self) -> dict[str, object]:
-        """Plain data: components with their matrices, and every move."""
+        """Plain data: components (shares 0-1) with their matrices, and every move."""
         comps = []
-        for c in self.components:
-            rec: dict[str, object] = dict(c.to_record())
-            rec["codes"] = list(c.codes)
-            rec["matrix"] = [list(r) for r in c.matrix]
-            comps.append(rec)
+        for c, rec in zip(self.components, self.to_records(), strict=True):
+            d: dict[str, object] = dict(rec)
+            d["codes"] = list(c.codes)
+            d["matrix"] = [list(r) for r in c.matrix]
+            comps.append(d)
         return {
             "map": self.map_id,
             "by": self.by,
@@ -245,75 +303,14 @@ class Comparison:
                 "away": self.away,
             },
             "components": comps,
-            "moves": [
-                {
-                    **dict(zip(self.unit_columns, m.unit, strict=True)),
-                    "component": m.component,
-                    "base": m.base,
-                    "other": m.other,
-                    "steps": m.steps,
-                }
-                for m in self.moves
-            ],
+            "moves": self._moves_table().records(),
         }
-
-    def to_csv(self) -> str:
-        """CSV text of the per-component rows."""
-        return records_csv(self.to_records(), _CHANGE_COLUMNS)
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """The per-component rows as a DataFrame (needs pandas)."""
-        return records_frame(self.to_records(), _CHANGE_COLUMNS)
-
-    def __str__(self) -> str:
-        head = (
-            f"{self.by}: {self.base} -> {self.other}: {self.n} subject x component pairs, "
-            f"{self.toward} toward the desired end, {self.unchanged} unchanged, "
-            f"{self.away} away"
-        )
-        cols = ["component", "n", "toward", "unchanged", "away", "% ideal", "% ideal", "change"]
-        cols[5], cols[6] = f"% ideal {self.base}", f"% ideal {self.other}"
-        rows = [
-            [
-                c.component,
-                str(c.n),
-                str(c.toward),
-                str(c.unchanged),
-                str(c.away),
-                fmt_pct(c.pct_ideal_base),
-                fmt_pct(c.pct_ideal_other),
-                "" if c.change_pct_ideal is None else f"{c.change_pct_ideal:+.1f}",
-            ]
-            for c in self.components
-        ]
-        out = f"{head}\n\n" + text_table(cols, rows, right=cols[1:])
-        if self.moves:
-            mrows = [
-                [
-                    _label(m.unit),
-                    m.component,
-                    m.base,
-                    m.other,
-                    f"{m.steps:+d}",
-                ]
-                for m in self.moves
-            ]
-            out += "\n\nmoved:\n" + text_table(
-                [" / ".join(self.unit_columns), "component", self.base, self.other, "steps"],
-                mrows,
-                right=["steps"],
-            )
-        return out
 
     def __repr__(self) -> str:
         return (
             f"<Comparison {self.by} {self.base} -> {self.other}: {self.toward} toward, "
             f"{self.unchanged} unchanged, {self.away} away>"
         )
-
-    def _repr_html_(self) -> str:
-        """Moves per component as HTML, for Jupyter (needs jinja2)."""
-        return _comparison_html(self)
 
 
 def _sides(ratings: RatingSet, by: str, base: str | None, other: str | None) -> tuple[str, str]:
@@ -354,6 +351,8 @@ def compare(
     >>> tl = c.component("tl-team-meets")
     >>> tl.n, tl.toward, tl.unchanged, tl.away
     (6, 3, 3, 0)
+    >>> "toward" in c._repr_html_()
+    True
     """
     check_rule(rule)
     check_columns(ratings, [by], forbid=("component", "code", "subject"))
@@ -474,7 +473,7 @@ class GroupRow:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class GroupComparison:
+class GroupComparison(TableResult):
     """Summaries of several groups side by side."""
 
     map_id: str
@@ -483,80 +482,81 @@ class GroupComparison:
     rows: tuple[GroupRow, ...]
 
     def row(self, id: str) -> GroupRow:
-        """The row of a component, group, role or the map."""
+        """The row of a component, group, role or the map; :class:`~icmaps.errors.NotFoundError`
+        names the rows there are."""
         for r in self.rows:
             if r.id == id:
                 return r
-        raise NotFoundError(f"no row {id!r}")
+        known = ", ".join(r.id for r in self.rows[:8]) or "none"
+        more = f" and {len(self.rows) - 8} more" if len(self.rows) > 8 else ""
+        raise NotFoundError(f"no row {id!r} (rows: {known}{more})")
 
-    def to_records(self) -> list[Record]:
-        """Long form: one flat row per summary row and group."""
-        out: list[Record] = []
+    def _wide(self) -> Table:
+        """The groups side by side: % ideal and n of each, one row per summary row."""
+        cols: list[Column] = [Column("row", indent=True)]
+        for i, g in enumerate(self.groups):
+            name = "" if g is None else g
+            cols += [
+                Column(f"share_ideal_{i}", "share", f"{name} % ideal"),
+                Column(f"n_{i}", "int", f"{name} n"),
+            ]
+        rows = []
         for r in self.rows:
-            for g, cell in zip(self.groups, r.cells, strict=True):
-                if cell is None:
-                    continue
-                out.append(
-                    {
-                        self.by: g,
-                        "scope": r.scope,
-                        "id": r.id,
-                        "title": r.title,
-                        "n": cell.n,
-                        "na": cell.na,
-                        "missing": cell.missing,
-                        "pct_ideal": cell.pct_ideal,
-                        "pct_ideal_or_acceptable": cell.pct_ideal_or_acceptable,
-                        "mean_score": cell.mean_score,
-                    }
-                )
-        return out
-
-    def columns(self) -> tuple[str, ...]:
-        """Columns of :meth:`to_records`."""
-        return (
-            self.by,
-            "scope",
-            "id",
-            "title",
-            "n",
-            "na",
-            "missing",
-            "pct_ideal",
-            "pct_ideal_or_acceptable",
-            "mean_score",
+            cells: list[object] = [r.id if r.scope == "component" else f"[{r.kind}] {r.id}"]
+            for c in r.cells:
+                cells += [None, None] if c is None else [c.share_ideal, c.n]
+            rows.append(tuple(cells))
+        return Table(
+            f"% ideal by {self.by}",
+            tuple(cols),
+            tuple(rows),
+            roll=tuple(r.scope != "component" for r in self.rows),
+            depth=tuple(r.depth for r in self.rows),
         )
 
+    def to_table(self) -> Table:
+        """Long form: one row per summary row and group (shares 0-1); people see the groups
+        side by side (a second table)."""
+        cols = (
+            Column(self.by, show=False),
+            Column("scope", show=False),
+            Column("id", show=False),
+            Column("title", show=False),
+            Column("n", "int", show=False),
+            Column("na", "int", show=False),
+            Column("missing", "int", show=False),
+            Column("share_ideal", "share", show=False),
+            Column("share_ideal_or_acceptable", "share", show=False),
+            Column("mean_score", "float", show=False),
+        )
+        rows = tuple(
+            (
+                g,
+                r.scope,
+                r.id,
+                r.title,
+                cell.n,
+                cell.na,
+                cell.missing,
+                cell.share_ideal,
+                cell.share_ideal_or_acceptable,
+                cell.mean_score,
+            )
+            for r in self.rows
+            for g, cell in zip(self.groups, r.cells, strict=True)
+            if cell is not None
+        )
+        facts = (("map", self.map_id), ("by", self.by), ("groups", len(self.groups)))
+        return Table("Groups compared", cols, rows, facts, more=(self._wide(),))
+
     def to_dict(self) -> dict[str, object]:
-        """Plain data: the groups and the long-form rows."""
+        """Plain data: the groups and the long-form rows (shares 0-1)."""
         return {
             "map": self.map_id,
             "by": self.by,
             "groups": list(self.groups),
             "rows": self.to_records(),
         }
-
-    def to_csv(self) -> str:
-        """CSV text of :meth:`to_records`."""
-        return records_csv(self.to_records(), self.columns())
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """:meth:`to_records` as a DataFrame (needs pandas)."""
-        return records_frame(self.to_records(), self.columns())
-
-    def __str__(self) -> str:
-        names = ["" if g is None else g for g in self.groups]
-        headers = ["row", *(f"{g} % ideal (n)" for g in names)]
-        rows = []
-        for r in self.rows:
-            label = r.id if r.scope == "component" else f"[{r.kind}] {r.id}"
-            rows.append(
-                [
-                    "  " * r.depth + label,
-                    *("" if c is None else f"{fmt_pct(c.pct_ideal)} ({c.n})" for c in r.cells),
-                ]
-            )
-        return f"% ideal by {self.by}\n\n" + text_table(headers, rows, right=headers[1:])
 
     def __repr__(self) -> str:
         return f"<GroupComparison by {self.by}: {len(self.groups)} groups, {len(self.rows)} rows>"
@@ -575,8 +575,8 @@ def compare_groups(
     >>> g = compare_groups(rs, by="district")
     >>> g.groups
     ('eastport-sd', 'north-valley-usd')
-    >>> [round(c.pct_ideal, 1) for c in g.row("learning-school").cells if c]
-    [6.6, 23.8]
+    >>> [round(c.share_ideal, 3) for c in g.row("learning-school").cells if c]
+    [0.066, 0.238]
     """
     from icmaps.stats.summary import summarize
 
@@ -611,35 +611,3 @@ def compare_groups(
         )
     ]
     return GroupComparison(ratings.map.id, by, tuple(keys), tuple(rows))
-
-
-def _comparison_html(comparison: Comparison) -> str:
-    """A :class:`~icmaps.compare.Comparison` as HTML: moves per component.
-
-    >>> import icmaps
-    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
-    >>> "toward" in icmaps.compare(rs)._repr_html_()
-    True
-    """
-    facts: list[tuple[str, object]] = [
-        ("map", comparison.map_id),
-        (comparison.by, f"{comparison.base} → {comparison.other}"),
-        ("moved toward", comparison.toward),
-        ("unchanged", comparison.unchanged),
-        ("moved away", comparison.away),
-    ]
-    columns = ["component", "n", "toward ▲", "unchanged", "away ▼", "% ideal before", "after"]
-    columns.append("change")
-    rows = []
-    for c in comparison.components:
-        change = fmt_pct(c.change_pct_ideal, 0, unit=" pp", sign=True) or None
-        cells = (
-            c.title,
-            c.n,
-            c.toward,
-            c.unchanged,
-            c.away,
-            fmt_pct(c.pct_ideal_base, 0, unit="%", none="–"),
-        )
-        rows.append(Row((*cells, fmt_pct(c.pct_ideal_other, 0, unit="%", none="–"), change)))
-    return html_table("Comparison", facts, columns, rows, limit=200)

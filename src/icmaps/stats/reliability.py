@@ -7,10 +7,10 @@ import functools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from icmaps._optional import import_pandas, require
-from icmaps._table import Row, html_table
-from icmaps._tabular import fmt_num, text_table
-from icmaps.errors import UsageError
+from icmaps._optional import require
+from icmaps._table import Column, Table, TableResult
+from icmaps._tabular import fmt_num
+from icmaps.errors import NotFoundError, UsageError
 from icmaps.stats.coefficients import (
     _LEVELS,
     _WEIGHTS,
@@ -31,7 +31,6 @@ from icmaps.stats.tally import _unique_rows
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas
     from numpy.typing import NDArray
 
     from icmaps.maps.model import Map
@@ -117,14 +116,23 @@ class AgreementRow:
         }
 
 
+class _RowNotFound(NotFoundError, KeyError):
+    """A row id that is not in the report: a :class:`NotFoundError` that is also the
+    ``KeyError`` that ``report[id]`` raised before."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 @dataclasses.dataclass(frozen=True)
-class AgreementReport:
+class AgreementReport(TableResult):
     """Agreement of a :class:`~icmaps.RatingSet`, as :func:`agreement` returns it.
 
     ``rows`` are in map order: one per rated component (``by="component"``), one per group
     at every depth (``by="group"``) or of one kind (``by="frame"``...), or the single pooled
     row (``by=None``). ``pooled`` is always the map-wide row (every rated component pooled);
-    :attr:`overall` is its result. ``report["c1"]`` looks a row's result up by id.
+    :attr:`overall` is its result. ``report.row("c1")`` looks a row up by id (the map id
+    gives the pooled row) and ``report["c1"]`` its result.
 
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
@@ -160,25 +168,29 @@ class AgreementReport:
         """The coefficient with its variant, e.g. ``Krippendorff's alpha (ordinal)``."""
         return self.pooled.result.label
 
-    def _repr_html_(self) -> str:
-        """The rows as an HTML table, for Jupyter (needs jinja2)."""
-        return _agreement_html(self)
-
     def __iter__(self) -> Iterator[AgreementRow]:
         return iter(self.rows)
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, id: str) -> AgreementResult:
-        """The result of the row with this component or group id (or the map id: pooled)."""
+    def row(self, id: str) -> AgreementRow:
+        """The row with this component or group id (the map id: the pooled row).
+
+        Raises :class:`~icmaps.errors.NotFoundError` (also a ``KeyError``) naming the rows.
+        """
         for row in self.rows:
             if row.id == id:
-                return row.result
+                return row
         if id == self.pooled.id:
-            return self.pooled.result
+            return self.pooled
         known = ", ".join(row.id for row in self.rows[:8]) or "none"
-        raise KeyError(f"no agreement row {id!r} (rows: {known})")
+        more = f" and {len(self.rows) - 8} more" if len(self.rows) > 8 else ""
+        raise _RowNotFound(f"no agreement row {id!r} (rows: {known}{more})")
+
+    def __getitem__(self, id: str) -> AgreementResult:
+        """The result of the row with this component or group id (or the map id: pooled)."""
+        return self.row(id).result
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (JSON-serialisable): options, raters, the pooled row and every row."""
@@ -193,86 +205,88 @@ class AgreementReport:
             "results": [row.to_dict() for row in self.rows],
         }
 
-    def to_pandas(self) -> pandas.DataFrame:
-        """One DataFrame row per report row (needs pandas; the ``details`` are left out).
+    def to_table(self) -> Table:
+        """One row per report row (the ``details`` are left out); the pooled figure is a
+        fact.
 
         >>> import icmaps
         >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
         >>> list(agreement(rs, by="component").to_pandas().columns)[:4]
         ['scope', 'id', 'kind', 'title']
+        >>> "alpha" in agreement(rs, by="component")._repr_html_().lower()
+        True
         """
-        pd = import_pandas()
-        records = []
+        show_ci = any(row.result.ci is not None for row in (*self.rows, self.pooled))
+        confidence = self.options.get("confidence", 0.95)
+        pct = f"{float(confidence) * 100:g}%" if isinstance(confidence, (int, float)) else ""
+        cols = (
+            Column("scope", show=False),
+            Column("id", indent=True),
+            Column("kind", show=False),
+            Column("title", show="html"),
+            Column("depth", "int", show=False),
+            Column("n_levels", "int", show=False),
+            Column("method", show=False),
+            Column("value", "float", _SYMBOLS[self.method], digits=3),
+            Column("ci_low", "float", f"{pct} CI low", digits=3, show=show_ci),
+            Column("ci_high", "float", f"{pct} CI high", digits=3, show=show_ci),
+            Column("n_units", "int", "units"),
+            Column("n_raters", "int", "raters"),
+            Column("n_pairs", "int", "pairs"),
+            Column("reason", show=False),
+            Column("note", data=False),
+        )
+        rows = []
         for row in self.rows:
             r = row.result
-            records.append(
-                {
-                    "scope": row.scope,
-                    "id": row.id,
-                    "kind": row.kind,
-                    "title": row.title,
-                    "depth": row.depth,
-                    "n_levels": row.n_levels,
-                    "method": r.method,
-                    "value": r.value,
-                    "ci_low": r.ci[0] if r.ci else None,
-                    "ci_high": r.ci[1] if r.ci else None,
-                    "n_units": r.n_units,
-                    "n_raters": r.n_raters,
-                    "n_pairs": r.n_pairs,
-                    "reason": r.reason,
-                }
+            rows.append(
+                (
+                    row.scope,
+                    row.id,
+                    row.kind,
+                    row.title,
+                    row.depth,
+                    row.n_levels,
+                    r.method,
+                    r.value,
+                    r.ci[0] if r.ci else None,
+                    r.ci[1] if r.ci else None,
+                    r.n_units,
+                    r.n_raters,
+                    r.n_pairs,
+                    r.reason,
+                    _short_reason(r.reason),
+                )
             )
-        columns = [
-            "scope",
-            "id",
-            "kind",
-            "title",
-            "depth",
-            "n_levels",
-            "method",
-            "value",
-            "ci_low",
-            "ci_high",
-            "n_units",
-            "n_raters",
-            "n_pairs",
-            "reason",
-        ]
-        return pd.DataFrame.from_records(records, columns=columns)
-
-    def __str__(self) -> str:
         scope = {None: "pooled over components", "component": "by component"}.get(
             self.by, f"by {self.by}"
         )
         n = len(self.raters)
-        lines = [
+        note = (
             f"{self.label}, {self.map_id}, {scope} ({n} rater{'s' if n != 1 else ''}; "
             "units are subject x occasion x component)"
-        ]
-        show_ci = any(row.result.ci is not None for row in (*self.rows, self.pooled))
-        confidence = self.options.get("confidence", 0.95)
-        pct = f"{float(confidence) * 100:g}%" if isinstance(confidence, (int, float)) else ""
-        headers = ["id", _SYMBOLS[self.method]]
-        if show_ci:
-            headers.append(f"{pct} CI")
-        headers += ["units", "raters", "pairs", "note"]
-        body: list[list[str]] = []
-        for row in self.rows:
-            r = row.result
-            ident = "  " * max(row.depth - 1, 0) + row.id if row.scope == "group" else row.id
-            cells = [ident, fmt_num(r.value, 3, "-")]
-            if show_ci:
-                cells.append(_fmt_ci(r.ci))
-            cells += [str(r.n_units), str(r.n_raters), str(r.n_pairs)]
-            body.append([*cells, _short_reason(r.reason) or ""])
-        lines.append(text_table(headers, body, right=headers[1:-1]))
+        )
+        footer = ""
         if self.by is not None:
             k = len(self.pooled.components)
-            lines.append(
-                f"Overall (pooled over {k} component{'s' if k != 1 else ''}): {self.overall}"
-            )
-        return "\n".join(lines)
+            footer = f"Overall (pooled over {k} component{'s' if k != 1 else ''}): {self.overall}"
+        overall = self.overall
+        facts = (
+            ("method", self.label),
+            ("overall", fmt_num(overall.value, 3, "–")),
+            ("units", overall.n_units),
+            ("raters", overall.n_raters),
+        )
+        return Table(
+            "Agreement",
+            cols,
+            tuple(rows),
+            facts,
+            roll=tuple(row.scope != "component" for row in self.rows),
+            depth=tuple(max(row.depth - 1, 0) if row.scope == "group" else 0 for row in self.rows),
+            note=note,
+            footer=footer,
+        )
 
 
 def _fmt_ci(ci: tuple[float, float] | None) -> str:
@@ -690,38 +704,3 @@ def agreement_on(
         pooled=pooled,
         options=options,
     )
-
-
-def _agreement_html(report: AgreementReport) -> str:
-    """An :class:`~icmaps.agreement.AgreementReport` as an HTML table: one row per component
-    or group with the coefficient, units, raters, pairs and the reason when undefined.
-
-    >>> import icmaps
-    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
-    >>> "alpha" in icmaps.agreement(rs, by="component")._repr_html_().lower()
-    True
-    """
-    overall = report.overall
-    facts: list[tuple[str, object]] = [
-        ("method", report.label),
-        ("overall", fmt_num(overall.value, 3, "–")),
-        ("units", overall.n_units),
-        ("raters", overall.n_raters),
-    ]
-    columns = ["id", "title", "value", "units", "raters", "pairs", "note"]
-    rows = [
-        Row(
-            (
-                row.id,
-                row.title,
-                fmt_num(row.result.value, 3, "–"),
-                row.result.n_units,
-                row.result.n_raters,
-                row.result.n_pairs,
-                row.result.reason or "",
-            ),
-            roll=row.scope != "component",
-        )
-        for row in report.rows
-    ]
-    return html_table("Agreement", facts, columns, rows)

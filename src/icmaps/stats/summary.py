@@ -29,8 +29,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from icmaps._table import Row, html_table
-from icmaps._tabular import Record, fmt_num, fmt_pct, records_csv, records_frame, text_table
+from icmaps._table import Column, Table, TableResult
+from icmaps._tabular import Record
 from icmaps.errors import NotFoundError, UsageError
 from icmaps.maps.model import Component, Group, Map
 from icmaps.maps.zones import ZONE_RANK
@@ -40,8 +40,6 @@ from icmaps.stats.rules import (
 from icmaps.stats.tally import Cell, Distribution, MapRef, Tally, tally
 
 if TYPE_CHECKING:
-    import pandas  # type: ignore[import-untyped,unused-ignore]
-
     from icmaps.ratings.ratingset import RatingSet
 
 __all__ = ["Scope", "Summary", "SummaryRow", "summarize"]
@@ -84,21 +82,44 @@ class SummaryRow:
     median_score: float | None
 
     @property
+    def shares(self) -> tuple[float, ...] | None:
+        """Share (0-1) of rated (``n``) on each level, desired first; sums to 1."""
+        if self.counts is None or not self.n:
+            return None
+        return tuple(c / self.n for c in self.counts)
+
+    @property
+    def share_ideal(self) -> float | None:
+        """Share (0-1) of rated in the ideal zone (None when nothing was rated)."""
+        return self.n_ideal / self.n if self.n else None
+
+    @property
+    def share_ideal_or_acceptable(self) -> float | None:
+        """Share (0-1) of rated in the ideal or acceptable zone."""
+        return (self.n_ideal + self.n_acceptable) / self.n if self.n else None
+
+    @property
     def pct(self) -> tuple[float, ...] | None:
-        """Percentage of rated (``n``) on each level, desired first; sums to 100."""
+        """:attr:`shares` in percent (0-100); kept for compatibility, use :attr:`shares`."""
         if self.counts is None or not self.n:
             return None
         return tuple(100.0 * c / self.n for c in self.counts)
 
     @property
     def pct_ideal(self) -> float | None:
-        """Percentage of rated in the ideal zone (None when nothing was rated)."""
+        """:attr:`share_ideal` in percent (0-100); kept for compatibility."""
         return 100.0 * self.n_ideal / self.n if self.n else None
 
     @property
     def pct_ideal_or_acceptable(self) -> float | None:
-        """Percentage of rated in the ideal or acceptable zone."""
+        """:attr:`share_ideal_or_acceptable` in percent (0-100); kept for compatibility."""
         return 100.0 * (self.n_ideal + self.n_acceptable) / self.n if self.n else None
+
+    def zones(self) -> Distribution:
+        """The zone counts with N/A and missing (drawn as a zone bar)."""
+        return Distribution(
+            self.n_ideal, self.n_acceptable, self.n_unacceptable, self.na, self.missing
+        )
 
     def distribution(self) -> dict[str, int] | None:
         """Counts per level code, desired first."""
@@ -122,8 +143,8 @@ class SummaryRow:
             n_ideal=self.n_ideal,
             n_acceptable=self.n_acceptable,
             n_unacceptable=self.n_unacceptable,
-            pct_ideal=self.pct_ideal,
-            pct_ideal_or_acceptable=self.pct_ideal_or_acceptable,
+            share_ideal=self.share_ideal,
+            share_ideal_or_acceptable=self.share_ideal_or_acceptable,
             mean_score=self.mean_score,
             median_score=self.median_score,
         )
@@ -142,8 +163,8 @@ _ROW_COLUMNS = (
     "n_ideal",
     "n_acceptable",
     "n_unacceptable",
-    "pct_ideal",
-    "pct_ideal_or_acceptable",
+    "share_ideal",
+    "share_ideal_or_acceptable",
     "mean_score",
     "median_score",
 )
@@ -294,7 +315,7 @@ def _summary_rows(m: Map, t: Tally) -> tuple[SummaryRow, ...]:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class Summary:
+class Summary(TableResult):
     """Distributions, zone shares and scores per component and roll-up, per group of ratings.
 
     Built from a :class:`Tally` (``summary.tally``); two summaries are equal when their
@@ -349,30 +370,97 @@ class Summary:
 
         Raises :class:`~icmaps.errors.NotFoundError` when there is no such row (nothing rated).
         """
+        key = tuple(key)
         for r in self.rows:
-            if r.id == id and r.key == tuple(key) and (scope is None or r.scope == scope):
+            if r.id == id and r.key == key and (scope is None or r.scope == scope):
                 return r
-        raise NotFoundError(f"no summary row {id!r} for {dict(zip(self.by, key, strict=False))}")
+        ids = list(dict.fromkeys(r.id for r in self.rows))
+        keys = ", ".join(" / ".join(map(str, k)) for k in self.group_keys()) or "none"
+        raise NotFoundError(
+            f"no summary row {id!r}"
+            + (f" ({scope})" if scope else "")
+            + f" for {dict(zip(self.by, key, strict=False))}; rows: "
+            + ", ".join(ids[:8])
+            + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+            + f"; groups: {keys}"
+        )
 
     def components(self) -> tuple[SummaryRow, ...]:
         """The component rows only."""
         return tuple(r for r in self.rows if r.scope == "component")
 
-    def to_records(self) -> list[Record]:
-        """One flat row per summary row: the ``by`` columns, then the aggregates."""
-        return [r.to_record(self.by) for r in self.rows]
-
-    def columns(self) -> tuple[str, ...]:
-        """Column names of :meth:`to_records`."""
-        return (*self.by, *_ROW_COLUMNS)
+    def to_table(self) -> Table:
+        """Every row as a neutral table: data columns as :meth:`to_records`, plus a row label,
+        the counts and a zone bar for people."""
+        cols = (
+            *(Column(b) for b in self.by),
+            Column("scope", show=False),
+            Column("id", show=False),
+            Column("kind", show=False),
+            Column("title", show="html"),
+            Column("row", indent=True, data=False),
+            Column("n", "int"),
+            Column("na", "int", "N/A"),
+            Column("missing", "int"),
+            Column("distribution", show=False),
+            Column("counts", label="counts (desired first)", data=False),
+            Column("n_ideal", "int", show=False),
+            Column("n_acceptable", "int", show=False),
+            Column("n_unacceptable", "int", show=False),
+            Column("zones", "zones", data=False),
+            Column("share_ideal", "share", "% ideal"),
+            Column("share_ideal_or_acceptable", "share", "% ideal+acc"),
+            Column("mean_score", "float", "mean"),
+            Column("median_score", "float", "median"),
+        )
+        rows = []
+        for r in self.rows:
+            dist = r.distribution()
+            rows.append(
+                (
+                    *r.key,
+                    r.scope,
+                    r.id,
+                    r.kind,
+                    r.title,
+                    r.id if r.scope == "component" else f"[{r.kind}] {r.id}",
+                    r.n,
+                    r.na,
+                    r.missing,
+                    None if dist is None else " ".join(f"{c}:{n}" for c, n in dist.items()),
+                    "" if r.counts is None else "/".join(map(str, r.counts)),
+                    r.n_ideal,
+                    r.n_acceptable,
+                    r.n_unacceptable,
+                    r.zones(),
+                    r.share_ideal,
+                    r.share_ideal_or_acceptable,
+                    r.mean_score,
+                    r.median_score,
+                )
+            )
+        facts = (
+            ("map", self.map.id),
+            ("by", ", ".join(self.by) or "–"),
+            ("ratings", self.tally.total),
+        )
+        return Table(
+            "Summary",
+            cols,
+            tuple(rows),
+            facts,
+            roll=tuple(r.scope != "component" for r in self.rows),
+            depth=tuple(r.depth for r in self.rows),
+        )
 
     def to_dict(self) -> dict[str, object]:
-        """Plain data (``icmaps summarize --format json``): rows with counts per code."""
+        """Plain data (``icmaps summarize --format json``): rows with counts per code and the
+        share (0-1) on each level."""
         rows = []
         for r in self.rows:
             rec: dict[str, object] = dict(r.to_record(self.by))
             rec["distribution"] = r.distribution()
-            rec["pct"] = None if r.pct is None else list(r.pct)
+            rec["shares"] = None if r.shares is None else list(r.shares)
             rows.append(rec)
         return {
             "map": {"id": self.map.id, "version": self.map.version},
@@ -380,56 +468,11 @@ class Summary:
             "rows": rows,
         }
 
-    def to_csv(self) -> str:
-        """CSV text of :meth:`to_records`."""
-        return records_csv(self.to_records(), self.columns())
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """A DataFrame of :meth:`to_records` (needs pandas)."""
-        return records_frame(self.to_records(), self.columns())
-
-    def __str__(self) -> str:
-        headers = [
-            *self.by,
-            "row",
-            "n",
-            "N/A",
-            "missing",
-            "counts (desired first)",
-            "% ideal",
-            "% ideal+acc",
-            "mean",
-            "median",
-        ]
-        rows = []
-        for r in self.rows:
-            label = r.id if r.scope == "component" else f"[{r.kind}] {r.id}"
-            rows.append(
-                [
-                    *("" if v is None else v for v in r.key),
-                    "  " * r.depth + label,
-                    str(r.n),
-                    str(r.na),
-                    str(r.missing),
-                    "" if r.counts is None else "/".join(map(str, r.counts)),
-                    fmt_pct(r.pct_ideal),
-                    fmt_pct(r.pct_ideal_or_acceptable),
-                    fmt_num(r.mean_score),
-                    fmt_num(r.median_score),
-                ]
-            )
-        right = ["n", "N/A", "missing", "% ideal", "% ideal+acc", "mean", "median"]
-        return text_table(headers, rows, right=right)
-
     def __repr__(self) -> str:
         return (
             f"<Summary of {self.map.id!r} by {list(self.by)}: {len(self.group_keys())} groups, "
             f"{len(self.rows)} rows, {self.tally.total} ratings>"
         )
-
-    def _repr_html_(self) -> str:
-        """The summary as an HTML table with zone bars, for Jupyter (needs jinja2)."""
-        return _summary_html(self)
 
 
 def summarize(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Summary:
@@ -444,43 +487,9 @@ def summarize(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Summar
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
     >>> s = summarize(rs, by="occasion")
     >>> r = s.row("adult-learning", key=("2026-spring",))
-    >>> r.n, round(r.pct_ideal, 1), round(r.mean_score, 2)
-    (41, 26.8, 2.02)
-    """
-    return Summary(ratings.map, tally(ratings, by))
-
-
-def _summary_html(summary: Summary) -> str:
-    """An :class:`~icmaps.aggregate.Summary` as an HTML table with zone bars per row.
-
-    >>> import icmaps
-    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
-    >>> "% ideal" in icmaps.summarize(rs)._repr_html_()
+    >>> r.n, round(r.share_ideal, 3), round(r.mean_score, 2)
+    (41, 0.268, 2.02)
+    >>> "% ideal" in s._repr_html_()
     True
     """
-
-    by = list(summary.by)
-    columns = [*by, "row", "n", "zones", "% ideal", "% ideal or acc.", "N/A", "missing", "mean"]
-    rows = []
-    for r in summary.rows:
-        d = Distribution(r.n_ideal, r.n_acceptable, r.n_unacceptable, r.na, r.missing)
-        label = r.title or r.id
-        if r.scope != "component" and r.kind:
-            label = f"{r.kind}: {label}"
-        label = "\u2003" * r.depth + label
-        mean = None if r.mean_score is None else round(r.mean_score, 2)
-        cells: tuple[object, ...] = (
-            *r.key,
-            label,
-            r.n,
-            d,
-            fmt_pct(r.pct_ideal, 0, unit="%", none="–"),
-        )
-        cells += (fmt_pct(r.pct_ideal_or_acceptable, 0, unit="%", none="–"), r.na, r.missing, mean)
-        rows.append(Row(cells, roll=r.scope != "component"))
-    facts = [
-        ("map", summary.map.id),
-        ("by", ", ".join(by) or "–"),
-        ("ratings", summary.tally.total),
-    ]
-    return html_table("Summary", facts, columns, rows, limit=200)
+    return Summary(ratings.map, tally(ratings, by))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from icmaps._optional import require
-from icmaps._tabular import Record, records_frame
+from icmaps._table import Column, Table, TableResult
 from icmaps.errors import NotFoundError, UsageError
 from icmaps.maps.model import Map, Zone
 from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA, level_table
@@ -27,8 +27,6 @@ else:  # numpy is imported lazily
     IntArray = Any
 
 if TYPE_CHECKING:
-    import pandas  # type: ignore[import-untyped,unused-ignore]
-
     from icmaps.ratings.ratingset import RatingSet
 
 __all__ = [
@@ -107,7 +105,7 @@ class MapRef:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class Tally:
+class Tally(TableResult):
     """How many ratings gave each code, per group (values of the ``by`` columns) and
     component: the counts behind every statistic.
 
@@ -328,23 +326,31 @@ class Tally:
             ],
         }
 
-    def to_records(self) -> list[Record]:
-        """One flat row per group and component: the ``by`` columns, ``component``, one
-        column per level (``level_0`` is the most desired), ``na`` and ``missing``."""
-        width = max(self.n_levels, default=0)
-        order = {c: i for i, c in enumerate(self.components)}
-        out: list[Record] = []
-        for (key, comp), cell in self._sorted_cells(order):
-            rec: Record = dict(zip(self.by, key, strict=True))
-            rec["component"] = comp
-            for i in range(width):
-                rec[f"level_{i}"] = cell.levels[i] if i < len(cell.levels) else None
-            rec.update(na=cell.na, missing=cell.missing)
-            out.append(rec)
-        return out
+    def row(self, component: str, *, key: Key = ()) -> Cell:
+        """The level counts of one component in one group (``key``: values of the ``by``
+        columns); :class:`~icmaps.errors.NotFoundError` when nothing of it was counted there.
 
-    def to_pandas(self) -> pandas.DataFrame:
-        """:meth:`to_records` as a DataFrame (needs pandas).
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> tally(rs, by="occasion").row("al-teacher-routine", key=("2025-fall",)).levels
+        (4, 7, 3, 0)
+        """
+        key = tuple(key)
+        cell = self.cells.get((key, component))
+        if cell is None:
+            groups = ", ".join(map(str, self.group_keys())) or "none"
+            comps = ", ".join(self.components[:8]) + (
+                f" and {len(self.components) - 8} more" if len(self.components) > 8 else ""
+            )
+            raise NotFoundError(
+                f"no counts of {component!r} for {dict(zip(self.by, key, strict=False))} "
+                f"(components: {comps or 'none'}; groups: {groups})"
+            )
+        return cell
+
+    def to_table(self) -> Table:
+        """One row per group and component: the ``by`` columns, ``component``, one column per
+        level (``level_0`` is the most desired), ``na`` and ``missing``.
 
         >>> import icmaps
         >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
@@ -352,8 +358,30 @@ class Tally:
         ['occasion', 'component', 'level_0', 'level_1', 'level_2', 'level_3', 'na', 'missing']
         """
         width = max(self.n_levels, default=0)
-        cols = (*self.by, "component", *(f"level_{i}" for i in range(width)), "na", "missing")
-        return records_frame(self.to_records(), cols)
+        order = {c: i for i, c in enumerate(self.components)}
+        cols = (
+            *(Column(b) for b in self.by),
+            Column("component"),
+            *(Column(f"level_{i}", "int") for i in range(width)),
+            Column("na", "int", "N/A"),
+            Column("missing", "int"),
+        )
+        rows = tuple(
+            (
+                *key,
+                comp,
+                *(cell.levels[i] if i < len(cell.levels) else None for i in range(width)),
+                cell.na,
+                cell.missing,
+            )
+            for (key, comp), cell in self._sorted_cells(order)
+        )
+        facts = (
+            ("map", f"{self.map_ref.id} {self.map_ref.version}"),
+            ("by", ", ".join(self.by) or "–"),
+            ("ratings", self.total),
+        )
+        return Table("Tally", cols, rows, facts)
 
     def __repr__(self) -> str:
         return (
