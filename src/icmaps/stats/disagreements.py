@@ -6,8 +6,10 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps.errors import NotFoundError, UsageError
+from icmaps.stats.tally import tally
 
 if TYPE_CHECKING:
     import numpy as np
@@ -173,7 +175,7 @@ def disagreements(ratings: RatingSet, *, min_levels: int = 1) -> DisagreementRep
     Each row lists the code every rater wrote for the unit (N/A and blanks included, as
     written) and the ``spread``, highest minus lowest level index among the ratings that
     count. Rows are sorted by spread, widest first, then in map order (component, then
-    subject and occasion as first seen in the ratings). Pure Python; numpy is not needed.
+    subject and occasion as first seen in the ratings). Counted from the tally with the rater in the key.
 
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
@@ -183,53 +185,63 @@ def disagreements(ratings: RatingSet, *, min_levels: int = 1) -> DisagreementRep
     """
     if isinstance(min_levels, bool) or not isinstance(min_levels, int) or min_levels < 1:
         raise UsageError(f"min_levels must be a whole number of levels >= 1, got {min_levels!r}")
+    np = require("numpy", "disagreements need numpy", extra="fast")
     m = ratings.map
     comps = m.all_components()
     order = {c.id: i for i, c in enumerate(comps)}
-    subjects = ratings.categories("subject")
-    occasions = ratings.categories("occasion")
-    components = ratings.categories("component")
-    rater_names = ratings.categories("rater")
-    code_values = ratings.categories("code")
-    comp_rank = [order[str(c)] for c in components]
-
-    units: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
-    columns = zip(
-        ratings.codes_of("component"),
-        ratings.codes_of("subject"),
-        ratings.codes_of("occasion"),
-        ratings.codes_of("rater"),
-        ratings.codes_of("code"),
-        ratings.levels(),
+    # counts with the rater in the key; the per-unit level counts are a regrouping of them
+    t = tally(ratings, ("subject", "occasion", "rater"))
+    lc = t.regroup(("subject", "occasion")).level_counts()
+    rated = lc.rated
+    n_rated = rated.sum(axis=1)
+    width = rated.shape[1]
+    pairable = n_rated >= 2
+    n_units = int(pairable.sum())
+    low = np.argmax(rated > 0, axis=1)
+    high = width - 1 - np.argmax(rated[:, ::-1] > 0, axis=1) if width else low
+    spread = np.where(pairable, high - low, -1)
+    chosen = np.flatnonzero(spread >= min_levels)
+    # the raters' entries of the chosen units: tally rows whose (subject, occasion, component)
+    # is a chosen unit, in rater then code order (as the ratings' categories are numbered)
+    unit_of = {
+        (int(k[0]), int(k[1]), int(c)): i
+        for i, (k, c) in enumerate(
+            zip(lc.keys[chosen].tolist(), lc.component[chosen].tolist(), strict=True)
+        )
+    }
+    entries: dict[int, list[tuple[int, int, int]]] = {}
+    level_of = t.level_of[t.component, t.code].tolist()
+    for (s_, o_, r_), c_, k_, n_, lv in zip(
+        t.keys.tolist(),
+        t.component.tolist(),
+        t.code.tolist(),
+        t.count.tolist(),
+        level_of,
         strict=True,
-    )
-    for c, s, o, r, k, lv in columns:
-        units.setdefault((comp_rank[c], s, o), []).append((r, k, lv))
-
+    ):
+        i = unit_of.get((s_, o_, c_))
+        if i is not None:
+            entries.setdefault(i, []).extend([(r_, k_, lv)] * n_)
+    subjects, occasions = t.values[0], t.values[1]
+    rater_names = t.values[2]
     rows: list[tuple[tuple[int, int, int, int], Disagreement]] = []
-    n_units = 0
-    for (rank, s, o), entries in units.items():
-        rated = [lv for _, _, lv in entries if lv >= 0]
-        if len(rated) < 2:
-            continue
-        n_units += 1
-        spread = max(rated) - min(rated)
-        if spread < min_levels:
-            continue
-        entries.sort()
-        comp = comps[rank]
+    for i, u in enumerate(chosen.tolist()):
+        s_, o_ = (int(x) for x in lc.keys[u])
+        comp = m.component(t.components[int(lc.component[u])])
+        given = sorted(entries[i])
+        rank = order[comp.id]
         rows.append(
             (
-                (-spread, rank, s, o),
+                (-int(spread[u]), rank, s_, o_),
                 Disagreement(
-                    subject=str(subjects[s]),
-                    occasion=str(occasions[o]),
+                    subject=str(subjects[s_]),
+                    occasion=str(occasions[o_]),
                     component=comp.id,
                     title=comp.title,
-                    raters=tuple(str(rater_names[r]) for r, _, _ in entries),
-                    codes=tuple(code_values[k] for _, k, _ in entries),
-                    levels=tuple(lv if lv >= 0 else None for _, _, lv in entries),
-                    spread=spread,
+                    raters=tuple(str(rater_names[r]) for r, _, _ in given),
+                    codes=tuple(t.codes[k] for _, k, _ in given),
+                    levels=tuple(lv if lv >= 0 else None for _, _, lv in given),
+                    spread=int(spread[u]),
                     n_levels=len(m.scale_of(comp.id).levels),
                 ),
             )
@@ -238,7 +250,7 @@ def disagreements(ratings: RatingSet, *, min_levels: int = 1) -> DisagreementRep
     return DisagreementReport(
         map_id=m.id,
         min_levels=min_levels,
-        raters=tuple(str(r) for r in rater_names),
+        raters=tuple(str(r) for r in ratings.categories("rater")),
         rows=tuple(d for _, d in rows),
         n_units=n_units,
     )
