@@ -175,7 +175,8 @@ def disagreements(ratings: RatingSet, *, min_levels: int = 1) -> DisagreementRep
     Each row lists the code every rater wrote for the unit (N/A and blanks included, as
     written) and the ``spread``, highest minus lowest level index among the ratings that
     count. Rows are sorted by spread, widest first, then in map order (component, then
-    subject and occasion as first seen in the ratings). Counted from the tally with the rater in the key.
+    subject and occasion as first seen in the ratings).
+    Counted from the tally with the rater in the key.
 
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
