@@ -481,21 +481,16 @@ def report(
         o = {v: sum((s.occasions[v] for s in stats), Distribution()) for v in occasions}
         return total, b, o
 
-    def under(g: Group) -> list[ComponentStats]:
-        out = [comp_stats[c.id] for c in g.components]
-        for sub in g.groups:
-            out += under(sub)
-        return out
-
-    def walk(cs: Sequence[Component], gs: Sequence[Group], depth: int) -> None:
-        rows.extend(comp_stats[c.id] for c in cs)
-        for g in gs:
-            total, b, o = pooled(under(g))
-            a = agreement.get(g.id)
-            rows.append(GroupStats(g, depth, total, b, o, a[0] if a else None, a[1] if a else None))
-            walk(g.components, g.groups, depth + 1)
-
-    walk(view.components, view.groups, 0)
+    for node in view.outline():
+        if node.kind == "component":
+            rows.append(comp_stats[node.id])
+            continue
+        total, b, o = pooled([comp_stats[c] for c in node.below])
+        a = agreement.get(node.id)
+        g = view.group(node.id)
+        rows.append(
+            GroupStats(g, node.depth, total, b, o, a[0] if a else None, a[1] if a else None)
+        )
     overall, overall_by, overall_occ = pooled(list(comp_stats.values()))
 
     # one set of per-subject decisions (median of the raters) for fidelity and growth

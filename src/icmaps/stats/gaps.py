@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
 from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import Record
 from icmaps.errors import NotFoundError, UsageError
-from icmaps.maps.model import Group, Map
+from icmaps.maps.model import Map
 from icmaps.ratings.columns import LEVEL_MISSING
 from icmaps.stats.rules import (
     Rule,
@@ -28,14 +28,8 @@ def _reference_order(m: Map) -> dict[tuple[str, str], int]:
     for r in m.roles:
         out[("role", r.id)] = len(out)
 
-    def walk(comps: Iterable[str], groups: Iterable[Group]) -> None:
-        for c in comps:
-            out[("component", c)] = len(out)
-        for g in groups:
-            out[("group", g.id)] = len(out)
-            walk((c.id for c in g.components), g.groups)
-
-    walk((c.id for c in m.components), m.groups)
+    for node in m.outline():
+        out[(node.kind, node.id)] = len(out)
     return out
 
 

@@ -516,21 +516,12 @@ def _fleiss_design(x: FloatArray, n_levels: int, boot: Mapping[str, Any]) -> Agr
     return dataclasses.replace(result, details={**result.details, **total})
 
 
-def _walk_groups(m: Map) -> Iterator[tuple[Any, int, list[str]]]:
-    """Every group depth first in map order, with its depth and the components below it."""
-
-    def below(g: Any) -> list[str]:
-        out = [c.id for c in g.components]
-        for sub in g.groups:
-            out += below(sub)
-        return out
-
-    def walk(groups: Sequence[Any], depth: int) -> Iterator[tuple[Any, int, list[str]]]:
-        for g in groups:
-            yield g, depth, below(g)
-            yield from walk(g.groups, depth + 1)
-
-    yield from walk(m.groups, 1)
+def _walk_groups(m: Map) -> Iterator[tuple[Any, int, tuple[str, ...]]]:
+    """Every group depth first in map order, with its depth (1 at the top) and the
+    components below it (from :meth:`Map.outline`)."""
+    for node in m.outline():
+        if node.kind == "group":
+            yield m.group(node.id), node.depth + 1, node.below
 
 
 def agreement(

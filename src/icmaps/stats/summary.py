@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Literal
 from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import Record
 from icmaps.errors import NotFoundError, UsageError
-from icmaps.maps.model import Component, Group, Map
+from icmaps.maps.model import Map
 from icmaps.maps.zones import ZONE_RANK
 from icmaps.stats.rules import (
     Key,
@@ -264,13 +264,6 @@ def _info(m: Map, component_id: str) -> _Info:
     )
 
 
-def _descendants(g: Group) -> list[str]:
-    out = [c.id for c in g.components]
-    for sub in g.groups:
-        out += _descendants(sub)
-    return out
-
-
 def _summary_rows(m: Map, t: Tally) -> tuple[SummaryRow, ...]:
     infos = {c.id: _info(m, c.id) for c in m.iter_components()}
     by_key: dict[Key, dict[str, Cell]] = {}
@@ -291,26 +284,20 @@ def _summary_rows(m: Map, t: Tally) -> tuple[SummaryRow, ...]:
         if any_cell:
             rows.append(acc.row(key, scope=scope, id=id, kind=kind, title=title, depth=depth))
 
-    def component(key: Key, c: Component, depth: int) -> None:
-        rollup(key, [c.id], ("component", c.id, "component", c.title, depth))
-
-    def walk(key: Key, g: Group, depth: int) -> None:
-        rollup(key, _descendants(g), ("group", g.id, g.kind, g.title, depth))
-        for c in g.components:
-            component(key, c, depth + 1)
-        for sub in g.groups:
-            walk(key, sub, depth + 1)
-
     all_ids = list(infos)
+    outline = m.outline()
     for key in t.group_keys():
         rollup(key, all_ids, ("map", m.id, "map", m.title, 0))
         for r in m.roles:
             ids = [c for c in all_ids if m.applies_to(c, r.id)]
             rollup(key, ids, ("role", r.id, "role", r.label, 1))
-        for c in m.components:
-            component(key, c, 1)
-        for g in m.groups:
-            walk(key, g, 1)
+        for node in outline:
+            if node.kind == "group":
+                g = m.group(node.id)
+                rollup(key, node.below, ("group", g.id, g.kind, g.title, node.depth + 1))
+            else:
+                title = m.component(node.id).title
+                rollup(key, node.below, ("component", node.id, "component", title, node.depth + 1))
     return tuple(rows)
 
 
