@@ -124,3 +124,74 @@ def test_from_columns_raises_ratings_error_never_key_error() -> None:
         RatingSet.from_columns(m, {**base, "component": ["zz"], "code": ["1"]})
     with pytest.raises(RatingsError, match=r"row 2: code '9' is not allowed for component 'c1'"):
         RatingSet.from_columns(m, {k: v * 2 for k, v in base.items()} | {"code": ["1", "9"]})
+    with pytest.raises(RatingsError, match=r"row 1: empty rater\n.*row 1: empty subject"):
+        RatingSet.from_columns(m, {**base, "subject": [""], "rater": [None], "code": ["1"]})
+
+
+BAD_ROWS = [
+    ({"component": "c9", "code": "1"}, "unknown component 'c9' in map 'tiny'; did you mean 'c1'?"),
+    ({"component": "c1", "code": "9"}, "code '9' is not allowed for component 'c1'"),
+    ({"component": "c1", "code": "1", "role": "janitor"}, "unknown role 'janitor'"),
+    ({"component": "c3", "code": "a", "role": "teacher"}, "component 'c3' does not apply to role"),
+    ({"component": "c1", "code": "1", "subject": None}, "empty subject"),
+]
+
+
+@pytest.mark.parametrize(("bad", "message"), BAD_ROWS, ids=[m[:14] for _, m in BAD_ROWS])
+def test_every_constructor_rejects_with_the_checkers_message(
+    bad: dict[str, str | None], message: str, tmp_path: object
+) -> None:
+    """read_ratings, from_records and from_columns reject the same value with the same
+    message: they all call the one checker."""
+    import io
+
+    m = tiny_map()
+    good = {"subject": "s", "rater": "r", "occasion": "o", "component": "c1", "code": "1"}
+    record = {**good, "subject": "t", **bad}
+    names = ["subject", "rater", "occasion", "component", "code", "role"]
+    text = (
+        ",".join(names)
+        + "\n"
+        + "\n".join(",".join(r.get(n) or "" for n in names) for r in (good, record))
+    )
+    result = icmaps.read_ratings(io.StringIO(text), m, errors="collect")
+    (read,) = result.problems
+    assert read.message.startswith(message)
+    assert len(result.ratings) == 1
+    with pytest.raises(RatingsError) as info:
+        RatingSet.from_records(m, [good, record])
+    assert [(p.line, p.message) for p in info.value.problems] == [(2, read.message)]
+    columns = {n: [good.get(n), record.get(n)] for n in names}
+    with pytest.raises(RatingsError) as info:
+        RatingSet.from_columns(m, columns)
+    assert [p.message for p in info.value.problems] == [f"row 2: {read.message}"]
+    with pytest.raises(RatingsError) as info:
+        RatingSet.from_columns(m, {n: v * 3 for n, v in columns.items()})
+    assert [p.message for p in info.value.problems] == [f"row 2: {read.message} (and 2 more rows)"]
+
+
+def test_add_keeps_first_seen_categories_and_unites_attributes() -> None:
+    m = tiny_map()
+
+    def rec(s: str, c: str, code: str, **attrs: str) -> dict[str, str | None]:
+        return {"subject": s, "rater": "r", "occasion": "o", "component": c, "code": code, **attrs}
+
+    a = RatingSet.from_records(
+        m, [rec("s2", "c1", "2", school="n"), rec("s1", "c1", "1", school="s")]
+    )
+    b = RatingSet.from_records(
+        m, [rec("s3", "c2", "1", district="d"), rec("s2", "c2", "X", district="e")]
+    )
+    both = a + b
+    assert both.attributes == ("school", "district")
+    assert both.categories("subject") == ("s2", "s1", "s3")
+    assert both.categories("code") == ("2", "1", "X")
+    assert both.column("school") == ["n", "s", None, None]
+    assert both.column("district") == [None, None, "d", "e"]
+    assert list(both.levels()) == [*a.levels(), *b.levels()]
+    records = a.to_records() + b.to_records()
+    assert both == RatingSet.from_records(m, records)
+    assert both.categories("school") == RatingSet.from_records(m, records).categories("school")
+    empty = a.filter(subject="nobody")
+    assert (empty + a) == a
+    assert (empty + a).categories("subject") == a.categories("subject")

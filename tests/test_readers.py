@@ -13,7 +13,7 @@ from icmaps.errors import RatingsError
 from icmaps.maps.codec import load_map
 from icmaps.maps.model import Map
 from icmaps.ratings.ratingset import ReadResult
-from icmaps.ratings.read import read_ratings
+from icmaps.ratings.read import Engine, read_ratings
 from icmaps.ratings.sheets import legend, rating_template
 from icmaps.ratings.write import dumps_ratings, write_ratings
 
@@ -28,9 +28,9 @@ def nested() -> Map:
     return load_map(DATA / "valid" / "nested.yaml")
 
 
-def _problems(path: Path, m: Map) -> str:
+def _problems(path: Path, m: Map, engine: Engine = "auto") -> str:
     try:
-        result = read_ratings(path, m, errors="collect")
+        result = read_ratings(path, m, errors="collect", engine=engine)
         assert isinstance(result, ReadResult)
         problems = result.problems
     except RatingsError as e:
@@ -46,6 +46,17 @@ def test_bad_file_reports_every_problem_with_place(case: Path, nested: Map) -> N
     with pytest.raises(RatingsError) as info:
         read_ratings(case, nested)
     assert str(info.value).replace(f"{case.parent}/", "") + "\n" == expected
+
+
+@pytest.mark.parametrize("engine", ["python", "pyarrow"])
+@pytest.mark.parametrize("case", INVALID, ids=lambda p: p.name)
+def test_every_engine_reports_the_same_problems(case: Path, engine: Engine, nested: Map) -> None:
+    """The golden problems whichever engine reads the file: both hand their rows to the one
+    checker (a reader that checked on its own would drift from these files)."""
+    if engine == "pyarrow":
+        pytest.importorskip("pyarrow")
+    expected = Path(f"{case}.errors.txt").read_text(encoding="utf-8")
+    assert _problems(case, nested, engine) == expected
 
 
 @pytest.mark.parametrize("case", INVALID[:6], ids=lambda p: p.name)
@@ -121,12 +132,26 @@ def test_engines_give_identical_ratings(name: str) -> None:
     assert list(a.levels()) == list(b.levels())
 
 
-def test_fast_path_defers_problems_to_python_reader(nested: Map) -> None:
+@pytest.mark.parametrize("name", ["many-problems.csv", "wrong-field-count.csv", "bad-code.csv"])
+def test_pyarrow_engine_reports_problems_itself(
+    name: str, nested: Map, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bad values and field counts do not send a file back to the Python reader: pyarrow's
+    rows go through the same checker (the Python engine is switched off here)."""
     pytest.importorskip("pyarrow")
-    case = RDATA / "invalid" / "many-problems.csv"
+    import icmaps.ratings.read as read_module
+
+    case = RDATA / "invalid" / name
+    expected = _problems(case, nested, "python")
+
+    def no_python(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the pyarrow engine handed the file to the Python engine")
+
+    monkeypatch.setattr(read_module, "rows_engine", no_python)
+    assert _problems(case, nested, "pyarrow") == expected
     with pytest.raises(RatingsError) as info:
         read_ratings(case, nested, engine="pyarrow")
-    assert len(info.value.problems) == 4
+    assert "".join(f"{p}\n" for p in info.value.problems).replace(f"{case.parent}/", "") == expected
 
 
 @pytest.mark.parametrize("fmt", ["long", "jsonl"])

@@ -394,6 +394,58 @@ def test_migrate_then_same_map_is_identity() -> None:
     assert report.carried == len(rs)
 
 
+def test_migrate_drops_exactly_what_the_checker_rejects(old: Map, new: Map) -> None:
+    """migrate_ratings runs the carried values through the one checker: a rating is dropped
+    for its new component, code or role exactly when RatingSet.from_records on the new map
+    would reject the same values."""
+    from icmaps.errors import RatingsError
+
+    rs = _ratings(old)
+    cw = Crosswalk(
+        components={"gone": "new-row", "coaches": "new-row"}, levels={"plans": {"2": "4"}}
+    )
+    out, report = migrate_ratings(rs, cw, new)
+    rejected = []
+    for r in rs:
+        target = cw.target(r.component)
+        code = None if r.code is None else cw.recode(r.component, r.code)
+        record = {
+            "subject": r.subject,
+            "rater": r.rater,
+            "occasion": r.occasion,
+            "component": target,
+            "code": code,
+            "role": r.role,
+        }
+        try:
+            RatingSet.from_records(new, [record])
+        except RatingsError:
+            rejected.append((r.component, r.code))
+    dropped = [(d.component, d.code) for d in report.dropped for _ in range(d.count)]
+    assert sorted(dropped, key=repr) == sorted(rejected, key=repr)
+    assert [(d.component, d.code, d.reason, d.count) for d in report.dropped] == [
+        ("coaches", "3", "'new-row' does not apply to role 'coach'", 1),
+        ("coaches", None, "'new-row' does not apply to role 'coach'", 1),
+        ("plans", "NA", "'NA' is not a code of 'plans'", 1),
+    ]
+    assert len(out) + report.dropped_count == len(rs)
+
+
+def test_migrate_reports_roles_the_new_map_lacks(old: Map) -> None:
+    fewer = icmaps.loads_map(
+        NEW.replace(", {id: coach, label: Coach}]", "]")
+        .replace("roles: [teacher, coach]", "roles: [teacher]")
+        .replace("roles: [coach]", "roles: [teacher]")
+    )
+    out, report = migrate_ratings(
+        _ratings(old), Crosswalk(components={"coaches": "coaching"}), fewer
+    )
+    assert ("coaches", "3", "role 'coach' is not in the new map") in {
+        (d.component, d.code, d.reason) for d in report.dropped
+    }
+    assert "coach" not in out.column("role")
+
+
 # -- CLI ------------------------------------------------------------------------------------
 
 

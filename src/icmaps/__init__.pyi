@@ -48,7 +48,12 @@ from icmaps.ratings.ratingset import (
     RatingSet as RatingSet,
     ReadResult as ReadResult,
 )
-from icmaps.ratings.read import example_ratings as example_ratings, read_ratings as read_ratings
+from icmaps.ratings.read import (
+    RatingBatch as RatingBatch,
+    example_ratings as example_ratings,
+    iter_ratings as iter_ratings,
+    read_ratings as read_ratings,
+)
 from icmaps.ratings.write import dumps_ratings as dumps_ratings, write_ratings as write_ratings
 from icmaps.reporting import Report as Report, report as report
 from icmaps.stats.clustering import (
@@ -112,6 +117,7 @@ __all__ = [
     "NotFoundError",
     "Problem",
     "Rating",
+    "RatingBatch",
     "RatingSet",
     "RatingsError",
     "ReadResult",
@@ -144,6 +150,7 @@ __all__ = [
     "fleiss_kappa",
     "gap_to_target",
     "generate_schema",
+    "iter_ratings",
     "krippendorff_alpha",
     "list_maps",
     "load_crosswalk",

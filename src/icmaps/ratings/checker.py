@@ -1,24 +1,60 @@
-"""The one ratings checker: every row checked against the map, every problem collected."""
+"""The one ratings checker: the rules run once per distinct value, problems go to the rows.
+
+Every way ratings come in (the Python and pyarrow readers, ``RatingSet.from_records`` and
+``from_columns``, ``migrate_ratings``) first interns its columns: per column the distinct
+values and a per-row index into them (:class:`RawBatch`, with each row's source line). The
+rules then look at the *distinct* values and pairs only (:func:`judge`):
+
+* an empty subject, rater, occasion or component;
+* a component that is not in the map (with a "did you mean");
+* a code that is not allowed for its component, per distinct (component, code) pair;
+* an unknown role, and a role the component does not apply to, per distinct (component, role)
+  pair.
+
+Each bad value or pair is then mapped back to the rows that use it, so a million ratings with
+a few hundred distinct values cost a few hundred rule checks plus a few vectorised passes.
+:func:`check` turns the verdict into located problems (file:line:col, message, value), drops
+the bad rows and builds the RatingSet's columns and levels. Repeated keys (same subject,
+rater, occasion and component) are a check across rows: :func:`duplicate_groups` finds them by
+sorting (never by packing keys into an integer that could overflow), :func:`check_duplicates`
+words them as readers report them, and :class:`SeenKeys` does the same across the batches of a
+stream.
+"""
 
 from __future__ import annotations
 
 import array
 import difflib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
-from icmaps._optional import has
 from icmaps.errors import Problem
 from icmaps.maps.model import Map
 from icmaps.ratings.columns import BASE_COLUMNS, LEVEL_MISSING, _Column, _typecode, level_table
 
 if TYPE_CHECKING:
-    pass
+    from numpy.typing import NDArray
 
-__all__ = ["REQUIRED", "WIDE_KEYS", "Checked", "check_rows"]
+__all__ = [
+    "KEYS",
+    "REQUIRED",
+    "WIDE_KEYS",
+    "Checked",
+    "Finding",
+    "Layout",
+    "RawBatch",
+    "SeenKeys",
+    "Verdict",
+    "check",
+    "check_duplicates",
+    "duplicate_groups",
+    "judge",
+]
 
 Format = Literal["auto", "long", "wide", "jsonl"]
+
+Rule = Literal["empty", "component", "code", "role", "applies"]
 
 
 REQUIRED = ("subject", "rater", "occasion", "component", "code")
@@ -27,188 +63,742 @@ REQUIRED = ("subject", "rater", "occasion", "component", "code")
 WIDE_KEYS = ("subject", "rater", "occasion")
 
 
+KEYS = ("subject", "rater", "occasion", "component")
+"""The columns that identify a rating (one code per key)."""
+
+
+# -- what engines hand the checker -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a source's columns are: its path (for problems), the attribute columns, the
+    1-based source column of each named column (empty when problems carry no column, as for
+    JSON Lines and records) and, in wide form, the column of each component's code."""
+
+    path: str | None
+    attrs: tuple[str, ...] = ()
+    columns: Mapping[str, int] = field(default_factory=dict)
+    code_columns: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every column of a rating: the base columns, then the attributes."""
+        return (*BASE_COLUMNS, *self.attrs)
+
+
+@dataclass
+class RawBatch:
+    """Ratings as an engine read them, before any rule ran.
+
+    ``values[name]`` are a column's distinct values (trimmed, blank as ``None``) in first-seen
+    order, every one used; ``index[name]`` is the per-row index into them (a numpy unsigned
+    array); ``lines`` is each row's source line (record number for records); ``problems`` are
+    those met while reading (wrong field count, invalid JSON line, header).
+    """
+
+    values: dict[str, Sequence[str | None]]
+    index: dict[str, NDArray[Any]]
+    lines: NDArray[Any]
+    problems: list[Problem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
 @dataclass(frozen=True)
 class Checked:
-    """What the checker kept (interned columns, levels; ``keep`` lists the rows left after
-    repeated keys were dropped, or is None when none were) and every problem."""
+    """What the checker kept: interned columns, levels and source lines of the good rows, and
+    every problem of the batch (sorted by place)."""
 
     map: Map
     columns: dict[str, _Column]
     levels: array.array[int]
     attrs: tuple[str, ...]
-    keep: list[int] | None
+    lines: array.array[int]
     problems: tuple[Problem, ...]
+    path: str | None = None
 
 
-# -- the one-pass checker -------------------------------------------------------------------
+# -- the rules, on distinct values ------------------------------------------------------------
 
 
-class _Checker:
-    """Checks rows against a map, interns values into arrays, collects every problem."""
+@dataclass(frozen=True)
+class Finding:
+    """One bad distinct value (or pair): the rule it breaks, the column the problem points at,
+    the message and the offending value. ``component`` is set for the ``code`` rule (in wide
+    form it picks the column)."""
 
-    def __init__(self, m: Map, names: Sequence[str], path: str | None) -> None:
-        self.map = m
-        self.path = path
-        self.names = list(names)
-        self.attrs = [n for n in names if n not in BASE_COLUMNS]
-        self.table = level_table(m)
-        self.roles = {r.id for r in m.roles}
-        self.applies = {c.id: set(m.roles_of(c.id)) for c in m.iter_components()}
-        self.lookups: dict[str, dict[str | None, int]] = {
-            n: {} for n in (*BASE_COLUMNS, *self.attrs)
-        }
-        # compact arrays, not lists: a list of ints costs 8-36 bytes a row per column
-        self.index: dict[str, array.array[int]] = {n: array.array("I") for n in self.lookups}
-        self.lines = array.array("I")
-        self.levels = array.array("b")
-        self.problems: list[Problem] = []
-        self.bad_rows = 0
-
-    def problem(self, line: int, col: int | None, msg: str, value: str | None = None) -> None:
-        self.problems.append(Problem(self.path, line, col, msg, "", "error", value))
-
-    def add(self, line: int, values: dict[str, str | None], cols: dict[str, int]) -> None:
-        """Check one rating; keep it if it is good. ``cols`` gives 1-based columns."""
-        before = len(self.problems)
-        for key in ("subject", "rater", "occasion", "component"):
-            if not values.get(key):
-                self.problem(line, cols.get(key), f"empty {key}")
-        comp = values.get("component")
-        code = values.get("code")
-        role = values.get("role")
-        codes = self.table.get(comp or "")
-        if comp and codes is None:
-            hint = _near(comp.lower(), {c.lower(): c for c in self.table})
-            did = f"; did you mean {hint!r}?" if hint else ""
-            self.problem(
-                line,
-                cols.get("component"),
-                f"unknown component {comp!r} in map {self.map.id!r}{did}",
-                comp,
-            )
-        elif codes is not None and code is not None and code not in codes:
-            allowed = ", ".join(codes)
-            self.problem(
-                line,
-                cols.get("code"),
-                f"code {code!r} is not allowed for component {comp!r} (allowed: {allowed}; "
-                "leave it blank for missing)",
-                code,
-            )
-        if role:
-            if role not in self.roles:
-                known = ", ".join(sorted(self.roles)) or "none"
-                self.problem(
-                    line, cols.get("role"), f"unknown role {role!r} (roles: {known})", role
-                )
-            elif comp in self.applies and role not in self.applies[comp]:
-                self.problem(
-                    line,
-                    cols.get("role"),
-                    f"component {comp!r} does not apply to role {role!r} (it applies to: "
-                    f"{', '.join(sorted(self.applies[comp]))})",
-                    role,
-                )
-        if len(self.problems) > before:
-            self.bad_rows += 1
-            return
-        for name, lookup in self.lookups.items():
-            v = values.get(name)
-            self.index[name].append(lookup.setdefault(v, len(lookup)))
-        self.levels.append(LEVEL_MISSING if code is None else codes[code])  # type: ignore[index]
-        self.lines.append(line)
-
-    def finish(self, use_numpy: bool) -> Checked:
-        """The kept ratings as interned columns, and every problem in file order."""
-        keep = _duplicates(self, use_numpy)
-        cols = {
-            name: _Column(list(lookup), array.array(_typecode(len(lookup)), self.index[name]))
-            for name, lookup in self.lookups.items()
-        }
-        problems = tuple(sorted(self.problems, key=Problem.sort_key))
-        return Checked(self.map, cols, self.levels, tuple(self.attrs), keep, problems)
+    rule: Rule
+    column: str
+    message: str
+    value: str | None
+    component: str | None = None
 
 
-def _duplicates(ck: _Checker, use_numpy: bool) -> list[int] | None:
-    """Find repeated subject/rater/occasion/component keys. Conflicting codes are errors (all
-    rows of the key are dropped); exact repeats are warnings (the first is kept)."""
-    n = len(ck.lines)
-    if n == 0:
-        return None
-    dims = [len(ck.lookups[k]) for k in ("subject", "rater", "occasion", "component")]
-    cols = [ck.index[k] for k in ("subject", "rater", "occasion", "component")]
-    groups: list[list[int]]
-    if use_numpy and _has_numpy():
+@dataclass(frozen=True)
+class Verdict:
+    """The rules' verdict on a batch: the findings, one entry per problem in ``rows`` (a row
+    position) and ``which`` (its finding), and the level of every row (meaningless for a row
+    with a problem)."""
+
+    findings: tuple[Finding, ...]
+    rows: NDArray[Any]
+    which: NDArray[Any]
+    levels: NDArray[Any]
+
+    def bad(self, n: int) -> NDArray[Any] | None:
+        """A boolean mask of the rows with a problem, or None when there is none."""
         import numpy as np
 
-        key = np.zeros(n, dtype=np.int64)
-        for d, c in zip(dims, cols, strict=True):
-            key = key * d + np.asarray(c, dtype=np.int64)
-        order = np.argsort(key, kind="stable")
-        sk = key[order]
-        dup = np.flatnonzero(sk[1:] == sk[:-1])
-        if len(dup) == 0:
+        if not len(self.rows):
             return None
-        starts = sorted({int(i) for i in dup} - {int(i) + 1 for i in dup})
-        groups = []
-        for s in starts:
-            e = s + 1
-            while e < n and sk[e] == sk[s]:
-                e += 1
-            groups.append(sorted(int(i) for i in order[s:e]))
+        mask = np.zeros(n, dtype=bool)
+        mask[self.rows] = True
+        return mask
+
+    def first_rows(self) -> dict[int, tuple[int, int]]:
+        """Per finding: its first row position and how many rows use it."""
+        import numpy as np
+
+        if not len(self.rows):
+            return {}
+        order = np.lexsort((self.rows, self.which))
+        which, rows = self.which[order], self.rows[order]
+        found, start, counts = np.unique(which, return_index=True, return_counts=True)
+        return {
+            int(f): (int(rows[s]), int(c))
+            for f, s, c in zip(found.tolist(), start.tolist(), counts.tolist(), strict=True)
+        }
+
+
+def _pairs(
+    left: NDArray[Any], n_left: int, right: NDArray[Any], n_right: int
+) -> tuple[list[int], NDArray[Any], Any]:
+    """The distinct ``left * n_right + right`` pairs present, the per-row pair and how to map
+    a table over the pairs to rows: ``(present, per_row, spread)`` where ``spread(table)``
+    (a numpy array indexed like ``present``) gives the per-row values."""
+    import numpy as np
+
+    n = len(left)
+    per_row = left.astype(np.int64) * n_right
+    per_row += right
+    space = n_left * n_right
+    if space <= max(4 * n, 1 << 20):  # small: count, no sort
+        present = np.flatnonzero(np.bincount(per_row, minlength=space)).tolist()
+
+        def spread(table: NDArray[Any]) -> NDArray[Any]:
+            full = np.zeros(space, dtype=table.dtype)
+            full[np.asarray(present, dtype=np.int64)] = table
+            return full[per_row]
+
+        return present, per_row, spread
+    uniq, inverse = np.unique(per_row, return_inverse=True)
+    inverse = inverse.reshape(-1)
+
+    def spread_sorted(table: NDArray[Any]) -> NDArray[Any]:
+        return table[inverse]
+
+    return uniq.tolist(), per_row, spread_sorted
+
+
+def judge(
+    m: Map, values: Mapping[str, Sequence[str | None]], index: Mapping[str, NDArray[Any]]
+) -> Verdict:
+    """Run every rule once per distinct value or pair and map the bad ones to their rows.
+
+    ``values``/``index`` hold the interned base columns (``subject``, ``rater``,
+    ``occasion``, ``component``, ``role``, ``code``). Rules, in the order a row's problems
+    are listed: empty key fields, unknown component, code not allowed for the component,
+    unknown role, component not applying to the role.
+
+    >>> import numpy as np, icmaps
+    >>> m = icmaps.load_map("learning-school")
+    >>> cols = {"subject": ["s"], "rater": ["r"], "occasion": ["o"], "role": [None],
+    ...         "component": ["al-teacher-routine", "nope"], "code": ["2", "9"]}
+    >>> idx = {k: np.zeros(3, dtype=np.uint32) for k in cols}
+    >>> idx["component"] = np.array([0, 1, 0], dtype=np.uint32)
+    >>> idx["code"] = np.array([0, 0, 1], dtype=np.uint32)
+    >>> v = judge(m, cols, idx)
+    >>> [(f.rule, f.value) for f in v.findings], v.rows.tolist()
+    ([('component', 'nope'), ('code', '9')], [1, 2])
+    """
+    import numpy as np
+
+    table = level_table(m)
+    comp_ids = list(table)
+    n_comp = len(comp_ids)
+    where = {c: i for i, c in enumerate(comp_ids)}
+    n = len(index["component"])
+    findings: list[Finding] = []
+    parts: list[tuple[NDArray[Any], NDArray[Any]]] = []
+
+    def add(rows: NDArray[Any], which: NDArray[Any] | int) -> None:
+        if len(rows):
+            w = np.full(len(rows), which, dtype=np.int32) if isinstance(which, int) else which
+            parts.append((rows.astype(np.int64), w.astype(np.int32)))
+
+    def per_category(name: str, bad: dict[int, Finding]) -> None:
+        """Rows whose ``name`` category is one of ``bad`` (category -> finding)."""
+        if not bad:
+            return
+        ids = np.full(max(len(values[name]), 1), -1, dtype=np.int32)
+        for cat, f in bad.items():
+            ids[cat] = len(findings)
+            findings.append(f)
+        per_row = ids[index[name]]
+        rows = np.flatnonzero(per_row >= 0)
+        add(rows, per_row[rows])
+
+    # empty key fields (readers give blanks as None; from_columns may pass "")
+    for key in KEYS:
+        per_category(
+            key,
+            {
+                i: Finding("empty", key, f"empty {key}", v)
+                for i, v in enumerate(values[key])
+                if v is None or (isinstance(v, str) and not v.strip())
+            },
+        )
+    # components: position in the map, n_comp for unknown (or empty) ones
+    comp_vals = values["component"]
+    pos = np.array([where.get(str(c), n_comp) for c in comp_vals] or [n_comp], dtype=np.int64)
+    lowered = {c.lower(): c for c in table}
+    unknown: dict[int, Finding] = {}
+    for i, c in enumerate(comp_vals):
+        if c is not None and c not in where and str(c).strip():
+            hint = _near(str(c).lower(), lowered)
+            did = f"; did you mean {hint!r}?" if hint else ""
+            msg = f"unknown component {c!r} in map {m.id!r}{did}"
+            unknown[i] = Finding("component", "component", msg, c)
+    per_category("component", unknown)
+    comp_pos = pos[index["component"]] if n else np.zeros(0, dtype=np.int64)
+    # codes, per distinct (component, code) pair; the level table comes out of the same pass
+    code_vals = values["code"]
+    n_code = max(len(code_vals), 1)
+    present, pair, spread = _pairs(comp_pos, n_comp + 1, index["code"], n_code)
+    lut = np.zeros(len(present), dtype=np.int8)
+    bad_pair = np.full(len(present), -1, dtype=np.int32)
+    for j, p in enumerate(present):
+        ci, ki = divmod(p, n_code)
+        if ci == n_comp:
+            continue  # unknown or empty component: reported above
+        comp, code = comp_ids[ci], code_vals[ki]
+        codes = table[comp]
+        if code is None:
+            lut[j] = LEVEL_MISSING
+        elif code in codes:
+            lut[j] = codes[code]
+        else:
+            bad_pair[j] = len(findings)
+            msg = (
+                f"code {code!r} is not allowed for component {comp!r} (allowed: "
+                f"{', '.join(codes)}; leave it blank for missing)"
+            )
+            findings.append(Finding("code", "code", msg, code, comp))
+    levels = spread(lut) if n else np.zeros(0, dtype=np.int8)
+    if (bad_pair >= 0).any():
+        per_row = spread(bad_pair)
+        rows = np.flatnonzero(per_row >= 0)
+        add(rows, per_row[rows])
+    del pair
+    # roles: unknown ones, then (component, role) pairs the map does not allow
+    role_vals = values["role"]
+    if any(r is not None for r in role_vals):
+        known = {r.id for r in m.roles}
+        names = ", ".join(sorted(known)) or "none"
+        per_category(
+            "role",
+            {
+                i: Finding("role", "role", f"unknown role {r!r} (roles: {names})", r)
+                for i, r in enumerate(role_vals)
+                if r is not None and r not in known
+            },
+        )
+        applies = {c: set(m.roles_of(c)) for c in comp_ids}
+        n_role = max(len(role_vals), 1)
+        present, _, spread = _pairs(comp_pos, n_comp + 1, index["role"], n_role)
+        bad_pair = np.full(len(present), -1, dtype=np.int32)
+        for j, p in enumerate(present):
+            ci, ri = divmod(p, n_role)
+            role = role_vals[ri]
+            if ci == n_comp or role is None or role not in known:
+                continue
+            comp = comp_ids[ci]
+            if role not in applies[comp]:
+                bad_pair[j] = len(findings)
+                msg = (
+                    f"component {comp!r} does not apply to role {role!r} (it applies to: "
+                    f"{', '.join(sorted(applies[comp]))})"
+                )
+                findings.append(Finding("applies", "role", msg, role, comp))
+        if (bad_pair >= 0).any():
+            per_row = spread(bad_pair)
+            rows = np.flatnonzero(per_row >= 0)
+            add(rows, per_row[rows])
+    if parts:
+        rows = np.concatenate([r for r, _ in parts])
+        which = np.concatenate([w for _, w in parts])
     else:
-        seen: dict[tuple[int, ...], list[int]] = {}
-        for i, k in enumerate(zip(*cols, strict=True)):
-            seen.setdefault(k, []).append(i)
-        groups = [g for g in seen.values() if len(g) > 1]
-        if not groups:
-            return None
-    drop: set[int] = set()
-    code_vals = list(ck.lookups["code"])
-    names = [list(ck.lookups[k]) for k in ("subject", "rater", "occasion", "component")]
+        rows = np.zeros(0, dtype=np.int64)
+        which = np.zeros(0, dtype=np.int32)
+    return Verdict(tuple(findings), rows, which, levels)
+
+
+# -- from a verdict to problems and columns ---------------------------------------------------
+
+
+def _located(verdict: Verdict, layout: Layout, lines: NDArray[Any]) -> list[Problem]:
+    """One problem per (row, finding), placed at the row's line and the finding's column."""
+    cols = []
+    for f in verdict.findings:
+        if f.rule == "code" and layout.code_columns:
+            cols.append(layout.code_columns.get(str(f.component)))
+        else:
+            cols.append(layout.columns.get(f.column))
+    path = layout.path
+    found = verdict.findings
+    return [
+        Problem(path, line, cols[w], found[w].message, "", "error", found[w].value)
+        for line, w in zip(lines[verdict.rows].tolist(), verdict.which.tolist(), strict=True)
+    ]
+
+
+def assemble(
+    values: Mapping[str, Sequence[str | None]],
+    index: Mapping[str, NDArray[Any]],
+    names: Sequence[str],
+    keep: NDArray[Any] | None,
+) -> dict[str, _Column]:
+    """Interned columns for the kept rows (all rows when ``keep`` is None; the values must
+    then be in first-seen order and all used, as engines make them).
+
+    >>> import numpy as np
+    >>> values, index = {"code": ["a", "b"]}, {"code": np.array([0, 1, 0])}
+    >>> cols = assemble(values, index, ["code"], keep=np.array([1, 2]))
+    >>> cols["code"].values, list(cols["code"].index)
+    (('b', 'a'), [0, 1])
+    """
+    import numpy as np
+
+    out: dict[str, _Column] = {}
+    for name in names:
+        vals, idx = values[name], index[name]
+        if keep is not None:
+            out[name] = _Column.from_indices(vals, idx[keep])
+            continue
+        code = _typecode(len(vals))
+        typed = idx.astype({"B": np.uint8, "H": np.uint16, "I": np.uint32}[code], copy=False)
+        out[name] = _Column(vals, array.array(code, typed.tobytes()))
+    return out
+
+
+def check(m: Map, layout: Layout, raw: RawBatch) -> Checked:
+    """Check a batch: rules on distinct values, every problem located, bad rows dropped.
+
+    The one checker every engine calls. Repeated keys are not looked for here (see
+    :func:`check_duplicates`): a batch is checked on its own.
+
+    >>> import numpy as np, icmaps
+    >>> m = icmaps.load_map("learning-school")
+    >>> cols = {"subject": ["s"], "rater": ["r"], "occasion": ["o"], "role": [None],
+    ...         "component": ["al-teacher-routine"], "code": ["2", "9"]}
+    >>> idx = {k: np.zeros(2, dtype=np.uint32) for k in cols}
+    >>> idx["code"] = np.array([0, 1], dtype=np.uint32)
+    >>> out = check(m, Layout("r.csv", (), {"code": 5}), RawBatch(cols, idx, np.array([2, 3])))
+    >>> len(out.levels), [str(p)[:32] for p in out.problems]
+    (1, ["r.csv:3:5: code '9' is not allow"])
+    """
+    import numpy as np
+
+    n = len(raw)
+    names = layout.names
+    if n == 0:
+        empty = {name: _Column((), array.array("B")) for name in names}
+        placed = tuple(sorted(raw.problems, key=Problem.sort_key))
+        return Checked(
+            m, empty, array.array("b"), layout.attrs, array.array("I"), placed, layout.path
+        )
+    verdict = judge(m, raw.values, raw.index)
+    problems = list(raw.problems)
+    bad = verdict.bad(n)
+    keep = None
+    levels, lines = verdict.levels, raw.lines
+    if bad is not None:
+        problems.extend(_located(verdict, layout, raw.lines))
+        keep = np.flatnonzero(~bad)
+        levels, lines = levels[keep], lines[keep]
+    cols = assemble(raw.values, raw.index, names, keep)
+    return Checked(
+        m,
+        cols,
+        array.array("b", levels.astype(np.int8, copy=False).tobytes()),
+        layout.attrs,
+        array.array("I", lines.astype(np.uint32, copy=False).tobytes()),
+        tuple(sorted(problems, key=Problem.sort_key)),
+        layout.path,
+    )
+
+
+# -- repeated keys ---------------------------------------------------------------------------
+
+
+def duplicate_groups(keys: Sequence[NDArray[Any]]) -> list[NDArray[Any]]:
+    """Groups of rows (ascending positions, two or more each, ordered by their first row)
+    that share a key, from equally long integer columns.
+
+    Keys are packed into one int64 only when the product of the columns' ranges fits;
+    otherwise the rows are sorted lexicographically, so no key space can overflow.
+
+    >>> import numpy as np
+    >>> big = np.array([2**40, 5, 2**40, 5])
+    >>> [g.tolist() for g in duplicate_groups([big, big, np.array([1, 2, 1, 3])])]
+    [[0, 2]]
+    """
+    import numpy as np
+
+    n = len(keys[0]) if keys else 0
+    if n < 2:
+        return []
+    cols = [np.asarray(k) for k in keys]
+    cols = [c.astype(np.int64) if c.dtype.kind != "u" or c.itemsize > 4 else c for c in cols]
+    spans = [int(c.max()) + 1 for c in cols]
+    space = 1
+    for s in spans:
+        space *= s
+    if space < 2**62:
+        packed = cols[0].astype(np.int64)
+        for c, s in zip(cols[1:], spans[1:], strict=True):
+            packed *= s
+            packed += c
+        if space <= max(4 * n, 1 << 22):  # dense: count first, sort only the repeated rows
+            counts = np.bincount(packed, minlength=space)
+            if counts.max() < 2:
+                return []
+            rows = np.flatnonzero(counts[packed] > 1)
+            sub = packed[rows]
+            order = np.argsort(sub, kind="stable")
+            srt, order = sub[order], rows[order]
+        else:
+            order = np.argsort(packed, kind="stable")
+            srt = packed[order]
+        new = np.ones(len(srt), dtype=bool)
+        new[1:] = srt[1:] != srt[:-1]
+    else:
+        order = np.lexsort(cols[::-1])  # stable: equal keys keep their row order
+        new = np.zeros(n, dtype=bool)
+        new[0] = True
+        for c in cols:
+            col = c[order]
+            new[1:] |= col[1:] != col[:-1]
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(new))
+    multi = ends - starts > 1
+    if not multi.any():
+        return []
+    groups = [order[s:e] for s, e in zip(starts[multi].tolist(), ends[multi].tolist(), strict=True)]
+    groups.sort(key=lambda g: int(g[0]))
+    return groups
+
+
+def _shown(code: str | None) -> str:
+    """A code as messages show it: quoted, or ``blank`` for a missing one."""
+    return "blank" if code is None else repr(code)
+
+
+def _what(names: Sequence[str | None]) -> str:
+    sub, rat, occ, comp = names
+    return f"subject {sub!r}, rater {rat!r}, occasion {occ!r}, component {comp!r}"
+
+
+def _conflict(
+    path: str | None, line: int, what: str, *, here: Any, there: Any, first: int
+) -> Problem:
+    msg = f"conflicting ratings for {what}: {_shown(here)} here, {_shown(there)} on line {first}"
+    return Problem(path, line, None, msg, "", "error", here)
+
+
+def _repeat(path: str | None, line: int, what: str, first: int) -> Problem:
+    msg = f"repeated rating for {what} (same as line {first}); kept once"
+    return Problem(path, line, None, msg, "", "warning")
+
+
+def _index(col: _Column) -> NDArray[Any]:
+    import numpy as np
+
+    return np.frombuffer(
+        col.index, dtype={"B": "u1", "H": "u2", "I": "u4", "L": "u8"}[col.index.typecode]
+    )
+
+
+def check_duplicates(
+    columns: Mapping[str, _Column], lines: Sequence[int], path: str | None
+) -> tuple[NDArray[Any] | None, list[Problem]]:
+    """Repeated subject/rater/occasion/component keys among checked ratings, as readers
+    report them: different codes are errors and every rating of the key is dropped; an exact
+    repeat is a warning and the first is kept. Returns the rows to keep (None: all) and the
+    problems.
+
+    >>> from icmaps.ratings.columns import _intern
+    >>> cols = {k: _intern(v) for k, v in {"subject": "sss", "rater": "rrr", "occasion": "ooo",
+    ...         "component": "ccc", "code": ["1", "1", "2"]}.items()}
+    >>> keep, problems = check_duplicates(cols, [2, 3, 4], "r.csv")
+    >>> keep.tolist(), [p.severity for p in problems]
+    ([], ['error', 'error'])
+    """
+    import numpy as np
+
+    groups = duplicate_groups([_index(columns[k]) for k in KEYS])
+    if not groups:
+        return None, []
+    code = columns["code"]
+    code_idx = code.index
+    names = [columns[k].values for k in KEYS]
+    key_idx = [columns[k].index for k in KEYS]
+    drop = np.zeros(len(code_idx), dtype=bool)
+    problems: list[Problem] = []
     for g in groups:
-        first = g[0]
-        codes = {ck.index["code"][i] for i in g}
-        sub, rat, occ, comp = (names[j][cols[j][first]] for j in range(4))
-        what = f"subject {sub!r}, rater {rat!r}, occasion {occ!r}, component {comp!r}"
-        if len(codes) > 1:
-            drop.update(g)
-            for i in g[1:]:
-                here = code_vals[ck.index["code"][i]]
-                there = code_vals[ck.index["code"][first]]
-                ck.problems.append(
-                    Problem(
-                        ck.path,
-                        ck.lines[i],
-                        None,
-                        f"conflicting ratings for {what}: {_shown(here)} here, {_shown(there)} "
-                        f"on line {ck.lines[first]}",
-                        "",
-                        "error",
-                        here,
-                    )
+        rows = g.tolist()
+        first = rows[0]
+        what = _what([names[j][key_idx[j][first]] for j in range(4)])
+        there = code.values[code_idx[first]]
+        if len({code_idx[i] for i in rows}) > 1:
+            drop[g] = True
+            for i in rows[1:]:
+                here = code.values[code_idx[i]]
+                problems.append(
+                    _conflict(path, lines[i], what, here=here, there=there, first=lines[first])
                 )
         else:
-            drop.update(g[1:])
-            for i in g[1:]:
-                ck.problems.append(
-                    Problem(
-                        ck.path,
-                        ck.lines[i],
-                        None,
-                        f"repeated rating for {what} (same as line {ck.lines[first]}); kept once",
-                        "",
-                        "warning",
+            drop[g[1:]] = True
+            problems.extend(_repeat(path, lines[i], what, lines[first]) for i in rows[1:])
+    return np.flatnonzero(~drop), problems
+
+
+class SeenKeys:
+    """Keys handed out in earlier batches of a stream, for duplicate checks across batches.
+
+    Each distinct key costs about 17 bytes (a packed 64-bit key, the line and code of its first
+    rating, and whether it was a conflict), kept in sorted runs that are merged as they grow,
+    so looking a batch up costs ``O(batch * log(keys))``. Values are numbered as first seen;
+    keys are packed with as many bits per column as the values seen so far need (re-packed
+    when a column outgrows them), and past 64 bits in all, kept in a dict instead (slower and
+    about 200 bytes a key).
+
+    >>> import numpy as np
+    >>> from icmaps.ratings.columns import _intern
+    >>> seen = SeenKeys()
+    >>> cols = {k: _intern(["x"]) for k in (*KEYS, "code")}
+    >>> seen.check(cols, np.array([2]), "r.csv")
+    (None, [])
+    >>> keep, problems = seen.check(cols, np.array([9]), "r.csv")
+    >>> keep.tolist(), problems[0].severity, problems[0].message[-27:]
+    ([], 'warning', '(same as line 2); kept once')
+    """
+
+    MAX_BITS = 64
+
+    def __init__(self) -> None:
+        self.ids: list[dict[str | None, int]] = [{} for _ in KEYS]
+        self.codes: dict[str | None, int] = {}
+        self.code_values: list[str | None] = []
+        self.bits = [8, 8, 4, 8]
+        self.runs: list[tuple[Any, Any, Any, Any]] = []  # keys, line, code, conflict
+        self.slow: dict[tuple[int, ...], tuple[int, int, bool]] | None = None
+
+    def _global(self, j: int, col: _Column) -> NDArray[Any]:
+        import numpy as np
+
+        ids = self.ids[j]
+        remap = np.array([ids.setdefault(v, len(ids)) for v in col.values], dtype=np.uint64)
+        return remap[_index(col)] if len(col.values) else np.zeros(0, dtype=np.uint64)
+
+    def _pack(self, cols: Sequence[NDArray[Any]], bits: Sequence[int]) -> NDArray[Any]:
+        import numpy as np
+
+        key = np.zeros(len(cols[0]), dtype=np.uint64)
+        for c, b in zip(cols, bits, strict=True):
+            key <<= np.uint64(b)
+            key |= c.astype(np.uint64, copy=False)
+        return key
+
+    def _unpack(self, key: NDArray[Any], bits: Sequence[int]) -> list[NDArray[Any]]:
+        import numpy as np
+
+        out = []
+        for b in reversed(bits):
+            out.append(key & np.uint64((1 << b) - 1))
+            key = key >> np.uint64(b)
+        return out[::-1]
+
+    def _widen(self) -> None:
+        """Give each column the bits its values need (with room to grow); re-pack the runs."""
+        need = [max(len(ids), 1).bit_length() + 1 for ids in self.ids]
+        if all(n <= b for n, b in zip(need, self.bits, strict=True)):
+            return
+        bits = [max(n, b) for n, b in zip(need, self.bits, strict=True)]
+        if sum(bits) > self.MAX_BITS:
+            self._go_slow()
+            return
+        self.runs = [
+            self._sorted(self._pack(self._unpack(k, self.bits), bits), line, code, conflict)
+            for k, line, code, conflict in self.runs
+        ]
+        self.bits = bits
+
+    def _go_slow(self) -> None:
+        slow: dict[tuple[int, ...], tuple[int, int, bool]] = {}
+        for k, line, code, conflict in self.runs:
+            cols = [c.tolist() for c in self._unpack(k, self.bits)]
+            for key, ln, cd, cf in zip(
+                zip(*cols, strict=True),
+                line.tolist(),
+                code.tolist(),
+                conflict.tolist(),
+                strict=True,
+            ):
+                slow[key] = (ln, cd, cf)
+        self.slow = slow
+        self.runs = []
+
+    @staticmethod
+    def _sorted(key: Any, line: Any, code: Any, conflict: Any) -> tuple[Any, Any, Any, Any]:
+        import numpy as np
+
+        order = np.argsort(key, kind="stable")
+        return key[order], line[order], code[order], conflict[order]
+
+    def _lookup(self, key: NDArray[Any]) -> tuple[NDArray[Any], Any, Any, Any]:
+        """Per query key: found?, and the first line, code id and conflict flag if found."""
+        import numpy as np
+
+        n = len(key)
+        found = np.zeros(n, dtype=bool)
+        line = np.zeros(n, dtype=np.uint32)
+        code = np.zeros(n, dtype=np.uint32)
+        conflict = np.zeros(n, dtype=bool)
+        for k, ln, cd, cf in self.runs:
+            pos = np.minimum(np.searchsorted(k, key), len(k) - 1)
+            hit = k[pos] == key
+            found |= hit
+            line[hit], code[hit], conflict[hit] = ln[pos[hit]], cd[pos[hit]], cf[pos[hit]]
+        return found, line, code, conflict
+
+    def _add(self, key: NDArray[Any], line: Any, code: Any, conflict: Any) -> None:
+        """A new sorted run; runs of similar size are merged (so there are O(log n) runs)."""
+        import numpy as np
+
+        if not len(key):
+            return
+        self.runs.append(self._sorted(key, line, code, conflict))
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            b = self.runs.pop()
+            a = self.runs.pop()
+            self.runs.append(
+                self._sorted(*(np.concatenate([x, y]) for x, y in zip(a, b, strict=True)))
+            )
+
+    def check(
+        self, columns: Mapping[str, _Column], lines: NDArray[Any], path: str | None
+    ) -> tuple[NDArray[Any] | None, list[Problem]]:
+        """Drop this batch's repeats of keys seen before or within it; remember its keys.
+
+        A key handed out earlier makes a later rating with the same code a warning ("repeated
+        ... kept once") and one with another code an error (both dropped; the earlier rating
+        stays, as it was already handed out). Within the batch, as :func:`check_duplicates`.
+        Returns the rows to keep (None: all) and the problems.
+        """
+        import numpy as np
+
+        n = len(lines)
+        if n == 0:
+            return None, []
+        cols = [self._global(j, columns[k]) for j, k in enumerate(KEYS)]
+        code_col = columns["code"]
+        code_ids = np.array(
+            [self.codes.setdefault(v, len(self.codes)) for v in code_col.values], dtype=np.uint32
+        )[_index(code_col)]
+        self.code_values.extend(list(self.codes)[len(self.code_values) :])
+        if self.slow is None:
+            self._widen()
+        drop = np.zeros(n, dtype=bool)
+        problems: list[Problem] = []
+        names = [columns[k].values for k in KEYS]
+        key_idx = [columns[k].index for k in KEYS]
+
+        def what(i: int) -> str:
+            return _what([names[j][key_idx[j][i]] for j in range(4)])
+
+        if self.slow is not None:
+            tuples = list(zip(*(c.tolist() for c in cols), strict=True))
+            hits = [self.slow.get(t) for t in tuples]
+            found = np.array([h is not None for h in hits], dtype=bool)
+            first_line = np.array([h[0] if h else 0 for h in hits], dtype=np.uint32)
+            first_code = np.array([h[1] if h else 0 for h in hits], dtype=np.uint32)
+            was_conflict = np.array([h[2] if h else False for h in hits], dtype=bool)
+            key = None
+        else:
+            key = self._pack(cols, self.bits)
+            found, first_line, first_code, was_conflict = self._lookup(key)
+        for i in np.flatnonzero(found).tolist():
+            drop[i] = True
+            here, there = code_col.values[code_col.index[i]], self.code_values[first_code[i]]
+            if was_conflict[i] or code_ids[i] != first_code[i]:
+                problems.append(
+                    _conflict(
+                        path,
+                        int(lines[i]),
+                        what(i),
+                        here=here,
+                        there=there,
+                        first=int(first_line[i]),
                     )
                 )
-    return [i for i in range(n) if i not in drop]
+            else:
+                problems.append(_repeat(path, int(lines[i]), what(i), int(first_line[i])))
+        new = np.flatnonzero(~found)
+        conflict = np.zeros(n, dtype=bool)
+        for g in duplicate_groups([c[new] for c in cols]):
+            rows = new[g]
+            first = int(rows[0])
+            there = code_col.values[code_col.index[first]]
+            if len(set(code_ids[rows].tolist())) > 1:
+                drop[rows] = True
+                conflict[first] = True  # remembered, so later ratings of the key conflict too
+                for i in rows[1:].tolist():
+                    here = code_col.values[code_col.index[i]]
+                    problems.append(
+                        _conflict(
+                            path,
+                            int(lines[i]),
+                            what(i),
+                            here=here,
+                            there=there,
+                            first=int(lines[first]),
+                        )
+                    )
+            else:
+                drop[rows[1:]] = True
+                problems.extend(
+                    _repeat(path, int(lines[i]), what(i), int(lines[first]))
+                    for i in rows[1:].tolist()
+                )
+        remember = np.flatnonzero(~found & (~drop | conflict))
+        line_arr = np.asarray(lines, dtype=np.uint32)
+        if self.slow is not None:
+            for i in remember.tolist():
+                self.slow[tuple(int(c[i]) for c in cols)] = (
+                    int(line_arr[i]),
+                    int(code_ids[i]),
+                    bool(conflict[i]),
+                )
+        else:
+            assert key is not None
+            self._add(key[remember], line_arr[remember], code_ids[remember], conflict[remember])
+        return (np.flatnonzero(~drop) if drop.any() else None), problems
 
 
-def _has_numpy() -> bool:
-    return has("numpy")
-
-
-# -- headers and rows -----------------------------------------------------------------------
+# -- headers ---------------------------------------------------------------------------------
 
 
 def _header_map(
@@ -277,6 +867,11 @@ def _header_map(
     return fmt, pos, comps, problems
 
 
+def _unusable(problems: Sequence[Problem]) -> bool:
+    """Whether header problems leave no way to read rows (a problem with no column)."""
+    return any(p.line == 1 and p.column is None for p in problems)
+
+
 def _near(name: str, ids: dict[str, str]) -> str | None:
     """A component id that ``name`` is probably a typo of (one edit away, or very similar)."""
     for low, real in ids.items():
@@ -293,62 +888,3 @@ def _one_edit(a: str, b: str) -> bool:
         return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
-
-
-def _shown(code: str | None) -> str:
-    """A code as messages show it: quoted, or ``blank`` for a missing one."""
-    return "blank" if code is None else repr(code)
-
-
-def check_rows(
-    m: Map,
-    header: Sequence[str],
-    rows: Iterable[Sequence[str | None]] | Iterable[tuple[int, Sequence[str | None]]],
-    *,
-    path: str | None = None,
-    format: Format = "auto",
-    first_line: int = 2,
-    numbered: bool = False,
-    use_numpy: bool = True,
-    columns: bool = True,
-) -> Checked:
-    """Check rows (lists of cells under ``header``) against a map; collect every problem.
-
-    The one checker: the CSV, JSONL and record readers all feed it.
-
-    With ``numbered=True`` rows are ``(line, cells)`` pairs; otherwise lines count from
-    ``first_line``.
-    """
-    if format == "jsonl":
-        format = "long"
-    fmt, pos, comps, problems = _header_map(header, m, format, path)
-    attrs = [n for n in pos if n not in BASE_COLUMNS]
-    ck = _Checker(m, [*BASE_COLUMNS, *attrs], path)
-    ck.problems.extend(problems)
-    if any(p.line == 1 and p.column is None for p in problems):  # no usable header
-        return ck.finish(use_numpy)
-    width = len(header)
-    cols1 = {name: i + 1 for name, i in pos.items()} if columns else {}
-    numbered_rows: Iterable[tuple[int, Sequence[str | None]]] = (
-        rows if numbered else enumerate(rows, first_line)  # type: ignore[assignment,arg-type]
-    )
-    for line, cells in numbered_rows:
-        if not cells or (len(cells) == 1 and not (cells[0] or "").strip()):
-            continue  # a blank line
-        if len(cells) != width:
-            ck.problem(line, None, f"expected {width} fields as in the header, got {len(cells)}")
-            ck.bad_rows += 1
-            continue
-        vals: dict[str, str | None] = {}
-        for name, i in pos.items():
-            v = cells[i]
-            v = v.strip() if v is not None else None
-            vals[name] = v if v else None
-        if fmt == "long":
-            ck.add(line, vals, cols1)
-            continue
-        for comp, i in comps.items():
-            v = cells[i]
-            v = v.strip() if v is not None else None
-            ck.add(line, {**vals, "component": comp, "code": v or None}, {**cols1, "code": i + 1})
-    return ck.finish(use_numpy)

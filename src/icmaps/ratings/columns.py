@@ -97,19 +97,3 @@ def _intern(seq: Sequence[str | None]) -> _Column:
     lookup: dict[str | None, int] = {}
     idx = [lookup.setdefault(v, len(lookup)) for v in seq]
     return _Column(list(lookup), array.array(_typecode(len(lookup)), idx))
-
-
-def _levels(m: Map, component: _Column, code: _Column) -> array.array[int]:
-    table = level_table(m)
-    pair: dict[tuple[int, int], int] = {}
-    out = array.array("b", bytes(len(component.index)))
-    comp_vals, code_vals = component.values, code.values
-    for i, (ci, ki) in enumerate(zip(component.index, code.index, strict=True)):
-        key = (ci, ki)
-        lv = pair.get(key)
-        if lv is None:
-            k = code_vals[ki]
-            lv = LEVEL_MISSING if k is None else table[str(comp_vals[ci])][k]
-            pair[key] = lv
-        out[i] = lv
-    return out

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import array
 import dataclasses
-from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from icmaps._tabular import Record, records_frame, text_table
 from icmaps.errors import UsageError
@@ -14,7 +15,7 @@ from icmaps.maps.model import Map
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
 
-    from icmaps.ratings.ratingset import Rating, RatingSet
+    from icmaps.ratings.ratingset import RatingSet
 
 __all__ = ["DroppedRatings", "MigrationReport", "migrate_ratings"]
 
@@ -134,9 +135,6 @@ def migrate_ratings(
     >>> len(new), report.complete
     (1, True)
     """
-    from icmaps.ratings.columns import BASE_COLUMNS
-    from icmaps.ratings.ratingset import RatingSet
-
     old_map = ratings.map
     if crosswalk.old_map is not None and crosswalk.old_map != old_map.id:
         raise UsageError(
@@ -148,83 +146,169 @@ def migrate_ratings(
     bad = crosswalk.problems(new_map)
     if bad:
         raise UsageError("crosswalk does not fit the new map:\n" + "\n".join(map(str, bad)))
-    known = {c.id for c in new_map.iter_components()}
-    roles = {r.id for r in new_map.roles}
-    allowed: dict[str, frozenset[str]] = {}
-    names = ratings.attributes
-    columns: dict[str, list[str | None]] = {n: [] for n in (*BASE_COLUMNS, *names)}
-    carried = 0
-    dropped: Counter[tuple[str, str | None, str]] = Counter()
-    renamed = recoded = 0
-    candidates: list[tuple[Rating, str, str | None]] = []
-    for r in ratings:
-        target = crosswalk.target(r.component)
-        if target is None:
-            dropped[(r.component, r.code, "component dropped by the crosswalk")] += 1
+    return _migrate(ratings, crosswalk, new_map)
+
+
+# reasons a rating is dropped, in the order they are looked for
+_GONE, _NO_COMPONENT, _CODE_GONE, _BAD_CODE, _NO_ROLE, _NOT_FOR_ROLE, _EMPTY = range(7)
+_KIND = {"component": _NO_COMPONENT, "code": _BAD_CODE, "role": _NO_ROLE}
+_KIND |= {"applies": _NOT_FOR_ROLE, "empty": _EMPTY}
+
+
+def _migrate(
+    ratings: RatingSet, crosswalk: Crosswalk, new_map: Map
+) -> tuple[RatingSet, MigrationReport]:
+    """Every rating's new component and code are worked out once per distinct old component
+    and (component, code) pair; the new values then go through the one checker
+    (:func:`icmaps.ratings.checker.judge`) and repeated keys through
+    :func:`~icmaps.ratings.checker.duplicate_groups`, as when reading ratings."""
+    import numpy as np
+
+    from icmaps.ratings.checker import assemble, duplicate_groups, judge
+    from icmaps.ratings.columns import BASE_COLUMNS
+    from icmaps.ratings.ratingset import RatingSet, _indices
+
+    cols = ratings._cols
+    n = len(ratings)
+    comp, code = cols["component"], cols["code"]
+    comp_idx, code_idx = _indices(comp).astype(np.int64), _indices(code).astype(np.int64)
+    # the crosswalk, once per old component and per (component, code) pair present
+    targets = [crosswalk.target(str(c)) for c in comp.values]
+    new_comps = list(dict.fromkeys(t for t in targets if t is not None))
+    comp_to = np.array([new_comps.index(t) if t else 0 for t in targets] or [0], dtype=np.uint32)
+    n_code = max(len(code.values), 1)
+    pair = comp_idx * n_code + code_idx
+    present, pair_of = np.unique(pair, return_inverse=True)
+    pair_of = pair_of.reshape(-1)
+    new_codes: dict[str | None, int] = {None: 0}
+    pair_code = np.zeros(len(present), dtype=np.uint32)
+    pair_gone = np.zeros(len(present), dtype=bool)
+    for j, p in enumerate(present.tolist()):
+        ci, ki = divmod(p, n_code)
+        old = code.values[ki]
+        if old is None:
             continue
-        if target not in known:
-            dropped[(r.component, r.code, f"no component {target!r} in the new map")] += 1
-            continue
-        code = r.code
-        if code is not None:
-            code = crosswalk.recode(r.component, code)
-            if code is None:
-                dropped[(r.component, r.code, "code dropped by the crosswalk")] += 1
-                continue
-            if target not in allowed:
-                s = new_map.scale_of(target)
-                allowed[target] = frozenset(s.codes()) | frozenset(s.special_codes())
-            if code not in allowed[target]:
-                dropped[(r.component, r.code, f"{code!r} is not a code of {target!r}")] += 1
-                continue
-        if r.role is not None and r.role not in roles:
-            dropped[(r.component, r.code, f"role {r.role!r} is not in the new map")] += 1
-            continue
-        if r.role is not None and not new_map.applies_to(target, r.role):
-            dropped[(r.component, r.code, f"{target!r} does not apply to role {r.role!r}")] += 1
-            continue
-        candidates.append((r, target, code))
-    by_key: dict[tuple[str, str, str, str], list[int]] = {}
-    for i, (r, target, _) in enumerate(candidates):
-        by_key.setdefault((r.subject, r.rater, r.occasion, target), []).append(i)
-    skip: set[int] = set()
-    for rows in by_key.values():
-        if len(rows) == 1:
-            continue
-        target = candidates[rows[0]][1]
-        merged = _merged(target, [candidates[i][0].component for i in rows])
-        if len({candidates[i][2] for i in rows}) > 1:
-            gone = rows
+        got = crosswalk.recode(str(comp.values[ci]), old)
+        if got is None:
+            pair_gone[j] = True
+        else:
+            pair_code[j] = new_codes.setdefault(got, len(new_codes))
+    values: dict[str, Sequence[str | None]] = {name: col.values for name, col in cols.items()}
+    index = {name: _indices(col) for name, col in cols.items()}
+    values["component"], values["code"] = new_comps, list(new_codes)
+    index["component"], index["code"] = comp_to[comp_idx], pair_code[pair_of]
+    # the one checker on the new values, for ratings whose component the crosswalk keeps
+    kind = np.full(n, -1, dtype=np.int8)
+    moved = np.array([t is not None for t in targets] or [True], dtype=bool)[comp_idx]
+    kind[~moved] = _GONE
+    sel = np.flatnonzero(moved)
+    verdict = judge(new_map, values, {k: index[k][sel] for k in BASE_COLUMNS})
+    if len(verdict.rows):
+        rank = np.array([_KIND[f.rule] for f in verdict.findings], dtype=np.int8)[verdict.which]
+        order = np.lexsort((rank, verdict.rows))
+        rows, rank = verdict.rows[order], rank[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+        kind[sel[rows[first]]] = rank[first]
+    gone = pair_gone[pair_of] & ((kind < 0) | (kind > _CODE_GONE))  # after a and b only
+    kind[gone] = _CODE_GONE
+    levels = np.zeros(n, dtype=np.int8)
+    levels[sel] = verdict.levels
+    dropped: dict[tuple[str, str | None, str], int] = {}
+    _count_reasons(
+        dropped,
+        kind,
+        comp_idx=comp_idx,
+        code_idx=code_idx,
+        index=index,
+        values=values,
+        targets=targets,
+        ratings=ratings,
+    )
+    # repeated keys once components are merged
+    cand = np.flatnonzero(kind < 0)
+    drop = np.zeros(n, dtype=bool)
+    keys = [index[k][cand] for k in ("subject", "rater", "occasion")] + [index["component"][cand]]
+    for g in duplicate_groups(keys):
+        rows_ = cand[g]
+        target = new_comps[int(index["component"][rows_[0]])]
+        merged = _merged(target, [str(comp.values[i]) for i in comp_idx[rows_].tolist()])
+        if len(set(index["code"][rows_].tolist())) > 1:
+            out = rows_
             why = f"conflicting ratings {merged} (same subject, rater and occasion)"
         else:
-            gone = rows[1:]
+            out = rows_[1:]
             why = f"repeated rating {merged} (same code); kept once"
-        skip.update(gone)
-        for i in gone:
-            r = candidates[i][0]
-            dropped[(r.component, r.code, why)] += 1
-    for i, (r, target, code) in enumerate(candidates):
-        if i in skip:
-            continue
-        renamed += target != r.component
-        recoded += code != r.code
-        for name in names:
-            columns[name].append(r.attrs.get(name))
-        for name, v in (
-            ("subject", r.subject),
-            ("rater", r.rater),
-            ("occasion", r.occasion),
-            ("component", target),
-            ("code", code),
-            ("role", r.role),
-        ):
-            columns[name].append(v)
-        carried += 1
-    new = RatingSet.from_columns(new_map, columns, attributes=ratings.attributes)
+        drop[out] = True
+        for i in out.tolist():
+            key = (str(comp.values[comp_idx[i]]), code.values[code_idx[i]], why)
+            dropped[key] = dropped.get(key, 0) + 1
+    keep = cand[~drop[cand]]
+    renamed_comp = np.array(
+        [t is not None and t != c for t, c in zip(targets, comp.values, strict=True)] or [False]
+    )
+    recoded_pair = np.array(
+        [
+            code.values[p % n_code] is not None
+            and list(new_codes)[int(pair_code[j])] != code.values[p % n_code]
+            for j, p in enumerate(present.tolist())
+        ]
+        or [False]
+    )
+    names = (*BASE_COLUMNS, *ratings.attributes)
+    new = RatingSet(
+        new_map,
+        assemble(values, index, names, keep),
+        array.array("b", levels[keep].tobytes()),
+        ratings.attributes,
+    )
     report = MigrationReport(
-        carried,
-        renamed,
-        recoded,
-        tuple(DroppedRatings(c, code, why, n) for (c, code, why), n in dropped.items()),
+        len(keep),
+        int(renamed_comp[comp_idx[keep]].sum()),
+        int(recoded_pair[pair_of[keep]].sum()),
+        tuple(DroppedRatings(c, k, why, count) for (c, k, why), count in dropped.items()),
     )
     return new, report
+
+
+def _count_reasons(
+    dropped: dict[tuple[str, str | None, str], int],
+    kind: Any,
+    *,
+    comp_idx: Any,
+    code_idx: Any,
+    index: dict[str, Any],
+    values: dict[str, Any],
+    targets: list[str | None],
+    ratings: RatingSet,
+) -> None:
+    """Count dropped ratings per old component, old code and reason, in first-row order."""
+    import numpy as np
+
+    bad = np.flatnonzero(kind >= 0)
+    if not len(bad):
+        return
+    role_idx = index["role"]
+    combo = np.stack(
+        [comp_idx[bad], code_idx[bad], role_idx[bad].astype(np.int64), kind[bad].astype(np.int64)],
+        axis=1,
+    )
+    uniq, first, counts = np.unique(combo, axis=0, return_index=True, return_counts=True)
+    comp_vals, code_vals = ratings.categories("component"), ratings.categories("code")
+    new_codes = values["code"]
+    for j in np.argsort(first, kind="stable").tolist():
+        ci, ki, ri, k = (int(x) for x in uniq[j])
+        row = int(bad[first[j]])
+        target = targets[ci]
+        role = values["role"][ri]
+        new_code = new_codes[int(index["code"][row])]
+        why = {
+            _GONE: "component dropped by the crosswalk",
+            _NO_COMPONENT: f"no component {target!r} in the new map",
+            _CODE_GONE: "code dropped by the crosswalk",
+            _BAD_CODE: f"{new_code!r} is not a code of {target!r}",
+            _NO_ROLE: f"role {role!r} is not in the new map",
+            _NOT_FOR_ROLE: f"{target!r} does not apply to role {role!r}",
+        }.get(k, "empty subject, rater or occasion")
+        key = (str(comp_vals[ci]), code_vals[ki], why)
+        dropped[key] = dropped.get(key, 0) + int(counts[j])

@@ -27,7 +27,6 @@ from icmaps._table import Row, html_table
 from icmaps._tabular import fmt_pct
 from icmaps.errors import NotFoundError, Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
-from icmaps.ratings.checker import Checked, check_rows
 from icmaps.ratings.columns import (
     BASE_COLUMNS,
     LEVEL_MISSING,
@@ -35,14 +34,13 @@ from icmaps.ratings.columns import (
     Status,
     _Column,
     _intern,
-    _levels,
-    level_table,
+    _typecode,
 )
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["Rating", "RatingSet", "ReadResult", "from_checked", "ratings_from_rows"]
+__all__ = ["Rating", "RatingSet", "ReadResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +94,31 @@ class RatingSet:
         *,
         attributes: Sequence[str] = (),
     ) -> RatingSet:
-        """Build from already-checked per-row values (``subject``, ``rater``, ``occasion``,
-        ``component``, ``role``, ``code`` and each attribute). Codes must be valid for their
-        component; use :meth:`from_records` or :func:`icmaps.read_ratings` to check input.
+        """Build from per-row values (``subject``, ``rater``, ``occasion``, ``component``,
+        ``role``, ``code`` and each attribute; ``role``, ``code`` and attributes may be
+        left out: blank).
+
+        Values run through the same checker as :func:`icmaps.read_ratings` (once per
+        distinct value); any problem raises :class:`~icmaps.errors.RatingsError` naming the
+        first row (1-based) of each bad value. Repeated keys are not looked for: use
+        :meth:`from_records` or :func:`icmaps.read_ratings` for that.
+
+        >>> import icmaps
+        >>> m = icmaps.load_map("learning-school")
+        >>> cols = {"subject": ["s", "s"], "rater": ["r", "q"], "occasion": ["o", "o"],
+        ...         "component": ["al-teacher-routine"] * 2, "code": ["2", None]}
+        >>> [r.status for r in RatingSet.from_columns(m, cols)]
+        ['rated', 'missing']
+        >>> try:
+        ...     RatingSet.from_columns(m, {**cols, "code": ["2", "9"]})
+        ... except icmaps.RatingsError as e:
+        ...     print(e.problems[0].message[:44])
+        row 2: code '9' is not allowed for component
         """
+        import numpy as np
+
+        from icmaps.ratings.checker import judge
+
         problems = []
         for name in ("subject", "rater", "occasion", "component"):
             if name not in values:
@@ -114,11 +133,22 @@ class RatingSet:
         cols: dict[str, _Column] = {}
         for name in (*BASE_COLUMNS, *attributes):
             seq = values.get(name)
-            if seq is None:
-                seq = [None] * n
-            cols[name] = _intern(seq)
-        _check_pairs(map, cols["component"], cols["code"])
-        levels = _levels(map, cols["component"], cols["code"])
+            cols[name] = _intern([None] * n if seq is None else seq)
+        verdict = judge(
+            map,
+            {name: cols[name].values for name in BASE_COLUMNS},
+            {name: _indices(cols[name]) for name in BASE_COLUMNS},
+        )
+        if verdict.findings:
+            firsts = verdict.first_rows()
+            for i, f in enumerate(verdict.findings):
+                row, count = firsts[i]
+                more = f" (and {count - 1} more rows)" if count > 1 else ""
+                problems.append(
+                    Problem(None, None, None, f"row {row + 1}: {f.message}{more}", value=f.value)
+                )
+            raise RatingsError(problems)
+        levels = array.array("b", verdict.levels.astype(np.int8, copy=False).tobytes())
         return cls(map, cols, levels, attributes)
 
     @classmethod
@@ -129,23 +159,26 @@ class RatingSet:
         Raises :class:`~icmaps.errors.RatingsError` with every problem (``line`` is the
         1-based record number).
         """
+        from icmaps.ratings.checker import check, check_duplicates
+        from icmaps.ratings.engines import rows_engine
+
         rows = list(records)
         keys: list[str] = []
         for r in rows:
             for k in r:
                 if k not in keys:
                     keys.append(k)
-        result = ratings_from_rows(
-            map,
-            keys,
-            ([None if r.get(k) is None else str(r.get(k)) for k in keys] for r in rows),
-            path="<records>",
-            first_line=1,
-            columns=False,
+        cells = ([None if r.get(k) is None else str(r.get(k)) for k in keys] for r in rows)
+        ((layout, raw),) = rows_engine(
+            map, keys, enumerate(cells, 1), path="<records>", columns=False, chunk_rows=2**62
         )
-        if not result.ok:
-            raise RatingsError(result.problems)
-        return result.ratings
+        checked = check(map, layout, raw)
+        ratings = cls(map, checked.columns, checked.levels, checked.attrs)
+        keep, repeated = check_duplicates(checked.columns, checked.lines, checked.path)
+        problems = (*checked.problems, *repeated)
+        if any(p.severity == "error" for p in problems):
+            raise RatingsError(problems)
+        return ratings if keep is None else ratings._take(keep.tolist())
 
     # -- basic protocol ---------------------------------------------------------------------
 
@@ -198,9 +231,7 @@ class RatingSet:
                 f"cannot add ratings of map {other._map.id!r} v{other._map.version} to ratings "
                 f"of {self._map.id!r} v{self._map.version}"
             )
-        attrs = list(self._attrs) + [a for a in other._attrs if a not in self._attrs]
-        values = {name: self.column(name) + other.column(name) for name in (*BASE_COLUMNS, *attrs)}
-        return RatingSet.from_columns(self._map, values, attributes=attrs)
+        return _concat([self, other])
 
     def __repr__(self) -> str:
         return (
@@ -390,45 +421,73 @@ class ReadResult:
         return not any(p.severity == "error" for p in self.problems)
 
 
-def from_checked(checked: Checked) -> ReadResult:
-    """The RatingSet of what the checker kept, with its problems."""
-    ratings = RatingSet(checked.map, checked.columns, checked.levels, list(checked.attrs))
-    if checked.keep is not None:  # repeated keys were dropped
-        ratings = ratings._take(checked.keep)
-    return ReadResult(ratings, checked.problems)
+def _indices(col: _Column) -> Any:
+    """A column's per-row indices as a numpy view (no copy)."""
+    import numpy as np
+
+    return np.frombuffer(
+        col.index, dtype={"B": "u1", "H": "u2", "I": "u4", "L": "u8"}[col.index.typecode]
+    )
 
 
-def ratings_from_rows(
-    m: Map,
-    header: Sequence[str],
-    rows: Iterable[Sequence[str | None]] | Iterable[tuple[int, Sequence[str | None]]],
-    **options: Any,
-) -> ReadResult:
-    """Check rows against a map (see :func:`icmaps.ratings.checker.check_rows`) and build the
-    RatingSet of the good ones."""
-    return from_checked(check_rows(m, header, rows, **options))
+def _first_seen(idx: Any, n_values: int) -> bool:
+    """Whether indices use every one of ``n_values`` categories, numbered as first seen."""
+    import numpy as np
+
+    if not len(idx):
+        return n_values == 0
+    top = np.maximum.accumulate(idx)
+    return (
+        int(idx[0]) == 0 and int(top[-1]) == n_values - 1 and bool((idx[1:] <= top[:-1] + 1).all())
+    )
 
 
-def _check_pairs(m: Map, component: _Column, code: _Column) -> None:
-    """Raise RatingsError unless every component is in the map and every code is allowed for
-    its component; checked once per distinct (component, code) pair, naming its first row."""
-    table = level_table(m)
-    first: dict[tuple[int, int], int] = {}
-    for i, key in enumerate(zip(component.index, code.index, strict=True)):
-        first.setdefault(key, i)
-    problems = []
-    for (ci, ki), row in first.items():
-        comp, value = component.values[ci], code.values[ki]
-        codes = table.get(str(comp)) if comp is not None else None
-        if codes is None:
-            msg = f"row {row + 1}: unknown component {comp!r} in map {m.id!r}"
-        elif value is not None and value not in codes:
-            msg = (
-                f"row {row + 1}: code {value!r} is not allowed for component {comp!r} "
-                f"(allowed: {', '.join(codes)})"
+def _concat(parts: Sequence[RatingSet], *, first_seen: bool = False) -> RatingSet:
+    """Ratings of the same map one after another (attributes united, blank where a part lacks
+    one), each column's categories in first-seen order: the parts' indices are renumbered
+    through small lookup tables, no value is decoded. ``first_seen=True`` promises that every
+    part's categories are all used and in first-seen order (as the checker makes them), which
+    saves checking it."""
+    import numpy as np
+
+    first = parts[0]
+    for p in parts[1:]:
+        if not isinstance(p, RatingSet):
+            raise UsageError(f"cannot add {type(p).__name__} to ratings")
+        if (first._map.id, first._map.version) != (p._map.id, p._map.version):
+            raise UsageError(
+                f"cannot add ratings of map {p._map.id!r} v{p._map.version} to ratings "
+                f"of {first._map.id!r} v{first._map.version}"
             )
-        else:
-            continue
-        problems.append(Problem(None, None, None, msg))
-    if problems:
-        raise RatingsError(problems)
+    attrs = list(first._attrs)
+    for p in parts[1:]:
+        attrs += [a for a in p._attrs if a not in attrs]
+    cols: dict[str, _Column] = {}
+    for name in (*BASE_COLUMNS, *attrs):
+        lookup: dict[str | None, int] = {}
+        pieces = []
+        for p in parts:
+            if not len(p):
+                continue
+            col = p._cols.get(name)
+            if col is None:  # an attribute this part lacks: blank
+                pieces.append(
+                    np.full(len(p), lookup.setdefault(None, len(lookup)), dtype=np.uint32)
+                )
+                continue
+            remap = np.array(
+                [lookup.setdefault(v, len(lookup)) for v in col.values], dtype=np.uint32
+            )
+            pieces.append(remap[_indices(col)])
+        idx = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint32)
+        values = list(lookup)
+        if first_seen or _first_seen(idx, len(values)):
+            code = _typecode(len(values))
+            typed = idx.astype({"B": np.uint8, "H": np.uint16, "I": np.uint32}[code])
+            cols[name] = _Column(values, array.array(code, typed.tobytes()))
+        else:  # a part with unused or reordered categories
+            cols[name] = _Column.from_indices(values, idx)
+    levels = array.array("b")
+    for p in parts:
+        levels.extend(p._levels)
+    return RatingSet(first._map, cols, levels, attrs)

@@ -1,36 +1,39 @@
-"""Reading and writing ratings: CSV (long and wide), JSON Lines, strict and kind.
+"""Reading ratings: CSV (long and wide), JSON Lines; in one go or streamed in batches.
 
-Every row is checked against the map in one pass and every problem is reported with file,
-line, column and value; nothing is dropped silently. A fast path reads long CSV files with
-pyarrow when it is installed (``pip install 'icmaps[fast]'``); it is used only for
-files with no problems, so problem reports always come from the pure-Python reader and both
-paths give identical ratings.
+Every source goes through an engine (:mod:`icmaps.ratings.engines`: pure Python, or pyarrow
+for long CSV files when it is installed, ``pip install 'icmaps[fast]'``) into interned
+columns, and every batch through the one checker (:func:`icmaps.ratings.checker.check`), so
+both engines give identical ratings and identical problems. :func:`iter_ratings` streams a
+file in batches of at most ``chunk_rows`` ratings; :func:`read_ratings` collects the batches,
+concatenates them and looks for repeated keys across the whole file.
 """
 
 from __future__ import annotations
 
 import array
-import codecs
-import csv
-import io
-import json
-import math
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, overload
+from typing import IO, Literal, overload
 
 from icmaps._optional import has, require
 from icmaps.errors import Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
-from icmaps.ratings.checker import REQUIRED, Format, _header_map
-from icmaps.ratings.columns import BASE_COLUMNS, LEVEL_MISSING, _Column, _typecode, level_table
-from icmaps.ratings.ratingset import RatingSet, ReadResult, ratings_from_rows
+from icmaps.ratings.checker import Checked, Format, SeenKeys, check, check_duplicates
+from icmaps.ratings.engines import (
+    Chunk,
+    arrow_engine,
+    check_source,
+    csv_rows,
+    jsonl_engine,
+    open_text,
+    rows_engine,
+    utf8_problem,
+)
+from icmaps.ratings.ratingset import RatingSet, ReadResult, _concat
 
-if TYPE_CHECKING:
-    import numpy as np
-
-__all__ = ["example_ratings", "read_ratings"]
+__all__ = ["RatingBatch", "example_ratings", "iter_ratings", "read_ratings"]
 
 
 Errors = Literal["raise", "collect"]
@@ -39,7 +42,14 @@ Errors = Literal["raise", "collect"]
 Engine = Literal["auto", "python", "pyarrow"]
 
 
-DELIMITERS = ",;\t|"
+Duplicates = Literal["check", "ignore"]
+
+
+Source = str | os.PathLike[str] | IO[str] | IO[bytes]
+
+
+READ_CHUNK = 1 << 17
+"""Ratings per batch when :func:`read_ratings` collects a whole file."""
 
 
 def example_ratings(map_id: str) -> str:
@@ -58,128 +68,160 @@ def example_ratings(map_id: str) -> str:
     return str(f)
 
 
-# -- sources --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RatingBatch:
+    """One batch of a stream of ratings (:func:`iter_ratings`).
+
+    ``ratings`` are the batch's good ratings (a :class:`RatingSet`, its categories its own);
+    ``lines`` is the source line of each of them (a compact unsigned array, in order; JSON
+    Lines: the line; records: the record number); ``problems`` are those found in the rows
+    the batch read (sorted by place): bad values, wrong field counts, invalid JSON lines,
+    header problems (in the first batch) and repeated keys.
+
+    >>> import icmaps
+    >>> b = next(iter_ratings(example_ratings("learning-school"), "learning-school"))
+    >>> b.ok, b.lines[0], len(b.lines) == len(b.ratings)
+    (True, 2, True)
+    """
+
+    ratings: RatingSet
+    lines: array.array[int]
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error."""
+        return not any(p.severity == "error" for p in self.problems)
+
+    def __len__(self) -> int:
+        return len(self.ratings)
 
 
-def _open_text(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> tuple[IO[str], str, bool]:
-    if isinstance(source, (str, os.PathLike)):
-        p = Path(source)
-        if p.is_dir():
-            raise UsageError(f"{os.fspath(source)}: is a folder; expected a ratings file")
-        if not p.is_file():
-            raise UsageError(f"{os.fspath(source)}: no such file")
-        f = p.open("r", encoding="utf-8-sig", newline="", errors="strict")
-        return f, os.fspath(source), True
-    name = str(getattr(source, "name", "<stream>"))
-    if isinstance(source, io.TextIOBase):
-        return source, name, False
-    binary: Any = source
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), name, False
+def _options(source: Source, map: Map | str, format: Format, engine: Engine) -> tuple[Map, Format]:
+    from icmaps.maps.codec import load_map
+
+    m = map if isinstance(map, Map) else load_map(map)
+    if format not in ("auto", "long", "wide", "jsonl"):
+        raise UsageError(f"format must be 'auto', 'long', 'wide' or 'jsonl', not {format!r}")
+    if engine not in ("auto", "python", "pyarrow"):
+        raise UsageError(f"engine must be 'auto', 'python' or 'pyarrow', not {engine!r}")
+    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else ""
+    if format == "auto" and name.lower().endswith((".jsonl", ".ndjson")):
+        format = "jsonl"
+    if engine == "pyarrow" and not (has("numpy") and has("pyarrow")):
+        require("pyarrow", "engine='pyarrow' needs pyarrow and numpy", extra="fast")
+        require("numpy", "engine='pyarrow' needs pyarrow and numpy", extra="fast")
+    check_source(source)
+    return m, format
 
 
-def _utf8_problem(source: object, path: str, e: UnicodeDecodeError) -> Problem:
-    """Locate the first byte that is not UTF-8 (files only; streams get no line)."""
-    msg = "invalid UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8)"
-    if isinstance(source, (str, os.PathLike)) and Path(source).is_file():
-        raw = Path(source).read_bytes()
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as err:
-            good = raw[: err.start].decode("utf-8")
-            line = good.count("\n") + 1
-            col = len(good) - (good.rfind("\n") + 1) + 1
-            return Problem(
-                path, line, col, f"invalid UTF-8 byte 0x{raw[err.start]:02x}; {msg[15:]}"
+def _chunks(
+    source: Source, m: Map, *, format: Format, engine: Engine, chunk_rows: int
+) -> Iterator[Chunk]:
+    """Interned chunks from the engine that fits (pyarrow for long CSV files when it is
+    installed, Python for the rest or the rest of a file pyarrow handed back)."""
+    after = 0
+    fits = engine != "python" and format in ("auto", "long")
+    if fits and isinstance(source, (str, os.PathLike)) and has("pyarrow"):
+        handed_back = yield from arrow_engine(Path(source), m, chunk_rows=chunk_rows)
+        if handed_back is None:
+            return
+        after = handed_back
+    f, path, close = open_text(source)
+    try:
+        if format == "jsonl":
+            yield from jsonl_engine(f, m, path, chunk_rows=chunk_rows)
+        else:
+            header, rows = csv_rows(f, path)
+            yield from rows_engine(
+                m,
+                header,
+                rows,
+                path=path,
+                format=format,
+                chunk_rows=chunk_rows,
+                after=after,
+                emitted=after > 0,
             )
-    return Problem(path, None, None, f"{msg} ({e.reason})")
+    except UnicodeDecodeError as e:
+        raise RatingsError([utf8_problem(source, path, e)]) from None
+    finally:
+        if close:
+            f.close()
 
 
-def _sniff(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+def _checked(
+    source: Source, m: Map, *, format: Format, engine: Engine, chunk_rows: int
+) -> Iterator[Checked]:
+    for layout, raw in _chunks(source, m, format=format, engine=engine, chunk_rows=chunk_rows):
+        yield check(m, layout, raw)
 
 
-def _csv_rows(f: IO[str], path: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    first = f.readline()
-    if first.startswith("\ufeff"):
-        first = first[1:]
-    if not first.strip():
-        raise RatingsError([Problem(path, 1, None, "file is empty; expected a header row")])
-    if "\x00" in first:
-        raise RatingsError(
-            [
-                Problem(
-                    path,
-                    1,
-                    first.index("\x00") + 1,
-                    "NUL character in the header (is it a "
-                    "binary or UTF-16 file? save it as CSV UTF-8)",
-                )
-            ]
-        )
-    delim = _sniff(first)
-    header = next(csv.reader([first], delimiter=delim))
-    reader = csv.reader(f, delimiter=delim)
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        line = 1
-        try:
-            for cells in reader:
-                yield line + 1, cells
-                line = reader.line_num + 1
-        except UnicodeDecodeError as e:
-            raise RatingsError(
-                [
-                    Problem(
-                        path,
-                        line + 1,
-                        None,
-                        f"invalid UTF-8 ({e.reason}); save the file as UTF-8 (Excel: CSV UTF-8)",
-                    )
-                ]
-            ) from None
-        except csv.Error as e:
-            raise RatingsError([Problem(path, line + 1, None, f"invalid CSV: {e}")]) from None
-
-    return header, rows()
+def _ratings(checked: Checked) -> RatingSet:
+    return RatingSet(checked.map, checked.columns, checked.levels, checked.attrs)
 
 
-def _jsonl_rows(
-    f: IO[str], path: str
-) -> tuple[list[str], list[tuple[int, list[str | None]]], list[Problem]]:
-    """Keys in first-seen order, numbered rows, and the lines that are not JSON objects
-    (reported alongside the problems of the good lines, not instead of them)."""
-    keys: list[str] = []
-    records: list[tuple[int, dict[str, Any]]] = []
-    problems: list[Problem] = []
-    for n, text in enumerate(f, 1):
-        if not text.strip():
-            continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as e:
-            col = e.colno if e.lineno == 1 else len(text.rstrip("\r\n")) + 1  # at the line end
-            problems.append(Problem(path, n, col, f"invalid JSON: {e.msg}"))
-            continue
-        except RecursionError:
-            problems.append(Problem(path, n, 1, "invalid JSON: nested too deeply"))
-            continue
-        if not isinstance(obj, dict):
-            problems.append(Problem(path, n, 1, "expected a JSON object per line"))
-            continue
-        for k in obj:
-            if k not in keys:
-                keys.append(k)
-        records.append((n, obj))
+def iter_ratings(
+    source: Source,
+    map: Map | str,
+    *,
+    chunk_rows: int = 100_000,
+    format: Format = "auto",
+    engine: Engine = "auto",
+    duplicates: Duplicates = "check",
+) -> Iterator[RatingBatch]:
+    """Stream ratings from CSV (long or wide) or JSON Lines in checked batches.
 
-    def cell(v: Any) -> str | None:
-        return None if v is None else v if isinstance(v, str) else json.dumps(v)
+    Each :class:`RatingBatch` holds at most ``chunk_rows`` good ratings, the source line of
+    each and the problems found in its rows; nothing is raised for bad rows (look at
+    ``batch.problems`` or ``batch.ok``), only for a source that cannot be read at all (an
+    empty or non-UTF-8 file, invalid CSV: :class:`~icmaps.errors.RatingsError`). A source with
+    no ratings gives one empty batch. Memory stays at a few batches whatever the file size,
+    plus, with ``duplicates="check"`` (default), about 17 bytes per distinct subject x rater x
+    occasion x component key seen so far: repeats of a key from an earlier batch are dropped
+    (same code: a warning; another code: an error). Unlike :func:`read_ratings`, a conflict
+    across batches cannot take back the rating already handed out. ``duplicates="ignore"``
+    keeps nothing and looks for no repeats (trusted data).
 
-    return keys, [(n, [cell(obj.get(k)) for k in keys]) for n, obj in records], problems
+    Added up (``RatingSet.__add__``), the batches' ratings equal what :func:`read_ratings`
+    gives for a file without repeated keys, whatever ``chunk_rows``.
+
+    >>> import icmaps
+    >>> path = example_ratings("learning-school")
+    >>> batches = list(iter_ratings(path, "learning-school", chunk_rows=200))
+    >>> [len(b) for b in batches]
+    [200, 200, 160]
+    >>> batches[1].lines[0]
+    202
+    """
+    if not isinstance(chunk_rows, int) or isinstance(chunk_rows, bool) or chunk_rows < 1:
+        raise UsageError(f"chunk_rows must be a positive integer, not {chunk_rows!r}")
+    if duplicates not in ("check", "ignore"):
+        raise UsageError(f"duplicates must be 'check' or 'ignore', not {duplicates!r}")
+    m, format = _options(source, map, format, engine)
+    return _stream(source, m, format=format, engine=engine, chunk_rows=chunk_rows, dup=duplicates)
 
 
-Source = str | os.PathLike[str] | IO[str] | IO[bytes]
+def _stream(
+    source: Source, m: Map, *, format: Format, engine: Engine, chunk_rows: int, dup: Duplicates
+) -> Iterator[RatingBatch]:
+    import numpy as np
+
+    seen = SeenKeys() if dup == "check" else None
+    for checked in _checked(source, m, format=format, engine=engine, chunk_rows=chunk_rows):
+        ratings = _ratings(checked)
+        lines = checked.lines
+        problems = checked.problems
+        if seen is not None and len(lines):
+            keep, found = seen.check(
+                checked.columns, np.frombuffer(lines, dtype=np.uint32), checked.path
+            )
+            if keep is not None:
+                ratings = ratings._take(keep.tolist())
+                lines = array.array("I", np.frombuffer(lines, dtype=np.uint32)[keep].tobytes())
+            if found:
+                problems = tuple(sorted((*problems, *found), key=Problem.sort_key))
+        yield RatingBatch(ratings, lines, problems)
 
 
 @overload
@@ -218,191 +260,37 @@ def read_ratings(
     from the header), CRLF or LF. Header names match case-insensitively. With
     ``errors="raise"`` (default) one :class:`~icmaps.errors.RatingsError` carries every
     problem; with ``errors="collect"`` a :class:`ReadResult` holds the good ratings and the
-    problems.
+    problems. Built on the batches of :func:`iter_ratings`: they are concatenated, then
+    repeated keys are looked for across the whole file (different codes: an error, and every
+    rating of the key is dropped; the same code: a warning, kept once).
 
     >>> import icmaps
     >>> rs = read_ratings(example_ratings("learning-school"), "learning-school")
     >>> len(rs) > 0, rs.map.id
     (True, 'learning-school')
     """
-    from icmaps.maps.codec import load_map
-
-    m = map if isinstance(map, Map) else load_map(map)
     if errors not in ("raise", "collect"):
         raise UsageError(f"errors must be 'raise' or 'collect', not {errors!r}")
-    if format not in ("auto", "long", "wide", "jsonl"):
-        raise UsageError(f"format must be 'auto', 'long', 'wide' or 'jsonl', not {format!r}")
-    if engine not in ("auto", "python", "pyarrow"):
-        raise UsageError(f"engine must be 'auto', 'python' or 'pyarrow', not {engine!r}")
-    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else ""
-    if format == "auto" and name.lower().endswith((".jsonl", ".ndjson")):
-        format = "jsonl"
-    result: ReadResult | None = None
-    if engine != "python" and format in ("auto", "long") and isinstance(source, (str, os.PathLike)):
-        result = _fast_read(Path(source), m, required=engine == "pyarrow")
-    if result is None:
-        f, path, close = _open_text(source)
-        try:
-            if format == "jsonl":
-                keys, jrows, bad = _jsonl_rows(f, path)
-                if not jrows and bad:
-                    keys = list(REQUIRED)  # nothing readable: report the bad lines only
-                result = ratings_from_rows(
-                    m, keys, jrows, path=path, format="long", numbered=True, columns=False
-                )
-                if bad:
-                    every = (*result.problems, *bad)
-                    result = ReadResult(result.ratings, tuple(sorted(every, key=Problem.sort_key)))
-            else:
-                header, rows = _csv_rows(f, path)
-                result = ratings_from_rows(m, header, rows, path=path, format=format, numbered=True)
-        except UnicodeDecodeError as e:
-            raise RatingsError([_utf8_problem(source, path, e)]) from None
-        finally:
-            if close:
-                f.close()
+    m, format = _options(source, map, format, engine)
+    parts: list[RatingSet] = []
+    lines = array.array("I")
+    problems: list[Problem] = []
+    path: str | None = None
+    for checked in _checked(source, m, format=format, engine=engine, chunk_rows=READ_CHUNK):
+        parts.append(_ratings(checked))
+        lines.extend(checked.lines)
+        problems.extend(checked.problems)
+        path = checked.path
+    ratings = parts[0] if len(parts) == 1 else _concat(parts, first_seen=True)
+    del parts
+    keep, repeated = check_duplicates(ratings._cols, lines, path)
+    if keep is not None:
+        ratings = ratings._take(keep.tolist())
+    if repeated:
+        problems.extend(repeated)
+    result = ReadResult(ratings, tuple(sorted(problems, key=Problem.sort_key)))
     if errors == "collect":
         return result
     if not result.ok:
         raise RatingsError(result.problems)
     return result.ratings
-
-
-# -- the fast path --------------------------------------------------------------------------
-
-
-def _fast_read(path: Path, m: Map, *, required: bool) -> ReadResult | None:
-    """Read a clean long CSV with pyarrow + numpy; None means 'use the Python reader' (not
-    installed, or the file has anything the Python reader must report or normalise)."""
-    if not (has("numpy") and has("pyarrow")):
-        if required:
-            require("pyarrow", "engine='pyarrow' needs pyarrow and numpy", extra="fast")
-            require("numpy", "engine='pyarrow' needs pyarrow and numpy", extra="fast")
-        return None
-    import numpy as np
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
-
-    if not path.is_file():
-        return None
-    with path.open("rb") as fb:
-        head = fb.readline()
-    try:
-        first = codecs.decode(head, "utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    delim = _sniff(first)
-    header = next(csv.reader([first], delimiter=delim), [])
-    fmt, pos, _, problems = _header_map(header, m, "auto", str(path))
-    if problems or fmt != "long" or not header:
-        return None
-    try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                column_names=[f"c{i}" for i in range(len(header))],
-                skip_rows=1,
-                block_size=1 << 22,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delim, newlines_in_values=False, ignore_empty_lines=True
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(len(header))},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, OSError):
-        return None
-    attrs = [n for n in pos if n not in BASE_COLUMNS]
-    names = [*BASE_COLUMNS, *attrs]
-    lookups: dict[str, dict[str | None, int]] = {n: {} for n in names}
-    # grown in place (no concatenation copy at the end): 4 bytes a row per column
-    parts: dict[str, array.array[int]] = {n: array.array("I") for n in names}
-    try:
-        for batch in reader:
-            for name in names:
-                if name not in pos:
-                    parts[name].frombytes(bytes(4 * batch.num_rows))
-                    continue
-                enc = batch.column(pos[name]).dictionary_encode()
-                values = enc.dictionary.to_pylist()
-                lookup = lookups[name]
-                remap = np.empty(len(values), dtype=np.uint32)
-                for j, v in enumerate(values):
-                    if v != v.strip():
-                        return None  # let the Python reader normalise spaces
-                    key = v or None
-                    remap[j] = lookup.setdefault(key, len(lookup))
-                parts[name].frombytes(remap[enc.indices.to_numpy(zero_copy_only=False)].tobytes())
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        return None
-    for name in names:
-        if name not in pos:
-            lookups[name] = {None: 0}
-    n = len(parts["subject"])
-    if n == 0:
-        return None
-    idx = {k: np.frombuffer(v, dtype=np.uint32) for k, v in parts.items()}
-    # every check is done on the small category lists, then spread to rows
-    comp_vals = list(lookups["component"])
-    code_vals = list(lookups["code"])
-    table = level_table(m)
-    for key in ("subject", "rater", "occasion", "component"):
-        if None in lookups[key]:
-            return None
-    if any(c not in table for c in comp_vals):
-        return None
-    # checks run on the (component, code) and (component, role) pairs present: a few hundred
-    ncode, nrole = len(code_vals), len(lookups["role"])
-    pair = idx["component"].astype(np.int64) * ncode + idx["code"]
-    present = np.flatnonzero(np.bincount(pair, minlength=len(comp_vals) * ncode))
-    lut = np.zeros(len(comp_vals) * ncode, dtype=np.int8)
-    for p in present.tolist():
-        comp, code = comp_vals[p // ncode], code_vals[p % ncode]
-        if code is None:
-            lut[p] = LEVEL_MISSING
-        elif code not in table[str(comp)]:
-            return None
-        else:
-            lut[p] = table[str(comp)][code]
-    levels_np = lut[pair]
-    del pair
-    role_vals = list(lookups["role"])
-    if any(r is not None for r in role_vals):
-        known = {r.id for r in m.roles}
-        rp = idx["component"].astype(np.int64) * nrole + idx["role"]
-        for p in np.flatnonzero(np.bincount(rp, minlength=len(comp_vals) * nrole)).tolist():
-            comp, role = str(comp_vals[p // nrole]), role_vals[p % nrole]
-            if role is not None and (role not in known or not m.applies_to(comp, role)):
-                return None
-        del rp
-    dims = [len(lookups[k]) for k in ("subject", "rater", "occasion", "component")]
-    if math.prod(dims) >= 2**62:
-        return None  # keys would overflow; the Python reader copes
-    key = np.zeros(n, dtype=np.int64)
-    for k, d in zip(("subject", "rater", "occasion", "component"), dims, strict=True):
-        key *= d
-        key += idx[k]
-    key.sort()
-    if bool((key[1:] == key[:-1]).any()):
-        return None  # duplicates: reported by the Python reader
-    del key
-    cols = {
-        k: _Column(
-            list(lookups[k]),
-            array.array(
-                _typecode(len(lookups[k])), idx[k].astype(_np_type(len(lookups[k]))).tobytes()
-            ),
-        )
-        for k in names
-    }
-    levels = array.array("b", levels_np.tobytes())
-    return ReadResult(RatingSet(m, cols, levels, attrs), ())
-
-
-def _np_type(n: int) -> np.dtype[Any]:
-    import numpy as np
-
-    return np.dtype({"B": np.uint8, "H": np.uint16, "I": np.uint32}[_typecode(n)])

@@ -1,0 +1,656 @@
+"""Engines: read a source, chunk by chunk, into interned columns for the one checker.
+
+An engine turns CSV (long or wide), JSON Lines or records into :class:`RawBatch` chunks of at
+most ``chunk_rows`` ratings (per column the distinct values, trimmed and blank as ``None``, and
+a per-row index; each rating's source line; the problems met while reading: header, wrong
+field count, invalid JSON). It checks nothing else: every rule runs in
+:func:`icmaps.ratings.checker.check`, whichever engine read the rows.
+
+* :func:`rows_engine` interns rows of cells in Python (CSV through the ``csv`` module, and
+  ``RatingSet.from_records``); :func:`jsonl_engine` does the same for JSON Lines.
+* :func:`arrow_engine` reads a long CSV file with pyarrow's streaming reader and interns each
+  column per block with ``dictionary_encode`` (numpy does the rest). Source lines are exact:
+  pyarrow numbers every line (empty ones give a row of empty fields, told apart from a line of
+  delimiters by reading just those lines again) and reports the rows it skips with their line.
+  It stops, and hands the rest of the file to the Python engine from the line after the last
+  chunk it gave out, wherever the two parsers could disagree: a value or row spanning lines,
+  invalid UTF-8, a parse error.
+"""
+
+from __future__ import annotations
+
+import array
+import codecs
+import csv
+import io
+import json
+import os
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+from icmaps.errors import Problem, RatingsError, UsageError
+from icmaps.maps.model import Map
+from icmaps.ratings.checker import Layout, RawBatch, _header_map, _unusable
+from icmaps.ratings.columns import BASE_COLUMNS
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+__all__ = ["Chunk", "arrow_engine", "jsonl_engine", "rows_engine"]
+
+
+Chunk = tuple[Layout, RawBatch]
+
+
+DELIMITERS = ",;\t|"
+
+
+# -- sources --------------------------------------------------------------------------------
+
+
+def check_source(source: object) -> None:
+    """Raise UsageError now (not on the first batch) for a path that is not a file.
+
+    >>> check_source("no/such.csv")
+    Traceback (most recent call last):
+    ...
+    icmaps.errors.UsageError: no/such.csv: no such file
+    """
+    if isinstance(source, (str, os.PathLike)):
+        p = Path(source)
+        if p.is_dir():
+            raise UsageError(f"{os.fspath(source)}: is a folder; expected a ratings file")
+        if not p.is_file():
+            raise UsageError(f"{os.fspath(source)}: no such file")
+
+
+def open_text(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> tuple[IO[str], str, bool]:
+    """A text handle on the source, its name for problems, and whether to close it.
+
+    >>> f, name, close = open_text(io.BytesIO(b"subject"))
+    >>> f.read(), name, close
+    ('subject', '<stream>', False)
+    """
+    if isinstance(source, (str, os.PathLike)):
+        check_source(source)
+        p = Path(source)
+        f = p.open("r", encoding="utf-8-sig", newline="", errors="strict")
+        return f, os.fspath(source), True
+    name = str(getattr(source, "name", "<stream>"))
+    if isinstance(source, io.TextIOBase):
+        return source, name, False
+    binary: Any = source
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), name, False
+
+
+def utf8_problem(source: object, path: str, e: UnicodeDecodeError) -> Problem:
+    """Locate the first byte that is not UTF-8 (files only; streams get no line).
+
+    >>> e = UnicodeDecodeError("utf-8", bytes([255]), 0, 1, "invalid start byte")
+    >>> str(utf8_problem(io.BytesIO(), "<stream>", e))
+    '<stream>: invalid UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8) (invalid start byte)'
+    """
+    msg = "invalid UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8)"
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_file():
+        raw = Path(source).read_bytes()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            good = raw[: err.start].decode("utf-8")
+            line = good.count("\n") + 1
+            col = len(good) - (good.rfind("\n") + 1) + 1
+            return Problem(
+                path, line, col, f"invalid UTF-8 byte 0x{raw[err.start]:02x}; {msg[15:]}"
+            )
+    return Problem(path, None, None, f"{msg} ({e.reason})")
+
+
+def sniff(first_line: str) -> str:
+    """The delimiter of a header line: the most frequent of ``, ; TAB |`` (comma if none).
+
+    >>> sniff("subject;rater;code"), sniff("subject")
+    (';', ',')
+    """
+    counts = {d: first_line.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def csv_rows(f: IO[str], path: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    r"""The header and the numbered rows of a CSV text (the line each row starts on).
+
+    >>> header, rows = csv_rows(io.StringIO('a,b\n1,"x\ny"\n\n3,4\n'), "r.csv")
+    >>> header, list(rows)
+    (['a', 'b'], [(2, ['1', 'x\ny']), (4, []), (5, ['3', '4'])])
+    """
+    first = f.readline()
+    if first.startswith("\ufeff"):
+        first = first[1:]
+    if not first.strip():
+        raise RatingsError([Problem(path, 1, None, "file is empty; expected a header row")])
+    if "\x00" in first:
+        raise RatingsError(
+            [
+                Problem(
+                    path,
+                    1,
+                    first.index("\x00") + 1,
+                    "NUL character in the header (is it a "
+                    "binary or UTF-16 file? save it as CSV UTF-8)",
+                )
+            ]
+        )
+    delim = sniff(first)
+    header = next(csv.reader([first], delimiter=delim))
+    reader = csv.reader(f, delimiter=delim)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        line = 1
+        try:
+            for cells in reader:
+                yield line + 1, cells
+                line = reader.line_num + 1
+        except UnicodeDecodeError as e:
+            raise RatingsError(
+                [
+                    Problem(
+                        path,
+                        line + 1,
+                        None,
+                        f"invalid UTF-8 ({e.reason}); save the file as UTF-8 (Excel: CSV UTF-8)",
+                    )
+                ]
+            ) from None
+        except csv.Error as e:
+            raise RatingsError([Problem(path, line + 1, None, f"invalid CSV: {e}")]) from None
+
+    return header, rows()
+
+
+# -- chunks of interned columns -------------------------------------------------------------
+
+
+class _Chunk:
+    """Interned columns being filled row by row (compact arrays: 4 bytes a row a column)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.lookups: dict[str, dict[str | None, int]] = {n: {} for n in names}
+        self.index: dict[str, array.array[int]] = {n: array.array("I") for n in self.lookups}
+        self.lines = array.array("I")
+        self.problems: list[Problem] = []
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def add_column(self, name: str) -> None:
+        """A column first met part-way (JSON Lines): blank for the rows before."""
+        n = len(self.lines)
+        self.lookups[name] = {None: 0} if n else {}
+        self.index[name] = array.array("I", bytes(4 * n))
+
+    def raw(self, names: Sequence[str]) -> RawBatch:
+        import numpy as np
+
+        n = len(self.lines)
+        values: dict[str, Sequence[str | None]] = {}
+        index: dict[str, NDArray[Any]] = {}
+        for name in names:
+            if name in self.lookups:
+                values[name] = list(self.lookups[name])
+                index[name] = np.frombuffer(self.index[name], dtype=np.uint32)
+            else:  # not in the source: blank
+                values[name] = [None] if n else []
+                index[name] = np.zeros(n, dtype=np.uint32)
+        lines = np.frombuffer(self.lines, dtype=np.uint32)
+        return RawBatch(values, index, lines, self.problems)
+
+
+def _blank(cells: Sequence[str | None]) -> bool:
+    return not cells or (len(cells) == 1 and not (cells[0] or "").strip())
+
+
+def rows_engine(
+    m: Map,
+    header: Sequence[str],
+    rows: Iterable[tuple[int, Sequence[str | None]]],
+    *,
+    path: str | None,
+    format: Literal["auto", "long", "wide"] = "auto",
+    columns: bool = True,
+    chunk_rows: int = 100_000,
+    after: int = 0,
+    emitted: bool = False,
+) -> Iterator[Chunk]:
+    """Intern numbered rows of cells under ``header`` (long or wide form), ``chunk_rows``
+    ratings a chunk. Rows on lines up to ``after`` are skipped (another engine gave them out,
+    header problems included); at least one chunk comes out unless ``emitted``.
+
+    >>> import icmaps
+    >>> m = icmaps.load_map("learning-school")
+    >>> header = ["subject", "rater", "occasion", "component", "code"]
+    >>> rows = [(2, ["s", "r", "o", "al-teacher-routine", "2"]),
+    ...         (4, ["s", " q ", "o", "al-teacher-routine", "9"])]
+    >>> ((layout, raw),) = rows_engine(m, header, rows, path="r.csv")
+    >>> raw.values["rater"], raw.values["code"], raw.index["code"].tolist(), raw.lines.tolist()
+    (['r', 'q'], ['2', '9'], [0, 1], [2, 4])
+    >>> layout.columns["code"]
+    5
+    """
+    fmt, pos, comps, header_problems = _header_map(header, m, format, path)
+    attrs = tuple(n for n in pos if n not in BASE_COLUMNS)
+    layout = Layout(
+        path,
+        attrs,
+        {name: i + 1 for name, i in pos.items()} if columns else {},
+        {comp: i + 1 for comp, i in comps.items()} if fmt == "wide" else {},
+    )
+    names = layout.names
+    chunk = _Chunk([*pos, *(("component", "code") if fmt == "wide" else ())])
+    if after == 0:
+        chunk.problems.extend(header_problems)
+    if _unusable(header_problems):
+        if not emitted:
+            yield layout, chunk.raw(names)
+        return
+    width = len(header)
+    wide = [(comp, i) for comp, i in comps.items()] if fmt == "wide" else []
+
+    def plan(c: _Chunk) -> list[tuple[int, dict[str | None, int], array.array[int]]]:
+        return [(i, c.lookups[name], c.index[name]) for name, i in pos.items()]
+
+    cols = plan(chunk)
+    for line, cells in rows:
+        if line <= after or _blank(cells):
+            continue
+        if len(cells) != width:
+            chunk.problems.append(
+                Problem(
+                    path, line, None, f"expected {width} fields as in the header, got {len(cells)}"
+                )
+            )
+            continue
+        if not wide:
+            for i, lookup, idx in cols:
+                v = cells[i]
+                v = (v.strip() or None) if v else None
+                idx.append(lookup.setdefault(v, len(lookup)))
+            chunk.lines.append(line)
+            if len(chunk.lines) >= chunk_rows:
+                yield layout, chunk.raw(names)
+                emitted = True
+                chunk = _Chunk(list(chunk.lookups))
+                cols = plan(chunk)
+            continue
+        keyed = []
+        for i, _, _ in cols:
+            v = cells[i]
+            keyed.append((v.strip() or None) if v else None)
+        for comp, i in wide:
+            for (_, lookup, idx), v in zip(cols, keyed, strict=True):
+                idx.append(lookup.setdefault(v, len(lookup)))
+            c = cells[i]
+            c = (c.strip() or None) if c else None
+            for name, v in (("component", comp), ("code", c)):
+                lookup = chunk.lookups[name]
+                chunk.index[name].append(lookup.setdefault(v, len(lookup)))
+            chunk.lines.append(line)
+            if len(chunk.lines) >= chunk_rows:
+                yield layout, chunk.raw(names)
+                emitted = True
+                chunk = _Chunk(list(chunk.lookups))
+                cols = plan(chunk)
+    if len(chunk) or chunk.problems or not emitted:
+        yield layout, chunk.raw(names)
+
+
+def _json_cell(v: Any) -> str | None:
+    return None if v is None else v if isinstance(v, str) else json.dumps(v)
+
+
+def _json_line(n: int, text: str, path: str) -> dict[str, Any] | Problem | None:
+    """One JSON Lines line: its object, the problem with it, or None for a blank line."""
+    if not text.strip():
+        return None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        col = e.colno if e.lineno == 1 else len(text.rstrip("\r\n")) + 1  # at the line end
+        return Problem(path, n, col, f"invalid JSON: {e.msg}")
+    except RecursionError:
+        return Problem(path, n, 1, "invalid JSON: nested too deeply")
+    if not isinstance(obj, dict):
+        return Problem(path, n, 1, "expected a JSON object per line")
+    return obj
+
+
+def jsonl_engine(f: IO[str], m: Map, path: str, *, chunk_rows: int = 100_000) -> Iterator[Chunk]:
+    r"""Intern JSON Lines records, ``chunk_rows`` a chunk.
+
+    The keys seen so far are the header (matched as a CSV header is, in first-seen order);
+    a key first met part-way adds a column, blank for the rows before. Until every required
+    key has been seen, records are held back: a required key no record has is reported once
+    (line 1), as a CSV header would be, with no rows read.
+
+    >>> import icmaps
+    >>> text = ('{"subject": "s", "rater": "r", "occasion": "o", '
+    ...         '"component": "al-teacher-routine", "code": 2}\n' + '{"subject": \n')
+    >>> m = icmaps.load_map("learning-school")
+    >>> ((layout, raw),) = jsonl_engine(io.StringIO(text), m, "r.jsonl")
+    >>> raw.values["code"], raw.lines.tolist(), [str(p) for p in raw.problems]
+    (['2'], [1], ['r.jsonl:2:13: invalid JSON: Expecting value'])
+    """
+    keys: list[str] = []
+    key_of: dict[str, str] = {}  # column name -> JSON key
+    reported: set[tuple[int | None, str]] = set()
+    pending: list[Problem] = []  # bad lines and header problems not yet given out
+    held: list[tuple[int, dict[str, Any]]] = []
+    chunk: _Chunk | None = None
+    layout = Layout(path)
+    emitted = False
+
+    def remap() -> list[Problem]:
+        nonlocal layout
+        _, pos, _, problems = _header_map(keys, m, "long", path)
+        key_of.clear()
+        key_of.update({name: keys[i] for name, i in pos.items()})
+        layout = Layout(path, tuple(n for n in pos if n not in BASE_COLUMNS))
+        return problems
+
+    def new_header_problems(problems: list[Problem]) -> None:
+        for p in problems:
+            if p.column is not None and (p.column, p.message) not in reported:
+                reported.add((p.column, p.message))
+                pending.append(p)
+
+    def feed(c: _Chunk, line: int, obj: dict[str, Any]) -> None:
+        for name, key in key_of.items():
+            if name not in c.lookups:
+                c.add_column(name)
+            v = _json_cell(obj.get(key))
+            v = (v.strip() or None) if v else None
+            lookup = c.lookups[name]
+            c.index[name].append(lookup.setdefault(v, len(lookup)))
+        c.lines.append(line)
+
+    for n, text in enumerate(f, 1):
+        got = _json_line(n, text, path)
+        if got is None:
+            continue
+        if isinstance(got, Problem):
+            pending.append(got)
+            continue
+        grew = False
+        for k in got:
+            if k not in keys:
+                keys.append(k)
+                grew = True
+        if grew:
+            problems = remap()
+            if chunk is None and not _unusable(problems):
+                chunk = _Chunk(())
+            if chunk is not None:
+                new_header_problems(problems)
+        if chunk is None:
+            held.append((n, got))
+            continue
+        held.append((n, got))
+        for line, obj in held:
+            feed(chunk, line, obj)
+            if len(chunk) >= chunk_rows:
+                chunk.problems.extend(pending)
+                pending.clear()
+                yield layout, chunk.raw(layout.names)
+                emitted = True
+                chunk = _Chunk(())
+        held.clear()
+    if chunk is None:  # no usable header: report it (unless nothing parsed at all)
+        if held or not pending:
+            _, pos, _, problems = _header_map(keys, m, "long", path)
+            pending.extend(problems)
+            layout = Layout(path, tuple(name for name in pos if name not in BASE_COLUMNS))
+        chunk = _Chunk(())
+    chunk.problems.extend(pending)
+    if len(chunk) or chunk.problems or not emitted:
+        yield layout, chunk.raw(layout.names)
+
+
+# -- the pyarrow engine ---------------------------------------------------------------------
+
+
+class _Lines:
+    """Raw lines of a file by number, read forward on demand (only for rows pyarrow gives with
+    every field empty: a blank line, or a line of delimiters only)."""
+
+    def __init__(self, path: Path) -> None:
+        self.f = path.open("r", encoding="utf-8-sig", newline="", errors="replace")
+        self.at = 0
+
+    def close(self) -> None:
+        self.f.close()
+
+    def blank(self, numbers: Sequence[int]) -> list[bool]:
+        """Whether each of these lines (ascending, past the last asked) holds nothing."""
+        out = []
+        for k in numbers:
+            text = ""
+            while self.at < k:
+                text = self.f.readline()
+                self.at += 1
+            out.append(not text.strip("\r\n"))
+        return out
+
+
+def _after(sorted_marks: list[int], at: NDArray[Any]) -> NDArray[Any]:
+    """The ``at``-th numbers (1-based) once ``sorted_marks`` are taken out: pyarrow's rows
+    are the file's lines without the rows it skipped."""
+    import numpy as np
+
+    if not sorted_marks:
+        return at
+    shifted = np.asarray(sorted_marks, dtype=np.int64) - np.arange(len(sorted_marks))
+    return at + np.searchsorted(shifted, at, side="right")
+
+
+def arrow_engine(
+    path: Path, m: Map, *, chunk_rows: int = 100_000
+) -> Generator[Chunk, None, int | None]:
+    """Intern a long CSV file with pyarrow. Returns None when the whole file was read, or the
+    last line of the chunks given out (0: none) when the Python engine must read on from
+    there (see the module docstring). Needs pyarrow (``tests/ratings`` and
+    ``tests/test_readers.py`` run it against the Python engine on every test file)."""
+    import numpy as np
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    with path.open("rb") as fb:
+        head = fb.readline()
+    try:
+        first = codecs.decode(head, "utf-8-sig")
+    except UnicodeDecodeError:
+        return 0
+    body = first.rstrip("\r\n")
+    if "\x00" in body or "\r" in body or not body.strip():
+        return 0  # the Python engine reports it (or reads lone-CR line ends)
+    delim = sniff(first)
+    header = next(csv.reader([first], delimiter=delim), [])
+    str_path = str(path)
+    fmt, pos, _, problems = _header_map(header, m, "auto", str_path)
+    if problems or fmt != "long" or not header:
+        return 0
+    width = len(header)
+    attrs = tuple(n for n in pos if n not in BASE_COLUMNS)
+    layout = Layout(str_path, attrs, {name: i + 1 for name, i in pos.items()})
+    invalid: list[tuple[int, str]] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append((-1 if row.number is None else int(row.number), str(row.text)))
+        return "skip"
+
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=[f"c{i}" for i in range(width)],
+                skip_rows=1,
+                block_size=1 << 22,
+                use_threads=False,  # rows skipped as invalid get their line number
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                newlines_in_values=True,
+                ignore_empty_lines=False,  # numbered as lines; told apart from ",,," below
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(width)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, OSError):
+        return 0
+    state = _ArrowState(pos, layout, chunk_rows, _Lines(path))
+    try:
+        for batch in reader:
+            if not state.skipped(invalid, delim, width):
+                return state.given
+            nb = batch.num_rows
+            if nb == 0:
+                continue
+            lines = _after(state.marks, np.arange(state.valid + 2, state.valid + 2 + nb))
+            state.valid += nb
+            off = 0
+            while off < nb:
+                take = min(chunk_rows - state.filled, nb - off)
+                if not state.add(batch.slice(off, take), lines[off : off + take]):
+                    return state.given  # a value spanning lines: lines are off from here
+                off += take
+                if state.filled >= chunk_rows:
+                    yield state.out()
+        if not state.skipped(invalid, delim, width):
+            return state.given
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return state.given
+    finally:
+        state.raw_lines.close()
+    if state.filled or state.waiting or state.given == 0:
+        yield state.out(final=True)
+    return None
+
+
+def _numpy_indices(indices: Any) -> NDArray[Any]:
+    """A pyarrow int32 array (no nulls) as a numpy view, without ``to_numpy``, which imports
+    pandas (a quarter of a second and ~40 MB on first use)."""
+    import numpy as np
+
+    if not len(indices):
+        return np.zeros(0, dtype=np.int32)
+    return np.frombuffer(
+        indices.buffers()[1], dtype=np.int32, count=len(indices), offset=4 * indices.offset
+    )
+
+
+class _ArrowState:
+    """The chunk the pyarrow engine is filling, and its line bookkeeping."""
+
+    def __init__(self, pos: dict[str, int], layout: Layout, chunk_rows: int, raw: _Lines) -> None:
+        self.pos, self.layout, self.chunk_rows, self.raw_lines = pos, layout, chunk_rows, raw
+        self.marks: list[int] = []  # line numbers of rows pyarrow skipped
+        self.waiting: list[Problem] = []  # wrong field counts not given out yet
+        self.seen_invalid = 0
+        self.given = 0  # last line given out
+        self.valid = 0  # rows pyarrow gave so far
+        self._reset()
+
+    def _reset(self) -> None:
+        self.parts: dict[str, list[NDArray[Any]]] = {n: [] for n in self.pos}
+        self.lines: list[NDArray[Any]] = []
+        self.lookups: dict[str, dict[str | None, int]] = {n: {} for n in self.pos}
+        self.filled = 0
+
+    def skipped(self, invalid: list[tuple[int, str]], delim: str, width: int) -> bool:
+        """Take in the rows pyarrow skipped since the last call (blank, or the wrong number of
+        fields: a problem); False when the Python engine must read on instead."""
+        while self.seen_invalid < len(invalid):
+            line, text = invalid[self.seen_invalid]
+            self.seen_invalid += 1
+            if line < 0 or "\n" in text or "\r" in text:
+                return False
+            self.marks.append(line)
+            self.marks.sort()
+            cells = next(csv.reader([text], delimiter=delim), [])
+            if _blank(cells):
+                continue
+            if len(cells) == width:
+                return False  # the two parsers disagree: let Python read it
+            msg = f"expected {width} fields as in the header, got {len(cells)}"
+            self.waiting.append(Problem(self.layout.path, line, None, msg))
+        return True
+
+    def add(self, part: Any, lines: NDArray[Any]) -> bool:
+        """Intern a slice of a pyarrow batch; False at a value spanning lines."""
+        import numpy as np
+
+        encoded = []
+        empty = None  # rows with every field empty: blank lines are no rows
+        for i in range(part.num_columns):
+            enc = part.column(i).dictionary_encode()
+            raw_values = enc.dictionary.to_pylist()
+            if any("\n" in v or "\r" in v for v in raw_values):
+                return False
+            indices = _numpy_indices(enc.indices)
+            if empty is None or empty.any():
+                at = raw_values.index("") if "" in raw_values else -1
+                empty = indices == at if empty is None else empty & (indices == at)
+            encoded.append((raw_values, indices))
+        dropped = False
+        if empty is not None and empty.any():
+            rows = np.flatnonzero(empty)
+            blank = np.asarray(self.raw_lines.blank(lines[rows].tolist()), dtype=bool)
+            if blank.any():
+                keep = np.ones(len(lines), dtype=bool)
+                keep[rows[blank]] = False
+                lines = lines[keep]
+                encoded = [(vals, idx[keep]) for vals, idx in encoded]
+                dropped = True
+        for name, i in self.pos.items():
+            raw_values, indices = encoded[i]
+            lookup = self.lookups[name]
+            remap = np.zeros(len(raw_values), dtype=np.uint32)
+            used: Iterable[int] = range(len(raw_values))  # pyarrow's order: first seen
+            if dropped:  # only the values rows still use, in their first-seen order
+                uniq, first = np.unique(indices, return_index=True)
+                used = uniq[np.argsort(first)].tolist()
+            for j in used:
+                remap[j] = lookup.setdefault(raw_values[j].strip() or None, len(lookup))
+            self.parts[name].append(remap[indices])
+        self.lines.append(lines.astype(np.uint32))
+        self.filled += len(lines)
+        return True
+
+    def out(self, *, final: bool = False) -> Chunk:
+        """The chunk filled so far, with the problems on its lines (all that wait, if final)."""
+        import numpy as np
+
+        n = self.filled
+        values: dict[str, Sequence[str | None]] = {}
+        index: dict[str, NDArray[Any]] = {}
+        for name in self.layout.names:
+            if name in self.pos:
+                values[name] = list(self.lookups[name])
+                parts = self.parts[name]
+                index[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+            else:
+                values[name] = [None] if n else []
+                index[name] = np.zeros(n, dtype=np.uint32)
+        lines = np.concatenate(self.lines) if self.lines else np.zeros(0, dtype=np.uint32)
+        last = int(lines[-1]) if n else 0
+        mine: list[Problem] = []
+        rest: list[Problem] = []
+        for p in self.waiting:
+            (mine if final or (p.line or 0) <= last else rest).append(p)
+        self.waiting = rest
+        self.given = max(self.given, last)
+        self._reset()
+        return self.layout, RawBatch(values, index, lines, mine)

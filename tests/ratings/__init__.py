@@ -1,0 +1,1 @@
+"""Tests of icmaps.ratings: the one checker and streaming."""

@@ -1,0 +1,244 @@
+"""The one checker: rules on distinct values, problems spread back to rows, repeated keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import icmaps
+from icmaps.maps.codec import load_map
+from icmaps.maps.model import Map
+from icmaps.ratings.checker import (
+    Layout,
+    RawBatch,
+    SeenKeys,
+    Verdict,
+    check,
+    check_duplicates,
+    duplicate_groups,
+    judge,
+)
+from icmaps.ratings.columns import _intern
+from tests.conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def nested() -> Map:
+    return load_map(DATA / "valid" / "nested.yaml")
+
+
+def _raw(rows: list[dict[str, str | None]], lines: list[int] | None = None) -> RawBatch:
+    names = ("subject", "rater", "occasion", "component", "role", "code")
+    cols = {n: _intern([r.get(n) for r in rows]) for n in names}
+    return RawBatch(
+        {n: c.values for n, c in cols.items()},
+        {n: np.asarray(c.index, dtype=np.uint32) for n, c in cols.items()},
+        np.asarray(lines or range(2, len(rows) + 2), dtype=np.uint32),
+    )
+
+
+def _row(
+    comp: str | None, code: str | None, role: str | None = None, **kw: str
+) -> dict[str, str | None]:
+    return {
+        "subject": "s",
+        "rater": "r",
+        "occasion": "o",
+        "component": comp,
+        "code": code,
+        "role": role,
+    } | kw
+
+
+def test_rules_run_once_per_distinct_value(nested: Map, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 3,000 rows, 3 bad distinct values: the did-you-mean search runs once per bad component
+    from icmaps.ratings import checker
+
+    calls: list[str] = []
+    real = checker._near
+    monkeypatch.setattr(checker, "_near", lambda name, ids: calls.append(name) or real(name, ids))
+    rows = [_row("t1", "1"), _row("tl", "1"), _row("c1", "9")] * 1000
+    raw = _raw(rows)
+    verdict = judge(nested, raw.values, raw.index)
+    assert calls == ["tl"]
+    assert [(f.rule, f.value) for f in verdict.findings] == [("component", "tl"), ("code", "9")]
+    assert len(verdict.rows) == 2000
+    assert verdict.first_rows() == {0: (1, 1000), 1: (2, 1000)}
+
+
+def test_each_rule_and_its_column(nested: Map) -> None:
+    rows = [
+        _row("t1", "1", "teacher"),  # good
+        _row("zz", "1"),  # unknown component (the code is not looked at)
+        _row("t1", "x"),  # code not allowed
+        _row("t1", "1", "janitor"),  # unknown role
+        _row("c1", "a", "teacher"),  # does not apply
+        _row(None, None, subject=""),  # empty subject and component
+    ]
+    rows[5]["subject"] = None
+    layout = Layout("r.csv", (), {"subject": 1, "component": 4, "code": 5, "role": 6})
+    out = check(nested, layout, _raw(rows))
+    assert [str(p) for p in out.problems] == [
+        "r.csv:3:4: unknown component 'zz' in map 'nested-demo'",
+        "r.csv:4:5: code 'x' is not allowed for component 't1' (allowed: 1, 2, 3, 4, NA, no; "
+        "leave it blank for missing)",
+        "r.csv:5:6: unknown role 'janitor' (roles: coach, principal, teacher)",
+        "r.csv:6:6: component 'c1' does not apply to role 'teacher' (it applies to: coach, "
+        "principal)",
+        "r.csv:7:1: empty subject",
+        "r.csv:7:4: empty component",
+    ]
+    assert [p.value for p in out.problems][:4] == ["zz", "x", "janitor", "teacher"]
+    assert len(out.levels) == 1
+    assert list(out.lines) == [2]
+    # the kept rows' categories are renumbered as if only they had been read
+    assert out.columns["component"].values == ("t1",)
+    assert out.columns["role"].values == ("teacher",)
+
+
+def test_wide_form_code_problems_point_at_the_component_column(nested: Map) -> None:
+    layout = Layout("w.csv", (), {"subject": 1}, {"top": 4, "t1": 5, "c1": 6})
+    out = check(nested, layout, _raw([_row("c1", "9"), _row("t1", "9")]))
+    assert [(p.line, p.column) for p in out.problems] == [(2, 6), (3, 5)]
+
+
+def test_key_packing_cannot_overflow() -> None:
+    # four columns of up to 2**20 values: the product (2**80) would overflow an int64 key
+    rng = np.random.default_rng(3)
+    cols = [rng.integers(0, 2**20, 50_000) for _ in range(4)]
+    cols = [np.append(c, c[[17, 4_000]]) for c in cols]  # rows 50,000 and 50,001 repeat
+    cols[0][-1] = 2**20 - 1  # ... and the last differs only where a packed key would wrap
+    cols[0][4_000] = 2**20 - 1
+    groups = duplicate_groups(cols)
+    assert [g.tolist() for g in groups] == [[17, 50_000], [4_000, 50_001]]
+
+
+def test_duplicate_groups_are_the_same_whichever_path() -> None:
+    rng = np.random.default_rng(5)
+    small = [rng.integers(0, 4, 300) for _ in range(4)]
+    wide = [c + (2**40 if j == 0 else 0) for j, c in enumerate(small)]  # lexsort path
+    sparse = [c * 1000 for c in small]  # packed, sorted
+    expect = [g.tolist() for g in duplicate_groups(small)]
+    assert expect
+    assert [g.tolist() for g in duplicate_groups(wide)] == expect
+    assert [g.tolist() for g in duplicate_groups(sparse)] == expect
+    by_hand: dict[tuple[int, ...], list[int]] = {}
+    for i, key in enumerate(zip(*(c.tolist() for c in small), strict=True)):
+        by_hand.setdefault(key, []).append(i)
+    assert expect == [g for g in by_hand.values() if len(g) > 1]
+
+
+def test_check_duplicates_conflicts_and_repeats() -> None:
+    cols = {
+        k: _intern(v)
+        for k, v in {
+            "subject": ["a", "a", "a", "b", "b"],
+            "rater": ["r"] * 5,
+            "occasion": ["o"] * 5,
+            "component": ["c"] * 5,
+            "code": ["1", None, "1", "2", "2"],
+        }.items()
+    }
+    keep, problems = check_duplicates(cols, [2, 3, 4, 5, 6], "f.csv")
+    assert keep is not None
+    assert keep.tolist() == [3]
+    assert [(p.line, p.severity) for p in problems] == [(3, "error"), (4, "error"), (6, "warning")]
+    assert problems[0].message.endswith("blank here, '1' on line 2")
+    assert problems[2].message.endswith("(same as line 5); kept once")
+
+
+def _cols(rows: list[tuple[str, str]]) -> dict[str, object]:
+    return {
+        "subject": _intern([s for s, _ in rows]),
+        "rater": _intern(["r"] * len(rows)),
+        "occasion": _intern(["o"] * len(rows)),
+        "component": _intern(["c"] * len(rows)),
+        "code": _intern([c for _, c in rows]),
+    }
+
+
+def test_seen_keys_across_batches() -> None:
+    seen = SeenKeys()
+    keep, problems = seen.check(_cols([("a", "1"), ("b", "1")]), np.array([2, 3]), "f")  # type: ignore[arg-type]
+    assert keep is None
+    assert problems == []
+    keep, problems = seen.check(
+        _cols([("c", "1"), ("a", "1"), ("b", "2")]), np.array([4, 5, 6]), "f"
+    )  # type: ignore[arg-type]
+    assert keep is not None
+    assert keep.tolist() == [0]
+    assert [(p.line, p.severity) for p in problems] == [(5, "warning"), (6, "error")]
+    assert "(same as line 2)" in problems[0].message
+    assert "'2' here, '1' on line 3" in problems[1].message
+    # a conflict inside a batch is remembered: later ratings of that key conflict too
+    keep, problems = seen.check(_cols([("d", "1"), ("d", "2")]), np.array([7, 8]), "f")  # type: ignore[arg-type]
+    assert keep is not None
+    assert keep.tolist() == []
+    keep, problems = seen.check(_cols([("d", "1")]), np.array([9]), "f")  # type: ignore[arg-type]
+    assert keep is not None
+    assert keep.tolist() == []
+    assert problems[0].message.endswith("'1' here, '1' on line 7")
+
+
+@pytest.mark.parametrize("max_bits", [64, 30])
+def test_seen_keys_widen_and_fall_back_to_a_dict(max_bits: int) -> None:
+    seen = SeenKeys()
+    seen.MAX_BITS = max_bits  # 30: 3,000 subjects do not fit, keys go to a dict
+    n = 3_000  # more subjects than the first bits allow: keys are re-packed
+    first = _cols([(f"s{i}", "1") for i in range(n)])
+    assert seen.check(first, np.arange(n) + 2, "f") == (None, [])  # type: ignore[arg-type]
+    assert (seen.slow is None) == (max_bits == 64)
+    more = _cols([("s7", "1"), ("new", "1"), ("s8", "2")])
+    keep, problems = seen.check(more, np.array([9000, 9001, 9002]), "f")  # type: ignore[arg-type]
+    assert keep is not None
+    assert keep.tolist() == [1]
+    assert problems[0].message.endswith("(same as line 9); kept once")
+    assert "'2' here, '1' on line 10" in problems[1].message
+    keep, problems = seen.check(_cols([("new", "1")]), np.array([9003]), "f")  # type: ignore[arg-type]
+    assert keep is not None
+    assert keep.tolist() == []
+    assert problems[0].message.endswith("(same as line 9001); kept once")
+
+
+def test_everything_goes_through_judge(
+    nested: Map, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No way in bypasses the one checker: every engine and constructor calls ``judge``."""
+    from icmaps.ratings import checker
+
+    calls: list[int] = []
+    real = checker.judge
+
+    def spy(*args: Any, **kwargs: Any) -> Verdict:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checker, "judge", spy)
+    csv_file = tmp_path / "r.csv"
+    csv_file.write_text("subject,rater,occasion,component,code\ns,r,o,t1,1\n")
+    jsonl = tmp_path / "r.jsonl"
+    jsonl.write_text(
+        '{"subject": "s", "rater": "r", "occasion": "o", "component": "t1", "code": "1"}\n'
+    )
+    entries = {
+        "python": lambda: icmaps.read_ratings(csv_file, nested, engine="python"),
+        "pyarrow": lambda: icmaps.read_ratings(csv_file, nested, engine="pyarrow"),
+        "jsonl": lambda: icmaps.read_ratings(jsonl, nested),
+        "stream": lambda: list(icmaps.iter_ratings(csv_file, nested)),
+        "records": lambda: icmaps.RatingSet.from_records(nested, [_row("t1", "1")]),
+        "columns": lambda: icmaps.RatingSet.from_columns(
+            nested, {k: [v] for k, v in _row("t1", "1").items()}
+        ),
+        "migrate": lambda: icmaps.migrate_ratings(
+            icmaps.RatingSet.from_records(nested, [_row("t1", "1")]), icmaps.Crosswalk(), nested
+        ),
+    }
+    for name, run in entries.items():
+        if name == "pyarrow":
+            pytest.importorskip("pyarrow")
+        calls.clear()
+        run()
+        assert calls, f"{name} did not call the checker"
