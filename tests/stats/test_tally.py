@@ -130,3 +130,35 @@ def test_unique_rows_without_packing_overflow(rows: list[tuple[int, int]]) -> No
     u2, i2 = _unique_rows(small)  # mixed-radix path
     assert (u2[i2] == small).all()
     assert len(u2) == len(set(map(tuple, small.tolist())))
+
+
+@PROPS
+@given(map_and_records(), st.sampled_from(["modal", "median", "conservative"]), st.data())
+def test_statistics_on_added_tallies_equal_statistics_on_the_union(
+    data: tuple[Map, list[dict[str, Any]]], rule: str, draw: st.DataObject
+) -> None:
+    from icmaps.stats.fidelity import fidelity_from
+    from icmaps.stats.tally import decide_tally, decisions
+
+    m, records = data
+    i = draw.draw(st.integers(1, len(records) - 1))
+    a, b = RatingSet.from_records(m, records[:i]), RatingSet.from_records(m, records[i:])
+    unit = ("subject", "occasion")
+    merged = decide_tally(tally(a, unit) + tally(b, unit), rule)
+    whole = decisions(a + b, unit, rule)
+    assert merged.units == whole.units
+
+    def by_key(d: Any) -> dict[tuple[Any, str], int]:
+        return {
+            (d.units[u], d.components[c]): lv
+            for u, c, lv in zip(
+                d.unit.tolist(), d.component.tolist(), d.level.tolist(), strict=True
+            )
+        }
+
+    assert by_key(merged) == by_key(whole)
+    options: dict[str, Any] = {"threshold": 0.5, "basis": "zone", "weights": True}
+    options |= {"critical": True, "rule": rule}
+    assert fidelity_from(m, merged, unit, ("occasion",), **options) == fidelity_from(
+        m, whole, unit, ("occasion",), **options
+    )
