@@ -126,8 +126,12 @@ def test_unique_rows_without_packing_overflow(rows: list[tuple[int, int]]) -> No
     uniq, inverse = _unique_rows(arr)
     assert sorted(map(tuple, uniq.tolist())) == sorted(set(map(tuple, arr.tolist())))
     assert (uniq[inverse] == arr).all()
+    middle = arr[:, :2] % 1_000_003  # packs into int64 but too sparse to count densely
+    u3, i3 = _unique_rows(middle)
+    assert (u3[i3] == middle).all()
+    assert len(u3) == len(set(map(tuple, middle.tolist())))
     small = arr % 7
-    u2, i2 = _unique_rows(small)  # mixed-radix path
+    u2, i2 = _unique_rows(small)  # dense counting path
     assert (u2[i2] == small).all()
     assert len(u2) == len(set(map(tuple, small.tolist())))
 
