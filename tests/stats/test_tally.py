@@ -126,7 +126,8 @@ def test_unique_rows_without_packing_overflow(rows: list[tuple[int, int]]) -> No
     uniq, inverse = _unique_rows(arr)
     assert sorted(map(tuple, uniq.tolist())) == sorted(set(map(tuple, arr.tolist())))
     assert (uniq[inverse] == arr).all()
-    middle = arr[:, :2] % 1_000_003  # packs into int64 but too sparse to count densely
+    # packs into int64 but is too sparse to count densely: sorted packed keys
+    middle = np.column_stack([arr[:, 0], arr[:, 1] % 1_000_003, arr[:, 1] % 999_983])
     u3, i3 = _unique_rows(middle)
     assert (u3[i3] == middle).all()
     assert len(u3) == len(set(map(tuple, middle.tolist())))
