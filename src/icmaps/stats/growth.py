@@ -411,24 +411,25 @@ def compare_from(  # noqa: PLR0917 (the parts of a comparison, in order)
     pu = both[paired] // n_comp
     pb, po = lb[paired], lo[paired]
     moved = np.flatnonzero(pb != po)
+    # moves in map order of the component, then unit order (sorted here, not in Python)
+    order = {c.id: i for i, c in enumerate(m.iter_components())}
+    comp_rank = np.asarray([order[c] for c in d.components] or [0], dtype=np.int64)
+    moved = moved[np.lexsort((pu[moved], comp_rank[pc[moved]]))]
     shown_b = d.counts.shown_codes(b_rows[bi[paired]][moved], pb[moved])
     shown_o = d.counts.shown_codes(o_rows[oi[paired]][moved], po[moved])
-    order = {c.id: i for i, c in enumerate(m.iter_components())}
-    moves = sorted(
-        (
-            Move(rest[u], d.components[c], sb, so, b - o)
-            for u, c, b, o, sb, so in zip(
-                pu[moved].tolist(),
-                pc[moved].tolist(),
-                pb[moved].tolist(),
-                po[moved].tolist(),
-                shown_b,
-                shown_o,
-                strict=True,
-            )
-        ),
-        key=lambda mv: (order[mv.component], rest_index[mv.unit]),
-    )
+    comp_ids = d.components
+    moves = [
+        Move(rest[u], comp_ids[c], sb, so, b - o)
+        for u, c, b, o, sb, so in zip(
+            pu[moved].tolist(),
+            pc[moved].tolist(),
+            pb[moved].tolist(),
+            po[moved].tolist(),
+            shown_b,
+            shown_o,
+            strict=True,
+        )
+    ]
     index = {c: i for i, c in enumerate(d.components)}
     changes: list[ComponentChange] = []
     for c in m.iter_components():
