@@ -349,7 +349,7 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
     rater_cats = [str(r) for r in ratings.categories("rater")]
     rater_codes = np.asarray(ratings.codes_of("rater"), dtype=np.intp)
     if raters is None:
-        used = sorted({int(i) for i in np.unique(rater_codes)})
+        used = np.flatnonzero(np.bincount(rater_codes)).tolist() if rater_codes.size else []
         names = tuple(rater_cats[i] for i in used)
     else:
         if isinstance(raters, str):
@@ -401,9 +401,10 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
     # slot of each rating within its unit: its rank among the unit's ratings
     order_ = np.argsort(unit, kind="stable")
     sorted_unit = unit[order_]
-    starts = np.searchsorted(sorted_unit, sorted_unit, side="left")
+    per_unit = np.bincount(sorted_unit, minlength=len(unit_rows))
+    starts = np.cumsum(per_unit) - per_unit
     slot = np.empty_like(unit)
-    slot[order_] = np.arange(sorted_unit.size) - starts
+    slot[order_] = np.arange(sorted_unit.size) - starts[sorted_unit]
     n_slots = int(slot.max()) + 1 if slot.size else 1
     x = np.full((len(unit_rows), n_slots), np.nan, dtype=np.float64)
     who = np.full((len(unit_rows), n_slots), -1, dtype=np.intp)
@@ -457,7 +458,7 @@ def _compute(
     # the core counted slots; the raters are those who rated a pairable unit
     pairable = (~np.isnan(x)).sum(axis=1) >= 2
     counted = who[pairable] if pairable.any() else who  # as the core counts: no pairs, all
-    n_raters = int(np.unique(counted[counted >= 0]).size)
+    n_raters = int(np.count_nonzero(np.bincount(counted[counted >= 0]))) if counted.size else 0
     return n_levels, dataclasses.replace(result, n_raters=n_raters)
 
 
@@ -640,7 +641,7 @@ def agreement_on(
             f"({shown}); use method='fleiss' or 'krippendorff', or pick two with "
             "raters=(a, b) (CLI: --raters a,b)"
         )
-    present = {int(i) for i in np.unique(design.unit_component)}
+    present = set(np.flatnonzero(np.bincount(design.unit_component)).tolist())
     compute = functools.partial(
         _compute,
         design,
