@@ -16,7 +16,7 @@ from icmaps.stats.rules import (
     Rule,
     check_rule,
 )
-from icmaps.stats.tally import IntArray, LevelCounts, _ints, decisions
+from icmaps.stats.tally import IntArray, LevelCounts, _small, _unique_rows, decisions
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
@@ -51,24 +51,71 @@ class ConsensusTie:
         }
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class _Ties:
-    """What the ties are made from; :attr:`ConsensusReport.ties` builds them on first use
-    (with many raters a third of all cells can tie, and most callers want only the count)."""
+    """What the ties are made from, as arrays; :attr:`ConsensusReport.ties` builds them on
+    first use (with many raters a third of all cells can tie, and most callers want only the
+    count). Equal when the ties they build are equal."""
 
-    where: tuple[tuple[str, str, str], ...]
-    candidates: tuple[tuple[str, ...], ...]
-    chosen: tuple[str, ...]
-    given_values: tuple[str | None, ...]  # every code given, tie after tie
-    bounds: tuple[int, ...]  # where each tie's codes end in given_values
+    names: tuple[tuple[str | None, ...], ...]  # subject, occasion and component categories
+    where: IntArray  # ties x 3: subject, occasion, component category indices
+    rule: str
+    cand_a: IntArray  # modal: bit mask of tied levels; median: lower tied level
+    cand_b: IntArray  # median: upper tied level
+    level_codes: tuple[tuple[str, ...], ...]  # per component category, desired first
+    codes: tuple[str | None, ...]  # code categories
+    chosen: IntArray  # the chosen code of each tie (index into codes)
+    given: IntArray  # every code given (index into codes), tie after tie
+    ends: IntArray  # where each tie's codes end in given
+
+    def __len__(self) -> int:
+        return len(self.chosen)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Ties):
+            return NotImplemented
+        return self.build() == other.build()
+
+    __hash__ = None  # type: ignore[assignment]
 
     def build(self) -> tuple[ConsensusTie, ...]:
+        subjects, occasions, components = self.names
+        codes = self.codes
+        given = [codes[k] for k in self.given.tolist()]
+        memo: dict[tuple[int, int, int], tuple[str, ...]] = {}
+
+        def candidates(ci: int, a: int, b: int) -> tuple[str, ...]:
+            got = memo.get((ci, a, b))
+            if got is None:
+                lc = self.level_codes[ci]
+                if self.rule == "modal":
+                    got = tuple(c for i, c in enumerate(lc) if a >> i & 1)
+                else:
+                    got = (lc[a], lc[b])
+                memo[(ci, a, b)] = got
+            return got
+
         out = []
         start = 0
-        for w, cand, ch, end in zip(
-            self.where, self.candidates, self.chosen, self.bounds, strict=True
-        ):
-            out.append(ConsensusTie(*w, cand, ch, self.given_values[start:end]))
+        rows = zip(
+            self.where.tolist(),
+            self.cand_a.tolist(),
+            self.cand_b.tolist(),
+            self.chosen.tolist(),
+            self.ends.tolist(),
+            strict=True,
+        )
+        for (s_, o_, c_), a, b, ch, end in rows:
+            out.append(
+                ConsensusTie(
+                    str(subjects[s_]),
+                    str(occasions[o_]),
+                    str(components[c_]),
+                    candidates(c_, a, b),
+                    str(codes[ch]),
+                    tuple(given[start:end]),
+                )
+            )
             start = end
         return tuple(out)
 
@@ -95,7 +142,7 @@ class ConsensusReport(TableResult):
     @property
     def n_ties(self) -> int:
         """How many cells tied (without building the ties)."""
-        return len(self.tie_data.where)
+        return len(self.tie_data)
 
     def to_dict(self) -> dict[str, object]:
         """Plain-data form."""
@@ -176,11 +223,10 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     n_cells = len(lc.counts)
     # role and attributes come from the first rating of each cell: find those rows by their
     # interned subject / occasion / component indices (tally categories are the ratings')
-    cell_of = _cell_index(
-        np,
-        [_ints(ratings.codes_of("subject")), _ints(ratings.codes_of("occasion"))],
-        _ints(ratings.codes_of("component")),
-        lc,
+    # each rating's cell: the (subject, occasion, component) rows come out sorted just as the
+    # level counts' rows do, so the grouping index is the row index
+    _, cell_of = _unique_rows(
+        [_small(ratings.codes_of(n)) for n in ("subject", "occasion", "component")]
     )
     first = np.full(n_cells, len(ratings), dtype=np.int64)
     np.minimum.at(first, cell_of, np.arange(len(ratings), dtype=np.int64))
@@ -237,7 +283,7 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
 
     na_overruled = tuple(where(np.flatnonzero((level >= 0) & (na > 0))))
     tie_rows = np.flatnonzero((level >= 0) & (tie >= 0))
-    ties = _ties(np, lc, order, tie_rows, where(tie_rows), rule, rated, level, tie, codes, code_idx)
+    ties = _ties(np, lc, order, tie_rows, rule, rated, level, tie, codes, code_idx)
     keep = first.tolist()
     out = {n: ratings._col(n).take(keep) for n in ratings._cols}
     out["rater"] = _Column(("consensus",), array.array("B", bytes(len(keep))))
@@ -253,7 +299,6 @@ def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
     lc: LevelCounts,
     order: IntArray,
     rows: IntArray,
-    where: list[tuple[str, str, str]],
     rule: str,
     rated: IntArray,
     level: IntArray,
@@ -261,9 +306,7 @@ def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
     codes: list[str | None],
     code_idx: IntArray,
 ) -> _Ties:
-    """Every tie, with its candidate codes and every code given (in code order)."""
-    if not len(rows):
-        return _Ties((), (), (), (), ())
+    """Every tie, with its candidate codes and every code given (in code order), as arrays."""
     t = lc.tally
     n_cells = len(order)
     rank = np.empty(n_cells, dtype=np.int64)
@@ -274,48 +317,26 @@ def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
     pick = np.flatnonzero(is_tie[cell])
     srt = pick[np.lexsort((t.code[pick], cell[pick]))]
     repeat = t.count[srt]
-    values = np.asarray(t.codes, dtype=object)[np.repeat(t.code[srt], repeat)]
-    ends = np.flatnonzero(np.diff(np.repeat(cell[srt], repeat))) + 1
-    comp_codes = [tuple(c) for c in t.level_codes]
-    comp_of = lc.component[order[rows]].tolist()
-    memo: dict[tuple[int, int], tuple[str, ...]] = {}
+    given = np.repeat(t.code[srt], repeat)
+    ends = np.append(np.flatnonzero(np.diff(np.repeat(cell[srt], repeat))) + 1, len(given))
+    cells = order[rows]
+    where = np.column_stack([lc.keys[cells, 0], lc.keys[cells, 1], lc.component[cells]])
     if rule == "modal":
         r = rated[rows]
-        bits = ((r == r.max(axis=1)[:, None]) * (1 << np.arange(r.shape[1]))).sum(axis=1)
-
-        def tied(ci: int, b: int) -> tuple[str, ...]:
-            got = memo.get((ci, b))
-            if got is None:
-                got = memo[(ci, b)] = tuple(c for i, c in enumerate(comp_codes[ci]) if b >> i & 1)
-            return got
-
-        cands = [tied(ci, b) for ci, b in zip(comp_of, bits.tolist(), strict=True)]
+        cand_a = ((r == r.max(axis=1)[:, None]) * (1 << np.arange(r.shape[1]))).sum(axis=1)
+        cand_b = np.zeros(len(rows), dtype=np.int64)
     else:
-        lo = np.minimum(level[rows], tie[rows]).tolist()
-        hi = np.maximum(level[rows], tie[rows]).tolist()
-        cands = [
-            (comp_codes[ci][a], comp_codes[ci][b]) for ci, a, b in zip(comp_of, lo, hi, strict=True)
-        ]
-    chosen = [str(codes[k]) for k in code_idx[rows].tolist()]
+        cand_a = np.minimum(level[rows], tie[rows])
+        cand_b = np.maximum(level[rows], tie[rows])
     return _Ties(
-        tuple(where),
-        tuple(cands),
-        tuple(chosen),
-        tuple(values.tolist()),
-        (*ends.tolist(), len(values)),
+        (t.values[0], t.values[1], t.components),
+        where.reshape(len(rows), 3),
+        rule,
+        cand_a,
+        cand_b,
+        t.level_codes,
+        tuple(codes),
+        code_idx[rows],
+        given,
+        ends if len(rows) else np.zeros(0, dtype=np.int64),
     )
-
-
-def _cell_index(
-    np: Any, unit_cols: list[IntArray], component: IntArray, lc: LevelCounts
-) -> IntArray:
-    """For each rating, the row of ``lc`` (unit x component) it was counted in."""
-    from icmaps.stats.tally import _unique_rows
-
-    rows = np.column_stack([*unit_cols, component]).astype(np.int64)
-    cells = np.column_stack([lc.keys, lc.component]).astype(np.int64)
-    both = np.concatenate([cells, rows])
-    _, inverse = _unique_rows(both)
-    where = np.full(int(inverse.max()) + 1 if len(inverse) else 0, -1, dtype=np.int64)
-    where[inverse[: len(cells)]] = np.arange(len(cells))
-    return where[inverse[len(cells) :]]  # type: ignore[no-any-return]
