@@ -284,7 +284,7 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     na_overruled = tuple(where(np.flatnonzero((level >= 0) & (na > 0))))
     tie_rows = np.flatnonzero((level >= 0) & (tie >= 0))
     ties = _ties(np, lc, order, tie_rows, rule, rated, level, tie, codes, code_idx)
-    keep = first.tolist()
+    keep = first  # the first rating of each cell, in first-seen order
     out = {n: ratings._col(n).take(keep) for n in ratings._cols}
     out["rater"] = _Column(("consensus",), array.array("B", bytes(len(keep))))
     out["code"] = _Column.from_indices(codes, code_idx)

@@ -443,12 +443,25 @@ class LevelCounts:
             own_idx[rows] = own
         code_level = t.level_of[t.component, t.code]
         hit = (want[self.row_of] == code_level) & (want[self.row_of] != -9)
-        first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, self.row_of[hit], t.code[hit])
+        first = np.full(n, -1, dtype=np.int64)
+        hit_rows = np.flatnonzero(hit)
+        cells, found = self.row_of[hit_rows], t.code[hit_rows]
+        if (
+            np.all(cells[1:] >= cells[:-1])
+            and np.all(  # the usual layout: a tally's rows
+                (cells[1:] != cells[:-1]) | (found[1:] >= found[:-1])  # run by cell, then code
+            )
+        ):
+            lead = np.ones(len(cells), dtype=bool)
+            lead[1:] = cells[1:] != cells[:-1]
+            first[cells[lead]] = found[lead]
+        else:  # np.minimum.at is slow but needs no order
+            low = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(low, cells, found)
+            first = np.where(low == np.iinfo(np.int64).max, -1, low)
         has_own = np.zeros(n, dtype=bool)
         is_own = hit & (t.code == own_idx[self.row_of])
         has_own[self.row_of[is_own]] = True
-        first = np.where(first == np.iinfo(np.int64).max, -1, first)
         return has_own[rows], first[rows]
 
     @property
