@@ -33,6 +33,7 @@ LAYERS = [
     "icmaps._resources",
     "icmaps._io",
     "icmaps._optional",
+    "icmaps._grouping",
     "icmaps._tabular",
     "icmaps._templates",
     "icmaps._table",

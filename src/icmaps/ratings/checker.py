@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from icmaps._grouping import duplicate_groups
 from icmaps.errors import Problem
 from icmaps.maps.model import Map
 from icmaps.ratings.columns import BASE_COLUMNS, LEVEL_MISSING, _Column, _typecode, level_table
@@ -441,64 +442,6 @@ def check(m: Map, layout: Layout, raw: RawBatch) -> Checked:
 
 
 # -- repeated keys ---------------------------------------------------------------------------
-
-
-def duplicate_groups(keys: Sequence[NDArray[Any]]) -> list[NDArray[Any]]:
-    """Groups of rows (ascending positions, two or more each, ordered by their first row)
-    that share a key, from equally long integer columns.
-
-    Keys are packed into one int64 only when the product of the columns' ranges fits;
-    otherwise the rows are sorted lexicographically, so no key space can overflow.
-
-    >>> import numpy as np
-    >>> big = np.array([2**40, 5, 2**40, 5])
-    >>> [g.tolist() for g in duplicate_groups([big, big, np.array([1, 2, 1, 3])])]
-    [[0, 2]]
-    """
-    import numpy as np
-
-    n = len(keys[0]) if keys else 0
-    if n < 2:
-        return []
-    cols = [np.asarray(k) for k in keys]
-    cols = [c.astype(np.int64) if c.dtype.kind != "u" or c.itemsize > 4 else c for c in cols]
-    spans = [int(c.max()) + 1 for c in cols]
-    space = 1
-    for s in spans:
-        space *= s
-    if space < 2**62:
-        packed = cols[0].astype(np.int64)
-        for c, s in zip(cols[1:], spans[1:], strict=True):
-            packed *= s
-            packed += c
-        if space <= max(4 * n, 1 << 22):  # dense: count first, sort only the repeated rows
-            counts = np.bincount(packed, minlength=space)
-            if counts.max() < 2:
-                return []
-            rows = np.flatnonzero(counts[packed] > 1)
-            sub = packed[rows]
-            order = np.argsort(sub, kind="stable")
-            srt, order = sub[order], rows[order]
-        else:
-            order = np.argsort(packed, kind="stable")
-            srt = packed[order]
-        new = np.ones(len(srt), dtype=bool)
-        new[1:] = srt[1:] != srt[:-1]
-    else:
-        order = np.lexsort(cols[::-1])  # stable: equal keys keep their row order
-        new = np.zeros(n, dtype=bool)
-        new[0] = True
-        for c in cols:
-            col = c[order]
-            new[1:] |= col[1:] != col[:-1]
-    starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], len(new))
-    multi = ends - starts > 1
-    if not multi.any():
-        return []
-    groups = [order[s:e] for s, e in zip(starts[multi].tolist(), ends[multi].tolist(), strict=True)]
-    groups.sort(key=lambda g: int(g[0]))
-    return groups
 
 
 def _shown(code: str | None) -> str:

@@ -7,6 +7,7 @@ import dataclasses
 import functools
 from typing import TYPE_CHECKING, Any
 
+from icmaps._grouping import unique_rows as _unique_rows
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import Record
@@ -16,7 +17,7 @@ from icmaps.stats.rules import (
     Rule,
     check_rule,
 )
-from icmaps.stats.tally import IntArray, LevelCounts, _small, _unique_rows, decisions
+from icmaps.stats.tally import IntArray, LevelCounts, _small, decisions
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet

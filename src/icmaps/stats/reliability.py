@@ -7,6 +7,7 @@ import functools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from icmaps._grouping import unique_rows as _unique_rows
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import fmt_num
@@ -27,7 +28,6 @@ from icmaps.stats.coefficients import (
     krippendorff_alpha,
     percent_agreement,
 )
-from icmaps.stats.tally import _unique_rows
 
 if TYPE_CHECKING:
     import numpy as np

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from icmaps._grouping import unique_rows as _unique_rows
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps.errors import NotFoundError, UsageError
@@ -670,61 +671,6 @@ def _union(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[tuple[Any, ...], Int
             out.append(v)
         remap.append(i)
     return tuple(out), np.asarray(remap, dtype=np.int64)
-
-
-def _unique_rows(rows: IntArray | Sequence[IntArray]) -> tuple[IntArray, IntArray]:
-    """Distinct rows (sorted) and each row's index among them, without packing rows into
-    one integer where that could overflow (large key spaces are sorted lexicographically).
-
-    ``rows`` is a 2-D array or a list of equally long 1-D columns (any integer dtype; a list
-    avoids stacking the columns first). Small key spaces (the usual case: subjects x
-    occasions x components x codes) are grouped by counting, in linear time; larger ones by
-    sorting packed keys.
-    """
-    np = _np()
-    if isinstance(rows, np.ndarray):
-        cols = [rows[:, j] for j in range(rows.shape[1])]
-        n = rows.shape[0]
-    else:
-        cols = list(rows)
-        n = len(cols[0]) if cols else 0
-    k = len(cols)
-    if n == 0:
-        return np.zeros((0, k), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    if k == 0:
-        return np.zeros((1, 0), dtype=np.int64), np.zeros(n, dtype=np.int64)
-    spans = [int(c.max()) + 1 for c in cols]
-    space = 1.0
-    for sp in spans:
-        space *= sp
-    if space < 2.0**62:
-        packed = cols[0].astype(np.int64)
-        for j in range(1, k):
-            packed *= spans[j]
-            packed += cols[j]
-        if space <= max(4 * n, 1 << 22):  # dense: count, no sort
-            seen = np.bincount(packed, minlength=int(space)) > 0
-            keys = np.flatnonzero(seen)
-            pos = np.cumsum(seen) - 1
-            inverse = pos[packed]
-        else:
-            keys, inverse = np.unique(packed, return_inverse=True)
-            inverse = inverse.reshape(-1)
-        out = np.empty((len(keys), k), dtype=np.int64)
-        rest = keys
-        for j in range(k - 1, 0, -1):
-            rest, out[:, j] = np.divmod(rest, spans[j])
-        out[:, 0] = rest
-        return out, inverse
-    stacked = np.column_stack([c.astype(np.int64) for c in cols])
-    order = np.lexsort(stacked.T[::-1])
-    srt = stacked[order]
-    new = np.ones(n, dtype=bool)
-    new[1:] = (srt[1:] != srt[:-1]).any(axis=1)
-    group = np.cumsum(new) - 1
-    inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = group
-    return srt[new], inverse
 
 
 def _compact(  # noqa: PLR0917 (the fields of a Tally, in order)

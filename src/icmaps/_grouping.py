@@ -1,0 +1,104 @@
+"""Grouping rows of integer key columns, the one way: no key space can overflow.
+
+Used by the ratings checker (repeated keys) and by the tally (counting); both sit above this
+base module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    IntArray = NDArray[np.int64]
+else:  # numpy is imported when a function runs
+    IntArray = Any
+
+__all__ = ["duplicate_groups", "unique_rows"]
+
+
+def unique_rows(rows: IntArray | Sequence[IntArray]) -> tuple[IntArray, IntArray]:
+    """Distinct rows (sorted) and each row's index among them, without packing rows into
+    one integer where that could overflow (large key spaces are sorted lexicographically).
+
+    ``rows`` is a 2-D array or a list of equally long 1-D columns (any integer dtype; a list
+    avoids stacking the columns first). Small key spaces (the usual case: subjects x
+    occasions x components x codes) are grouped by counting, in linear time; larger ones by
+    sorting packed keys.
+    """
+    import numpy as np
+
+    if isinstance(rows, np.ndarray):
+        cols = [rows[:, j] for j in range(rows.shape[1])]
+        n = rows.shape[0]
+    else:
+        cols = list(rows)
+        n = len(cols[0]) if cols else 0
+    # uint64 mixed with int64 would make float64: such columns become int64 first
+    cols = [c.astype(np.int64) if c.dtype.kind != "i" and c.itemsize >= 8 else c for c in cols]
+    k = len(cols)
+    if n == 0:
+        return np.zeros((0, k), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if k == 0:
+        return np.zeros((1, 0), dtype=np.int64), np.zeros(n, dtype=np.int64)
+    spans = [int(c.max()) + 1 for c in cols]
+    space = 1.0
+    for sp in spans:
+        space *= sp
+    if space < 2.0**62:
+        packed = cols[0].astype(np.int64)
+        for j in range(1, k):
+            packed *= spans[j]
+            packed += cols[j]
+        if space <= max(4 * n, 1 << 22):  # dense: count, no sort
+            seen = np.bincount(packed, minlength=int(space)) > 0
+            keys = np.flatnonzero(seen)
+            pos = np.cumsum(seen) - 1
+            inverse = pos[packed]
+        else:
+            keys, inverse = np.unique(packed, return_inverse=True)
+            inverse = inverse.reshape(-1)
+        out = np.empty((len(keys), k), dtype=np.int64)
+        rest = keys
+        for j in range(k - 1, 0, -1):
+            rest, out[:, j] = np.divmod(rest, spans[j])
+        out[:, 0] = rest
+        return out, inverse
+    stacked = np.column_stack([c.astype(np.int64) for c in cols])
+    order = np.lexsort(stacked.T[::-1])
+    srt = stacked[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (srt[1:] != srt[:-1]).any(axis=1)
+    group = np.cumsum(new) - 1
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = group
+    return srt[new], inverse
+
+
+def duplicate_groups(keys: Sequence[Any]) -> list[Any]:
+    """Groups of rows (ascending positions, two or more each, ordered by their first row)
+    that share a key, from equally long integer columns.
+
+    >>> import numpy as np
+    >>> big = np.array([2**40, 5, 2**40, 5])
+    >>> [g.tolist() for g in duplicate_groups([big, big, np.array([1, 2, 1, 3])])]
+    [[0, 2]]
+    """
+    import numpy as np
+
+    n = len(keys[0]) if len(keys) else 0
+    if n < 2:
+        return []
+    _, group = unique_rows([np.asarray(k) for k in keys])
+    sizes = np.bincount(group)
+    if sizes.max() < 2:
+        return []
+    rows = np.flatnonzero(sizes[group] > 1)
+    order = rows[np.argsort(group[rows], kind="stable")]  # by group, rows ascending within
+    cut = np.flatnonzero(np.diff(group[order])) + 1
+    groups = np.split(order, cut)
+    groups.sort(key=lambda g: int(g[0]))
+    return groups
