@@ -38,7 +38,7 @@ from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import fmt_pct
 from icmaps.errors import MissingExtraError, NotFoundError, Problem, UsageError
 from icmaps.maps.model import Component, Group, Map
-from icmaps.stats.tally import Decisions, Distribution, tally
+from icmaps.stats.tally import Decisions, Distribution, Tally, tally
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
@@ -435,10 +435,12 @@ def report(
     snapshot = occasion or (occasions[-1] if occasions else None)
 
     # Every count comes from aggregate.tally, the counting rules summarize() uses too.
-    from icmaps.stats.tally import tally
 
-    per_occ = tally(rs, by="occasion").cells
-    per_by = tally(rs, by=("occasion", by)).cells if by not in (None, "occasion") else {}
+    # one pass over the ratings: a per-subject tally, then regroupings of its counts
+    extra_col = (by,) if by not in (None, "occasion", "subject") else ()
+    base = tally(rs, ("subject", "occasion", *extra_col))
+    per_occ = base.regroup("occasion").cells
+    per_by = base.regroup(("occasion", by)).cells if by not in (None, "occasion") else {}
     by_values = tuple("" if v is None else v for v in (rs.categories(by) if by else ()))
 
     def by_cell(cid: str, value: str) -> Cell | None:
@@ -494,11 +496,17 @@ def report(
     overall, overall_by, overall_occ = pooled(list(comp_stats.values()))
 
     # one set of per-subject decisions (median of the raters) for fidelity and growth
-    from icmaps.stats.tally import decisions
+    from icmaps.stats.tally import decide_tally
 
-    shared = decisions(rs, ("subject", "occasion"), "median") if len(rs) else None
+    shared = decide_tally(base.regroup(("subject", "occasion")), "median") if len(rs) else None
     quality = _quality(
-        view, rs=rs, snapshot=snapshot, per_occasion=overall_occ, dropped=dropped, role=role
+        view,
+        t=base.regroup(("occasion", "subject")),
+        rs=rs,
+        snapshot=snapshot,
+        per_occasion=overall_occ,
+        dropped=dropped,
+        role=role,
     )
     return Report(
         map=view,
@@ -562,6 +570,7 @@ def _comparison(rs: RatingSet, occasions: Sequence[str], d: Decisions | None) ->
 def _quality(
     m: Map,
     *,
+    t: Tally,
     rs: RatingSet,
     snapshot: str | None,
     per_occasion: Mapping[str, Distribution],
@@ -585,7 +594,6 @@ def _quality(
     if unrated:
         notes.append(f"{len(unrated)} components have no ratings: {', '.join(unrated)}.")
     # subjects in the snapshot with no rating at all on some component (from the counts)
-    t = tally(rs, ("occasion", "subject"))
     occasions = t.values[0]
     if snapshot in occasions:
         import numpy as np
