@@ -262,3 +262,20 @@ def test_cli_compare_subprocess() -> None:
     proc = run_subprocess("compare", "learning-school", EXAMPLE, "--format", "csv")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0].startswith("component,title,n,toward,unchanged,away")
+
+
+def test_moves_are_built_on_first_use_and_behave_as_a_tuple() -> None:
+    import pickle
+
+    rs = icmaps.read_ratings(EXAMPLE, "learning-school")
+    c = compare(rs, by="occasion", base="2025-fall", other="2026-spring")
+    n = len(c.moves)  # known without building the moves
+    assert c.moves._built is None  # type: ignore[attr-defined]
+    built = tuple(c.moves)
+    assert len(built) == n == c.toward + c.away
+    assert c.moves == built
+    assert c.moves[0] == built[0]
+    assert c.moves[1:3] == built[1:3]
+    back = pickle.loads(pickle.dumps(c))
+    assert back == c
+    assert tuple(back.moves) == built

@@ -15,8 +15,8 @@ end (``steps = base - other = +2``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
@@ -178,6 +178,64 @@ class ComponentChange:
         }
 
 
+class Moves(Sequence[Move]):
+    """The subjects' moves of a comparison, built on first use from the arrays the
+    comparison already has (a large comparison has tens of thousands; most callers want the
+    counts). A read-only sequence that compares equal to a tuple of the same moves."""
+
+    __slots__ = ("_args", "_built")
+
+    def __init__(self, *args: Any) -> None:
+        self._args = args
+        self._built: tuple[Move, ...] | None = None
+
+    def _moves(self) -> tuple[Move, ...]:
+        if self._built is None:
+            rest, comp_ids, pu, pc, pb, po, counts, b_rows, o_rows = self._args
+            shown_b = counts.shown_codes(b_rows, pb)
+            shown_o = counts.shown_codes(o_rows, po)
+            self._built = tuple(
+                Move(rest[u], comp_ids[c], sb, so, b - o)
+                for u, c, b, o, sb, so in zip(
+                    pu.tolist(),
+                    pc.tolist(),
+                    pb.tolist(),
+                    po.tolist(),
+                    shown_b,
+                    shown_o,
+                    strict=True,
+                )
+            )
+            self._args = ()  # the arrays are no longer needed
+        return self._built
+
+    def __len__(self) -> int:
+        return len(self._built) if self._built is not None else len(self._args[2])
+
+    @overload
+    def __getitem__(self, i: int) -> Move: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Move, ...]: ...
+    def __getitem__(self, i: int | slice) -> Move | tuple[Move, ...]:
+        return self._moves()[i]
+
+    def __iter__(self) -> Iterator[Move]:
+        return iter(self._moves())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Moves, tuple, list)):
+            return self._moves() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._moves())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self._moves(),))
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Comparison(TableResult):
     """Growth between two values of a column (``by``), per component and in total."""
@@ -189,7 +247,7 @@ class Comparison(TableResult):
     rule: Rule
     unit_columns: tuple[str, ...]
     components: tuple[ComponentChange, ...]
-    moves: tuple[Move, ...]
+    moves: Sequence[Move]
 
     def row(self, component_id: str) -> ComponentChange:
         """The result of one component; :class:`~icmaps.errors.NotFoundError` names the
@@ -415,21 +473,17 @@ def compare_from(  # noqa: PLR0917 (the parts of a comparison, in order)
     order = {c.id: i for i, c in enumerate(m.iter_components())}
     comp_rank = np.asarray([order[c] for c in d.components] or [0], dtype=np.int64)
     moved = moved[np.lexsort((pu[moved], comp_rank[pc[moved]]))]
-    shown_b = d.counts.shown_codes(b_rows[bi[paired]][moved], pb[moved])
-    shown_o = d.counts.shown_codes(o_rows[oi[paired]][moved], po[moved])
-    comp_ids = d.components
-    moves = [
-        Move(rest[u], comp_ids[c], sb, so, b - o)
-        for u, c, b, o, sb, so in zip(
-            pu[moved].tolist(),
-            pc[moved].tolist(),
-            pb[moved].tolist(),
-            po[moved].tolist(),
-            shown_b,
-            shown_o,
-            strict=True,
-        )
-    ]
+    moves = Moves(
+        tuple(rest),
+        d.components,
+        pu[moved],
+        pc[moved],
+        pb[moved],
+        po[moved],
+        d.counts,
+        b_rows[bi[paired]][moved],
+        o_rows[oi[paired]][moved],
+    )
     index = {c: i for i, c in enumerate(d.components)}
     changes: list[ComponentChange] = []
     for c in m.iter_components():
@@ -454,7 +508,7 @@ def compare_from(  # noqa: PLR0917 (the parts of a comparison, in order)
                 int(o_only[i]),
             )
         )
-    return Comparison(m.id, by, base, other, rule, unit, tuple(changes), tuple(moves))
+    return Comparison(m.id, by, base, other, rule, unit, tuple(changes), moves)
 
 
 # -- groups side by side --------------------------------------------------------------------
