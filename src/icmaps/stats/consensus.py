@@ -258,8 +258,9 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     has_own, other = lc.given_at_index(order[rated_rows], level[rated_rows], own_given)
     code_idx[rated_rows] = np.where(has_own | (other < 0), own, other)
     na_rows = np.flatnonzero(level == LEVEL_NA)
-    _, first_na = lc.given_at_index(order[na_rows], level[na_rows])
-    code_idx[na_rows] = first_na
+    if len(na_rows):
+        _, first_na = lc.given_at_index(order[na_rows], level[na_rows])
+        code_idx[na_rows] = first_na
     # unanimous: several ratings, one distinct code, and that code counts on a level
     distinct = np.bincount(lc.row_of, minlength=n_cells)[order]
     only_code = np.zeros(n_cells, dtype=np.int64)
