@@ -501,7 +501,7 @@ def report(
     shared = decide_tally(base.regroup(("subject", "occasion")), "median") if len(rs) else None
     quality = _quality(
         view,
-        t=base.regroup(("occasion", "subject")),
+        t=base,
         rs=rs,
         snapshot=snapshot,
         per_occasion=overall_occ,
@@ -594,17 +594,20 @@ def _quality(
     if unrated:
         notes.append(f"{len(unrated)} components have no ratings: {', '.join(unrated)}.")
     # subjects in the snapshot with no rating at all on some component (from the counts)
-    occasions = t.values[0]
+    o_pos, s_pos = t.by.index("occasion"), t.by.index("subject")
+    occasions = t.values[o_pos]
     if snapshot in occasions:
         import numpy as np
 
-        at = t.keys[:, 0] == occasions.index(snapshot)
-        subj, comp = t.keys[at, 1], t.component[at]
+        at = t.keys[:, o_pos] == occasions.index(snapshot)
+        subj, comp = t.keys[at, s_pos], t.component[at]
         pairs = np.unique(subj * max(len(t.components), 1) + comp)
         n_subjects = len(np.unique(subj))
-        per_subject = np.bincount(pairs // max(len(t.components), 1), minlength=len(t.values[1]))
+        per_subject = np.bincount(
+            pairs // max(len(t.components), 1), minlength=len(t.values[s_pos])
+        )
         common = len(np.unique(comp))
-        names = t.values[1]
+        names = t.values[s_pos]
         partial = sorted(
             str(names[i]) for i in np.flatnonzero((per_subject > 0) & (per_subject < common))
         )

@@ -167,3 +167,9 @@ def test_statistics_on_added_tallies_equal_statistics_on_the_union(
     assert fidelity_from(m, merged, unit, ("occasion",), **options) == fidelity_from(
         m, whole, unit, ("occasion",), **options
     )
+
+
+def test_regrouping_by_the_same_columns_is_the_same_tally() -> None:
+    t = tally(tiny_ratings(), ("subject", "occasion"))
+    assert t.regroup(("subject", "occasion")) is t  # no copy of a large tally
+    assert t.regroup(("occasion", "subject")) == tally(tiny_ratings(), ("occasion", "subject"))

@@ -208,6 +208,8 @@ class Tally(TableResult):
             raise NotFoundError(
                 f"cannot regroup by {missing[0]!r}: the tally is grouped by {list(self.by)}"
             )
+        if names == self.by:
+            return self  # immutable: the same counts
         pos = [self.by.index(n) for n in names]
         return _compact(
             self.map_ref,
