@@ -539,17 +539,16 @@ def _fidelity(rs: RatingSet, d: Decisions | None) -> FidelityResult | None:
     """Fidelity per subject x occasion by the map's own rule (or icmaps' default)."""
     if d is None:
         return None
-    from icmaps.stats.fidelity import DEFAULT_THRESHOLD, fidelity_from
+    from icmaps.stats.fidelity import fidelity_from, fidelity_rule
 
-    m = rs.map
-    rule = m.fidelity
+    threshold, basis = fidelity_rule(rs.map)
     return fidelity_from(
-        m,
+        rs.map,
         d,
         ("subject", "occasion"),
         ("occasion",),
-        threshold=rule.threshold if rule is not None else DEFAULT_THRESHOLD,
-        basis=rule.basis if rule is not None else "zone",
+        threshold=threshold,
+        basis=basis,
         weights=True,
         critical=True,
         rule="median",

@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from icmaps._grouping import duplicate_groups
 from icmaps.errors import Problem
 from icmaps.maps.model import Map
-from icmaps.ratings.columns import BASE_COLUMNS, LEVEL_MISSING, _Column, _typecode, level_table
+from icmaps.ratings.columns import (
+    BASE_COLUMNS,
+    LEVEL_MISSING,
+    _Column,
+    _typecode,
+    as_numpy,
+    level_table,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -467,11 +474,7 @@ def _repeat(path: str | None, line: int, what: str, first: int) -> Problem:
 
 
 def _index(col: _Column) -> NDArray[Any]:
-    import numpy as np
-
-    return np.frombuffer(
-        col.index, dtype={"B": "u1", "H": "u2", "I": "u4", "L": "u8"}[col.index.typecode]
-    )
+    return as_numpy(col.index)  # type: ignore[no-any-return]
 
 
 def check_duplicates(

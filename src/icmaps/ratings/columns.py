@@ -11,7 +11,7 @@ from icmaps.maps.model import Map
 if TYPE_CHECKING:
     pass
 
-__all__ = ["BASE_COLUMNS", "LEVEL_MISSING", "LEVEL_NA", "Status"]
+__all__ = ["BASE_COLUMNS", "LEVEL_MISSING", "LEVEL_NA", "Status", "as_numpy"]
 
 
 BASE_COLUMNS = ("subject", "rater", "occasion", "component", "role", "code")
@@ -69,13 +69,25 @@ class _Column:
         if len(rows) > 10_000:  # the same renumbering, vectorised
             import numpy as np
 
-            dtype = {"B": "u1", "H": "u2", "I": "u4", "L": "u8"}[index.typecode]
-            chosen = np.frombuffer(index, dtype=dtype)[np.asarray(rows, dtype=np.int64)]
+            chosen = as_numpy(index)[np.asarray(rows, dtype=np.int64)]
             return _Column.from_indices(self.values, chosen)
         remap: dict[int, int] = {}
         picked = [remap.setdefault(index[i], len(remap)) for i in rows]
         values = [self.values[old] for old in remap]
         return _Column(values, array.array(_typecode(len(values)), picked))
+
+
+def as_numpy(a: array.array[int]) -> Any:
+    """An interned index or level array as a numpy view in its own small dtype (no copy).
+
+    >>> as_numpy(array.array("H", [3, 1])).tolist()
+    [3, 1]
+    """
+    import numpy as np
+
+    return np.frombuffer(
+        a, dtype={"B": "u1", "H": "u2", "I": "u4", "L": "u8", "b": "i1"}[a.typecode]
+    )
 
 
 def level_table(m: Map) -> dict[str, dict[str, int]]:

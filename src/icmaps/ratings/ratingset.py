@@ -35,6 +35,7 @@ from icmaps.ratings.columns import (
     _Column,
     _intern,
     _typecode,
+    as_numpy,
 )
 
 if TYPE_CHECKING:
@@ -285,7 +286,7 @@ class RatingSet:
         if len(keep) > 10_000:
             import numpy as np
 
-            picked = np.frombuffer(self._levels, dtype=np.int8)[np.asarray(keep, dtype=np.int64)]
+            picked = as_numpy(self._levels)[np.asarray(keep, dtype=np.int64)]
             levels = array.array("b", picked.tobytes())
         else:
             levels = array.array("b", [self._levels[i] for i in keep])
@@ -307,8 +308,7 @@ class RatingSet:
             col = self._col(name)
             allowed = {wanted} if wanted is None or isinstance(wanted, str) else set(wanted)
             ok = np.asarray([v in allowed for v in col.values] or [False], dtype=bool)
-            dtype = {"B": "u1", "H": "u2", "I": "u4", "L": "u8"}[col.index.typecode]
-            keep &= ok[np.frombuffer(col.index, dtype=dtype)]
+            keep &= ok[as_numpy(col.index)]
         return self._take(np.flatnonzero(keep).tolist())
 
     def for_role(self, role: str) -> RatingSet:
@@ -423,11 +423,7 @@ class ReadResult:
 
 def _indices(col: _Column) -> Any:
     """A column's per-row indices as a numpy view (no copy)."""
-    import numpy as np
-
-    return np.frombuffer(
-        col.index, dtype={"B": "u1", "H": "u2", "I": "u4", "L": "u8"}[col.index.typecode]
-    )
+    return as_numpy(col.index)
 
 
 def _first_seen(idx: Any, n_values: int) -> bool:

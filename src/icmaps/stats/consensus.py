@@ -12,12 +12,12 @@ from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import Record
 from icmaps.errors import NotFoundError
-from icmaps.ratings.columns import LEVEL_NA, _Column
+from icmaps.ratings.columns import LEVEL_NA, _Column, as_numpy
 from icmaps.stats.rules import (
     Rule,
     check_rule,
 )
-from icmaps.stats.tally import IntArray, LevelCounts, _small, decisions
+from icmaps.stats.tally import IntArray, LevelCounts, decisions
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
@@ -227,7 +227,7 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     # each rating's cell: the (subject, occasion, component) rows come out sorted just as the
     # level counts' rows do, so the grouping index is the row index
     _, cell_of = _unique_rows(
-        [_small(ratings.codes_of(n)) for n in ("subject", "occasion", "component")]
+        [as_numpy(ratings.codes_of(n)) for n in ("subject", "occasion", "component")]
     )
     first = np.full(n_cells, len(ratings), dtype=np.int64)
     np.minimum.at(first, cell_of, np.arange(len(ratings), dtype=np.int64))

@@ -33,6 +33,7 @@ __all__ = [
     "UnitFidelity",
     "fidelity",
     "fidelity_from",
+    "fidelity_rule",
 ]
 
 
@@ -311,19 +312,7 @@ def fidelity(
     m = ratings.map
     names = _by(by)
     check_columns(ratings, names, forbid=("component", "code", "rater"))
-    rule_of_map = m.fidelity
-    if basis is None:
-        basis = rule_of_map.basis if rule_of_map is not None else "zone"
-    if basis not in ("zone", "score"):
-        raise UsageError(f"basis must be 'zone' or 'score', not {basis!r}")
-    if threshold is None:
-        threshold = (
-            rule_of_map.threshold
-            if rule_of_map is not None and rule_of_map.basis == basis
-            else DEFAULT_THRESHOLD
-        )
-    if not 0 <= threshold <= 1:
-        raise UsageError(f"threshold must be between 0 and 1, not {threshold}")
+    threshold, basis = fidelity_rule(m, threshold, basis)
     unit_cols = ("subject", "occasion", *(b for b in names if b not in ("subject", "occasion")))
     return fidelity_from(
         m,
@@ -336,6 +325,28 @@ def fidelity(
         critical=critical,
         rule=rule,
     )
+
+
+def fidelity_rule(
+    m: Map, threshold: float | None = None, basis: Basis | None = None
+) -> tuple[float, Basis]:
+    """The threshold and basis to use: those given, else the map's own rule, else 0.8 and
+    ``zone`` (a map's threshold applies only with its own basis).
+
+    >>> import icmaps
+    >>> fidelity_rule(icmaps.load_map("learning-school"), basis="score")
+    (0.8, 'score')
+    """
+    own = m.fidelity
+    if basis is None:
+        basis = own.basis if own is not None else "zone"
+    if basis not in ("zone", "score"):
+        raise UsageError(f"basis must be 'zone' or 'score', not {basis!r}")
+    if threshold is None:
+        threshold = own.threshold if own is not None and own.basis == basis else DEFAULT_THRESHOLD
+    if not 0 <= threshold <= 1:
+        raise UsageError(f"threshold must be between 0 and 1, not {threshold}")
+    return threshold, basis
 
 
 def fidelity_from(

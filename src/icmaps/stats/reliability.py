@@ -382,7 +382,6 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
     # units in (component, subject, occasion) order; grouped without packing keys into one
     # integer that could overflow, in linear time when the key space is small
     unit_rows, unit = _unique_rows([comp, subj, occ])
-    n_cols = len(names)
     cells, cell = _unique_rows([unit, col])
     if len(cells) != len(cell):
         repeated = np.bincount(cell, minlength=len(cells))[cell] > 1
@@ -395,7 +394,6 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
             f"the ratings hold more than one rating for {what}; agreement needs one rating "
             "per subject, rater, occasion and component (read_ratings drops repeats)"
         )
-    del n_cols
     rated = level >= 0
     unit, col, level = unit[rated], col[rated], level[rated]
     # slot of each rating within its unit: its rank among the unit's ratings

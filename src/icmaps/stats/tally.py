@@ -11,7 +11,7 @@ from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps.errors import NotFoundError, UsageError
 from icmaps.maps.model import Map, Zone
-from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA, level_table
+from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA, as_numpy, level_table
 from icmaps.stats.rules import (
     Key,
     check_columns,
@@ -559,7 +559,7 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
         for j, code in enumerate(codes):
             if code is not None:
                 level_of[i, j] = table[comp].get(code, LEVEL_MISSING)
-    keys = [_small(ratings.codes_of(b)) for b in names]
+    keys = [as_numpy(ratings.codes_of(b)) for b in names]
     return _compact(
         MapRef.of(m),
         names,
@@ -569,8 +569,8 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
         level_codes,
         level_of,
         keys,
-        _small(ratings.codes_of("component")),
-        _small(ratings.codes_of("code")),
+        as_numpy(ratings.codes_of("component")),
+        as_numpy(ratings.codes_of("code")),
         None,
     )
 
@@ -644,20 +644,6 @@ def decide_tally(t: Tally, rule: str) -> Decisions:
 
 def _np() -> Any:
     return require("numpy", "statistics need numpy", extra="fast")
-
-
-def _small(a: Any) -> IntArray:
-    """An interned column (array.array) as a numpy view in its own small dtype (no copy)."""
-    np = _np()
-    dtype = {"B": "u1", "H": "u2", "I": "u4", "L": "u8", "b": "i1"}[a.typecode]
-    return np.frombuffer(a, dtype=dtype)  # type: ignore[no-any-return]
-
-
-def _ints(a: Any) -> IntArray:
-    """An interned column (array.array) as int64, without a Python-level pass."""
-    np = _np()
-    dtype = {"B": "u1", "H": "u2", "I": "u4", "L": "u8", "b": "i1"}[a.typecode]
-    return np.frombuffer(a, dtype=dtype).astype(np.int64)  # type: ignore[no-any-return]
 
 
 def _union(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[tuple[Any, ...], IntArray]:
