@@ -108,7 +108,8 @@ def test_column_take_vectorised_path_matches_the_python_path() -> None:
     expected = _intern([v for part in slow_parts for v in part.decode()])
     assert fast.values == expected.values
     assert list(fast.index) == list(expected.index)
-    assert fast.decode() == [col.decode()[i] for i in rows]
+    decoded = col.decode()
+    assert fast.decode() == [decoded[i] for i in rows]
 
 
 def test_from_columns_raises_ratings_error_never_key_error() -> None:
