@@ -7,17 +7,16 @@ import dataclasses
 import functools
 from typing import TYPE_CHECKING, Any
 
-from icmaps._grouping import unique_rows as _unique_rows
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import Record
 from icmaps.errors import NotFoundError
-from icmaps.ratings.columns import LEVEL_NA, _Column, as_numpy
+from icmaps.ratings.columns import LEVEL_NA, _Column
 from icmaps.stats.rules import (
     Rule,
     check_rule,
 )
-from icmaps.stats.tally import IntArray, LevelCounts, decisions
+from icmaps.stats.tally import IntArray, LevelCounts, decide_tally, tally_rows
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
@@ -219,16 +218,13 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     np = require("numpy", "consensus needs numpy", extra="fast")
     check_rule(rule)
     m = ratings.map
-    d = decisions(ratings, ("subject", "occasion"), rule)
+    counted, tally_row = tally_rows(ratings, ("subject", "occasion"))
+    d = decide_tally(counted, rule)
     lc, t = d.counts, d.counts.tally
     n_cells = len(lc.counts)
-    # role and attributes come from the first rating of each cell: find those rows by their
-    # interned subject / occasion / component indices (tally categories are the ratings')
-    # each rating's cell: the (subject, occasion, component) rows come out sorted just as the
-    # level counts' rows do, so the grouping index is the row index
-    _, cell_of = _unique_rows(
-        [as_numpy(ratings.codes_of(n)) for n in ("subject", "occasion", "component")]
-    )
+    # role and attributes come from the first rating of each cell; each rating's cell is
+    # the level-count row its tally row was added to
+    cell_of = lc.row_of[tally_row]
     first = np.full(n_cells, len(ratings), dtype=np.int64)
     np.minimum.at(first, cell_of, np.arange(len(ratings), dtype=np.int64))
     order = np.argsort(first, kind="stable")  # cells in first-seen order

@@ -12,6 +12,7 @@ from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import fmt_num
 from icmaps.errors import NotFoundError, UsageError
+from icmaps.ratings.columns import as_numpy
 from icmaps.stats.coefficients import (
     _LEVELS,
     _WEIGHTS,
@@ -334,11 +335,15 @@ class _Design:
     n_levels: tuple[int, ...]  # levels of each component's scale, map order
 
 
-def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
-    """Build the matrix: one row per subject x occasion x component, one column per rater.
+def _design(
+    ratings: RatingSet, raters: Sequence[str] | None, *, occasion: str | None = None
+) -> _Design:
+    """Build the matrix: one row per subject x occasion x component, one slot per rating.
 
-    Rows are ordered by component (map order), then subject and occasion (first seen). Only
-    ratings with a level (``>= 0``) enter the matrix; N/A and missing stay ``nan``.
+    Rows are ordered by component (map order), then subject and occasion (in category
+    order); a unit's slots hold its raters in category order. Only ratings with a level
+    (``>= 0``) enter the matrix; N/A and missing stay ``nan``. ``occasion`` keeps the
+    ratings of that occasion only (no filtered copy of the ratings is made).
     """
     np = _numpy()
     m = ratings.map
@@ -347,7 +352,7 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
     n_levels = tuple(len(m.scale_of(c.id).levels) for c in comps)
 
     rater_cats = [str(r) for r in ratings.categories("rater")]
-    rater_codes = np.asarray(ratings.codes_of("rater"), dtype=np.intp)
+    rater_codes = as_numpy(ratings.codes_of("rater"))
     if raters is None:
         used = np.flatnonzero(np.bincount(rater_codes)).tolist() if rater_codes.size else []
         names = tuple(rater_cats[i] for i in used)
@@ -364,28 +369,36 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
             )
             known = ", ".join(rater_cats[:12]) + (" ..." if len(rater_cats) > 12 else "")
             raise UsageError(f"raters: {problem} (raters in the ratings: {known or 'none'})")
-    col_of = np.full(max(len(rater_cats), 1), -1, dtype=np.intp)
+    col_of = np.full(max(len(rater_cats), 1), -1, dtype=np.int64)
     for j, name in enumerate(names):
         col_of[rater_cats.index(name)] = j
 
-    col = col_of[rater_codes] if rater_codes.size else rater_codes
-    keep = np.flatnonzero(col >= 0)
-    col = col[keep]
-    comp_rank = np.asarray(
-        [order[str(c)] for c in ratings.categories("component")] or [0], dtype=np.intp
-    )
-    comp = comp_rank[np.asarray(ratings.codes_of("component"), dtype=np.intp)[keep]]
-    subj = np.asarray(ratings.codes_of("subject"), dtype=np.int64)[keep]
-    occ = np.asarray(ratings.codes_of("occasion"), dtype=np.int64)[keep]
-    level = np.asarray(ratings.levels(), dtype=np.int64)[keep]
+    col = col_of[rater_codes]
+    occ = as_numpy(ratings.codes_of("occasion"))
+    keep_mask = col >= 0
+    if occasion is not None:
+        occasions = ratings.categories("occasion")
+        keep_mask &= occ == (occasions.index(occasion) if occasion in occasions else -1)
+    whole = bool(keep_mask.all())
+    keep = None if whole else np.flatnonzero(keep_mask)
 
-    # units in (component, subject, occasion) order; grouped without packing keys into one
-    # integer that could overflow, in linear time when the key space is small
-    unit_rows, unit = _unique_rows([comp, subj, occ])
-    cells, cell = _unique_rows([unit, col])
-    if len(cells) != len(cell):
-        repeated = np.bincount(cell, minlength=len(cells))[cell] > 1
-        row = int(keep[int(np.flatnonzero(repeated)[0])])
+    def kept(a: Any) -> Any:
+        return a if keep is None else a[keep]
+
+    comp_rank = np.asarray(
+        [order[str(c)] for c in ratings.categories("component")] or [0], dtype=np.int64
+    )
+    comp = comp_rank[kept(as_numpy(ratings.codes_of("component")))]
+    subj, occ, col = kept(as_numpy(ratings.codes_of("subject"))), kept(occ), kept(col)
+    level = kept(as_numpy(ratings.levels()))
+
+    # one grouping of (component, subject, occasion, rater): sorted, so each unit's ratings
+    # are one run of cells, raters in order; no key packing that could overflow
+    cells, cell_of = _unique_rows([comp, subj, occ, col])
+    if len(cells) != len(cell_of):
+        repeated = np.bincount(cell_of, minlength=len(cells))[cell_of] > 1
+        first = int(np.flatnonzero(repeated)[0])
+        row = first if keep is None else int(keep[first])
         what = ", ".join(
             f"{name} {ratings.categories(name)[ratings.codes_of(name)[row]]!r}"
             for name in ("subject", "rater", "occasion", "component")
@@ -394,20 +407,30 @@ def _design(ratings: RatingSet, raters: Sequence[str] | None) -> _Design:
             f"the ratings hold more than one rating for {what}; agreement needs one rating "
             "per subject, rater, occasion and component (read_ratings drops repeats)"
         )
-    rated = level >= 0
-    unit, col, level = unit[rated], col[rated], level[rated]
-    # slot of each rating within its unit: its rank among the unit's ratings
-    order_ = np.argsort(unit, kind="stable")
-    sorted_unit = unit[order_]
-    per_unit = np.bincount(sorted_unit, minlength=len(unit_rows))
-    starts = np.cumsum(per_unit) - per_unit
-    slot = np.empty_like(unit)
-    slot[order_] = np.arange(sorted_unit.size) - starts[sorted_unit]
+    n_cells = len(cells)
+    new_unit = np.ones(n_cells, dtype=bool)
+    if n_cells:
+        same = cells[1:, 0] == cells[:-1, 0]
+        same &= cells[1:, 1] == cells[:-1, 1]
+        same &= cells[1:, 2] == cells[:-1, 2]
+        new_unit[1:] = ~same
+    unit = np.cumsum(new_unit) - 1
+    unit_rows = cells[new_unit, :3]
+    cell_level = np.empty(n_cells, dtype=np.int64)
+    cell_level[cell_of] = level
+    rated = np.flatnonzero(cell_level >= 0)
+    unit, level, col = unit[rated], cell_level[rated], cells[rated, 3]
+    # slot of each rating: its place in its unit's run
+    pos = np.arange(len(unit))
+    run_start = np.ones(len(unit), dtype=bool)
+    run_start[1:] = unit[1:] != unit[:-1]
+    slot = pos - np.maximum.accumulate(np.where(run_start, pos, 0))
     n_slots = int(slot.max()) + 1 if slot.size else 1
     x = np.full((len(unit_rows), n_slots), np.nan, dtype=np.float64)
     who = np.full((len(unit_rows), n_slots), -1, dtype=np.intp)
-    x[unit, slot] = level
-    who[unit, slot] = col
+    flat = unit * n_slots + slot  # flat positions: faster than a 2-D scatter
+    x.reshape(-1)[flat] = level
+    who.reshape(-1)[flat] = col
     return _Design(
         raters=names,
         x=x,
@@ -434,8 +457,15 @@ def _compute(
     """The coefficient over the units of some components; returns (n_levels, result)."""
     np = _numpy()
     n_levels = max((design.n_levels[i] for i in component_indices), default=default_levels)
-    rows = np.isin(design.unit_component, np.asarray(component_indices, dtype=np.intp))
-    x, who = design.x[rows], design.who[rows]
+    ids = sorted(component_indices)
+    if ids and ids[-1] - ids[0] == len(ids) - 1:
+        # units are sorted by component: a run of components is a slice (no copy)
+        lo = int(np.searchsorted(design.unit_component, ids[0], side="left"))
+        hi = int(np.searchsorted(design.unit_component, ids[-1], side="right"))
+        x, who = design.x[lo:hi], design.who[lo:hi]
+    else:
+        rows = np.isin(design.unit_component, np.asarray(ids, dtype=np.intp))
+        x, who = design.x[rows], design.who[rows]
     boot: dict[str, Any] = {"bootstrap": bootstrap, "seed": seed, "confidence": confidence}
     result: AgreementResult
     if method == "cohen":

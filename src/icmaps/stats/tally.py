@@ -546,6 +546,12 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
     >>> t.cells[(("2025-fall",), "al-teacher-routine")]
     Cell(levels=(4, 7, 3, 0), na=0, missing=0)
     """
+    return tally_rows(ratings, by)[0]
+
+
+def tally_rows(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> tuple[Tally, IntArray]:
+    """:func:`tally`, and for each rating the tally row it was counted in (so a caller can
+    map results back to ratings without grouping the ratings a second time)."""
     np = _np()
     names = _by(by)
     check_columns(ratings, names, forbid=("component", "code"))
@@ -560,7 +566,7 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
             if code is not None:
                 level_of[i, j] = table[comp].get(code, LEVEL_MISSING)
     keys = [as_numpy(ratings.codes_of(b)) for b in names]
-    return _compact(
+    return _compact_rows(
         MapRef.of(m),
         names,
         tuple(ratings.categories(b) for b in names),
@@ -616,7 +622,17 @@ def decide_tally(t: Tally, rule: str) -> Decisions:
     lc = t.level_counts()
     level, tie = lc.decide(rule)
     uniq, inverse = _unique_rows(lc.keys)
-    keys = [t._key(k) for k in uniq.tolist()]
+    # unit keys as value tuples, a column at a time (not a Python call per unit)
+    keys = (
+        list(
+            zip(
+                *(np.asarray(v, dtype=object)[uniq[:, j]].tolist() for j, v in enumerate(t.values)),
+                strict=True,
+            )
+        )
+        if t.values
+        else [() for _ in range(len(uniq))]
+    )
     # sort units as key_sort would, by each column's category rank (blanks last)
     ranks = []
     for j, values in enumerate(t.values):
@@ -675,6 +691,25 @@ def _compact(  # noqa: PLR0917 (the fields of a Tally, in order)
     count: IntArray | None,
 ) -> Tally:
     """A tally with one row per distinct (key, component, code), counts summed."""
+    return _compact_rows(
+        map_ref, by, values, components, codes, level_codes, level_of, keys, component, code, count
+    )[0]
+
+
+def _compact_rows(  # noqa: PLR0917 (the fields of a Tally, in order)
+    map_ref: MapRef,
+    by: tuple[str, ...],
+    values: tuple[tuple[str | None, ...], ...],
+    components: tuple[str, ...],
+    codes: tuple[str | None, ...],
+    level_codes: tuple[tuple[str, ...], ...],
+    level_of: IntArray,
+    keys: IntArray | list[IntArray],
+    component: IntArray,
+    code: IntArray,
+    count: IntArray | None,
+) -> tuple[Tally, IntArray]:
+    """:func:`_compact`, and the tally row of each input row."""
     np = _np()
     key_cols = list(keys) if isinstance(keys, list) else [keys[:, j] for j in range(len(by))]
     uniq, inverse = _unique_rows([*key_cols, component, code])
@@ -683,7 +718,7 @@ def _compact(  # noqa: PLR0917 (the fields of a Tally, in order)
     else:
         summed = np.bincount(inverse, weights=count, minlength=len(uniq)).astype(np.int64)
     nb = len(by)
-    return Tally(
+    t = Tally(
         map_ref,
         by,
         values,
@@ -696,6 +731,7 @@ def _compact(  # noqa: PLR0917 (the fields of a Tally, in order)
         uniq[:, nb + 1],
         summed,
     )
+    return t, inverse
 
 
 # -- zones ---------------------------------------------------------------------------------
