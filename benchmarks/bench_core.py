@@ -59,6 +59,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from _bytecode import compile_package
+
 MAP = "learning-school"
 RATERS = ("r1", "r2", "r3", "r4", "r5")
 OCCASIONS = ("2024-fall", "2025-spring", "2025-fall", "2026-spring")
@@ -499,6 +501,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.repeat is None:
         args.repeat = 1 if args.quick else 3
     print(f"python {sys.version.split()[0]}, {sys.platform}, {os.cpu_count()} CPU(s)")
+    print(compile_package())
     if not args.raters_only:
         core_scenario(args)
     if args.raters_scenario or args.raters_only:

@@ -9,6 +9,8 @@ import statistics
 import subprocess
 import sys
 
+from _bytecode import compile_package
+
 
 def fresh(code: str) -> float:
     out = subprocess.run(
@@ -25,6 +27,7 @@ def fresh(code: str) -> float:
 
 
 def main() -> None:
+    print(compile_package())
     runs = 15
     bare = statistics.median(fresh("pass") for _ in range(runs))
     imp = statistics.median(fresh("import icmaps") for _ in range(runs))

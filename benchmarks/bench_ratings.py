@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _bytecode import compile_package
+
 MAP = "learning-school"
 
 CHILD = r"""
@@ -99,6 +101,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()
+    print(compile_package())
     tmp = Path(tempfile.gettempdir()) / f"icmaps-bench-{MAP}-{args.rows}.csv"
     if not tmp.exists():
         make_file(tmp, args.rows)

@@ -441,6 +441,15 @@ def test_percent_agreement_by_hand() -> None:
     assert exact.details["rater_pairs"][1]["agreement"] == pytest.approx(1 / 3)  # type: ignore[index]
 
 
+def test_percent_agreement_without_the_pair_table_gives_the_same_value() -> None:
+    data: Rows = [[0, 0, 1], [2, 2, 2], [0, None, 3]]
+    full = percent_agreement(data, tolerance=1)
+    lean = percent_agreement(data, tolerance=1, rater_pairs=False)
+    assert "rater_pairs" not in lean.details
+    assert (lean.value, lean.n_pairs, lean.n_raters) == (full.value, full.n_pairs, full.n_raters)
+    assert lean.details["n_agreeing_pairs"] == full.details["n_agreeing_pairs"]
+
+
 def test_percent_agreement_rater_pair_without_shared_units() -> None:
     result = percent_agreement([[0, 0, None], [None, 1, 1]])
     table = result.details["rater_pairs"]

@@ -557,3 +557,10 @@ def test_report_shares_one_pass_but_gives_the_same_sections(ls: tuple[Map, Ratin
     assert [row.agreement for row in r.rows if not row.is_group and row.agreement] == [
         a.result for a in alpha if a.result.n_units
     ]
+    exact = icmaps.agreement(snapshot, method="percent", by="component")
+    shown = [row.percent_agreement for row in r.rows if not row.is_group and row.percent_agreement]
+    assert [(p.value, p.n_pairs) for p in shown] == [
+        (a.result.value, a.result.n_pairs) for a in exact if a.result.n_units
+    ]
+    # the report shows the coefficient only: no table of rater pairs is built for it
+    assert all("rater_pairs" not in p.details for p in shown)

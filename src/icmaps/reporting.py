@@ -333,10 +333,10 @@ class Report(TableResult):
 
 
 def _agreement(
-    ratings: RatingSet,
+    ratings: RatingSet, occasion: str | None
 ) -> tuple[dict[str, tuple[AgreementResult, AgreementResult]], AgreementResult | None, str | None]:
-    """Krippendorff's alpha (ordinal) and exact agreement per component and per group, by
-    :func:`icmaps.agreement` (units: subject x occasion x component), and the
+    """Krippendorff's alpha (ordinal) and exact agreement per component and per group on
+    ``occasion``, by :func:`icmaps.agreement` (units: subject x occasion x component), and the
     alpha of every component pooled; or a note saying why there is none."""
     if len(ratings.categories("rater")) < 2:
         return {}, None, None
@@ -344,12 +344,17 @@ def _agreement(
 
     out: dict[str, tuple[AgreementResult, AgreementResult]] = {}
     try:
-        design = _design(ratings, None)  # one design for every coefficient and split
+        # one design (of the snapshot) for every coefficient and split
+        design = _design(ratings, None, occasion=occasion)
+        if len(design.raters) < 2:
+            return {}, None, None
         common: dict[str, Any] = {"level": "ordinal", "weights": None, "tolerance": 0}
         common |= {"bootstrap": 0, "seed": None, "confidence": 0.95}
         for by in ("component", "group"):
             alpha = agreement_on(design, ratings.map, method="krippendorff", by=by, **common)
-            exact = agreement_on(design, ratings.map, method="percent", by=by, **common)
+            exact = agreement_on(
+                design, ratings.map, method="percent", by=by, pair_table=False, **common
+            )
             for row in alpha:
                 if row.result.n_units:
                     out[row.id] = (row.result, exact[row.id])
@@ -449,9 +454,7 @@ def report(
             return per_occ.get(((value or None,), cid))
         return per_by.get(((snapshot, value or None), cid))
 
-    agreement, overall_agreement, agreement_note = _agreement(
-        rs.filter(occasion=snapshot) if snapshot else rs
-    )
+    agreement, overall_agreement, agreement_note = _agreement(rs, snapshot)
 
     counts: dict[str, tuple[int, ...]] = {}
     extra: dict[str, tuple[int, int]] = {}

@@ -503,7 +503,11 @@ def arrow_engine(
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(width)},
+                # dictionary-encoded while parsing: no dictionary_encode() afterwards, which
+                # would import pyarrow.compute (about 70 ms on first use)
+                column_types={
+                    f"c{i}": pa.dictionary(pa.int32(), pa.string()) for i in range(width)
+                },
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -595,7 +599,7 @@ class _ArrowState:
         encoded = []
         empty = None  # rows with every field empty: blank lines are no rows
         for i in range(part.num_columns):
-            enc = part.column(i).dictionary_encode()
+            enc = part.column(i)
             raw_values = enc.dictionary.to_pylist()
             if any("\n" in v or "\r" in v for v in raw_values):
                 return False

@@ -377,6 +377,7 @@ def percent_agreement(
     bootstrap: int = 0,
     seed: Seed = None,
     confidence: float = 0.95,
+    rater_pairs: bool = True,
 ) -> AgreementResult:
     """Share of rater pairs, within units, whose levels differ by at most ``tolerance``.
 
@@ -385,7 +386,8 @@ def percent_agreement(
     rated by two weighs one pair). ``tolerance=0`` is exact agreement, ``tolerance=1``
     adjacent agreement (levels next to each other count as agreeing). ``details`` also holds a
     per rater-pair table, ``rater_pairs``: one entry per pair of columns with the units both
-    rated, how many of them agree, and the share (``None`` when they share no unit).
+    rated, how many of them agree, and the share (``None`` when they share no unit);
+    ``rater_pairs=False`` leaves that table out (it grows with the square of the columns).
 
     Defined edge cases: no rating at all gives ``value=None`` with reason
     :data:`REASON_ALL_MISSING`; no unit with two ratings gives ``None`` with
@@ -432,13 +434,10 @@ def percent_agreement(
     pairs = m * (m - 1) // 2
     n_agree, n_pairs = int(agree.sum()), int(pairs.sum())
 
-    rater_pairs = _rater_pair_table(x, tolerance)
     kept = codes[pairable]
-    details = {
-        **base,
-        "n_agreeing_pairs": n_agree,
-        "rater_pairs": rater_pairs,
-    }
+    details: dict[str, object] = {**base, "n_agreeing_pairs": n_agree}
+    if rater_pairs:
+        details["rater_pairs"] = _rater_pair_table(x, tolerance)
     ci = None
     if bootstrap:
         features = np.column_stack([agree, pairs]).astype(np.float64)

@@ -353,8 +353,14 @@ def _design(
 
     rater_cats = [str(r) for r in ratings.categories("rater")]
     rater_codes = as_numpy(ratings.codes_of("rater"))
+    occ = as_numpy(ratings.codes_of("occasion"))
+    on_occasion = None
+    if occasion is not None:
+        occasions = ratings.categories("occasion")
+        on_occasion = occ == (occasions.index(occasion) if occasion in occasions else -1)
     if raters is None:
-        used = np.flatnonzero(np.bincount(rater_codes)).tolist() if rater_codes.size else []
+        given = rater_codes if on_occasion is None else rater_codes[on_occasion]
+        used = np.flatnonzero(np.bincount(given)).tolist() if given.size else []
         names = tuple(rater_cats[i] for i in used)
     else:
         if isinstance(raters, str):
@@ -374,11 +380,9 @@ def _design(
         col_of[rater_cats.index(name)] = j
 
     col = col_of[rater_codes]
-    occ = as_numpy(ratings.codes_of("occasion"))
     keep_mask = col >= 0
-    if occasion is not None:
-        occasions = ratings.categories("occasion")
-        keep_mask &= occ == (occasions.index(occasion) if occasion in occasions else -1)
+    if on_occasion is not None:
+        keep_mask &= on_occasion
     whole = bool(keep_mask.all())
     keep = None if whole else np.flatnonzero(keep_mask)
 
@@ -453,6 +457,7 @@ def _compute(
     seed: Seed,
     confidence: float,
     default_levels: int,
+    pair_table: bool = True,
 ) -> tuple[int, AgreementResult]:
     """The coefficient over the units of some components; returns (n_levels, result)."""
     np = _numpy()
@@ -477,10 +482,14 @@ def _compute(
     if method == "krippendorff":
         result = krippendorff_alpha(x, level=level, n_levels=n_levels, **boot)
     elif method == "percent":
-        result = percent_agreement(x, tolerance=tolerance, n_levels=n_levels, **boot)
-        result = dataclasses.replace(
-            result, details={**result.details, **_rater_pairs(x, who, design, tolerance)}
+        # the design's columns are slots, not raters: the pair table comes from `who`
+        result = percent_agreement(
+            x, tolerance=tolerance, n_levels=n_levels, rater_pairs=False, **boot
         )
+        if pair_table:
+            result = dataclasses.replace(
+                result, details={**result.details, **_rater_pairs(x, who, design, tolerance)}
+            )
     else:
         result = _fleiss_design(x, n_levels, boot)
     # the core counted slots; the raters are those who rated a pairable unit
@@ -658,9 +667,12 @@ def agreement_on(
     bootstrap: int,
     seed: Seed,
     confidence: float,
+    pair_table: bool = True,
 ) -> AgreementReport:
     """:func:`agreement` on a design already built (one per set of ratings), so a report
-    asks for several coefficients and splits without re-reading the ratings."""
+    asks for several coefficients and splits without re-reading the ratings.
+    ``pair_table=False`` leaves out percent agreement's table of rater pairs (its details),
+    for callers that show only the coefficient."""
     np = _numpy()
     if method == "cohen" and len(design.raters) > 2:
         shown = ", ".join(design.raters[:6]) + (" ..." if len(design.raters) > 6 else "")
@@ -681,6 +693,7 @@ def agreement_on(
         seed=seed,
         confidence=confidence,
         default_levels=len(m.scale.levels),
+        pair_table=pair_table,
     )
 
     def row(what: tuple[Scope, str, str, str, int], ids: list[int]) -> AgreementRow:
