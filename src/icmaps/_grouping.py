@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 else:  # numpy is imported when a function runs
     IntArray = Any
 
-__all__ = ["duplicate_groups", "unique_rows"]
+__all__ = ["duplicate_groups", "sorted_runs", "unique_rows"]
 
 
 def unique_rows(rows: IntArray | Sequence[IntArray]) -> tuple[IntArray, IntArray]:
@@ -53,11 +53,15 @@ def unique_rows(rows: IntArray | Sequence[IntArray]) -> tuple[IntArray, IntArray
         for j in range(1, k):
             packed *= spans[j]
             packed += cols[j]
-        if space <= max(4 * n, 1 << 22):  # dense: count, no sort
-            seen = np.bincount(packed, minlength=int(space)) > 0
+        if space <= max(4 * n, 1 << 22):  # dense: mark, no sort
+            # small arrays over the key space (a bool mark, 32-bit positions): a fresh
+            # process pays for every page it touches
+            seen = np.zeros(int(space), dtype=bool)
+            seen[packed] = True
             keys = np.flatnonzero(seen)
-            pos = np.cumsum(seen) - 1
-            inverse = pos[packed]
+            pos = np.cumsum(seen, dtype=np.int32 if n < 2**31 else np.int64)
+            pos -= 1
+            inverse = pos[packed].astype(np.int64)
         else:
             keys, inverse = np.unique(packed, return_inverse=True)
             inverse = inverse.reshape(-1)
@@ -76,6 +80,39 @@ def unique_rows(rows: IntArray | Sequence[IntArray]) -> tuple[IntArray, IntArray
     inverse = np.empty(n, dtype=np.int64)
     inverse[order] = group
     return srt[new], inverse
+
+
+def sorted_runs(cols: Sequence[IntArray]) -> tuple[IntArray, IntArray] | None:
+    """:func:`unique_rows` of columns whose rows are already in lexicographic order (as a
+    tally's rows are), in a few linear passes with no sort or scatter; ``None`` when the
+    rows are not in order (the caller then groups them with :func:`unique_rows`).
+
+    >>> import numpy as np
+    >>> keys, inverse = sorted_runs([np.array([0, 0, 1, 1]), np.array([2, 2, 0, 3])])
+    >>> keys.tolist(), inverse.tolist()
+    ([[0, 2], [1, 0], [1, 3]], [0, 0, 1, 2])
+    >>> sorted_runs([np.array([1, 0])]) is None
+    True
+    """
+    import numpy as np
+
+    n = len(cols[0]) if len(cols) else 0
+    if n == 0 or not len(cols):
+        return None
+    undecided = np.ones(n - 1, dtype=bool)  # pairs equal on every column so far
+    for c in cols:
+        a, b = c[:-1], c[1:]
+        if (undecided & (b < a)).any():
+            return None
+        undecided &= a == b
+    new = np.ones(n, dtype=bool)
+    new[1:] = ~undecided
+    inverse = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    keys = np.empty((len(starts), len(cols)), dtype=np.int64)
+    for j, c in enumerate(cols):
+        keys[:, j] = c[starts]
+    return keys, inverse
 
 
 def duplicate_groups(keys: Sequence[Any]) -> list[Any]:

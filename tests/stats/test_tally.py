@@ -119,6 +119,26 @@ def test_decide_counts_matches_decide(levels: list[int], rule: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(-2, 3), max_size=7), min_size=1, max_size=12),
+    st.sampled_from(["modal", "median", "conservative"]),
+)
+def test_decide_counts_decides_each_row_on_its_own(rows: list[list[int]], rule: str) -> None:
+    # many rows at once (the vectorised path) give what each row alone gives
+    rated = np.zeros((len(rows), 4), dtype=np.int64)
+    for i, levels in enumerate(rows):
+        for v in levels:
+            if v >= 0:
+                rated[i, v] += 1
+    na = np.array([levels.count(LEVEL_NA) for levels in rows])
+    level, tie = decide_counts(rated, na, rule)
+    for i, levels in enumerate(rows):
+        want, tied = decide(levels or [LEVEL_MISSING], rule)
+        assert int(level[i]) == want
+        assert int(tie[i]) == (tied[0] if tied else -1)
+
+
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2**40)), min_size=1, max_size=30))
 def test_unique_rows_without_packing_overflow(rows: list[tuple[int, int]]) -> None:
     # three columns of up to 2**40 values cannot be packed into one int64: lexsort path
@@ -173,3 +193,21 @@ def test_regrouping_by_the_same_columns_is_the_same_tally() -> None:
     t = tally(tiny_ratings(), ("subject", "occasion"))
     assert t.regroup(("subject", "occasion")) is t  # no copy of a large tally
     assert t.regroup(("occasion", "subject")) == tally(tiny_ratings(), ("occasion", "subject"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 5), st.integers(0, 2)), max_size=40))
+def test_sorted_runs_group_sorted_rows_as_unique_rows_does(
+    rows: list[tuple[int, int, int]],
+) -> None:
+    from icmaps._grouping import sorted_runs
+
+    arr = np.array(sorted(rows) or [(0, 0, 0)], dtype=np.int64)
+    cols = [arr[:, j] for j in range(3)]
+    got = sorted_runs(cols)
+    assert got is not None
+    want = _unique_rows(cols)
+    assert got[0].tolist() == want[0].tolist()
+    assert got[1].tolist() == want[1].tolist()
+    if len(set(rows)) > 1:  # rows out of order are refused, not grouped wrongly
+        assert sorted_runs([c[::-1].copy() for c in cols]) is None

@@ -53,13 +53,18 @@ class _Column:
         categories dropped and the rest renumbered in first-seen order."""
         import numpy as np
 
-        uniq, first, inverse = np.unique(index, return_index=True, return_inverse=True)
-        by_first = np.argsort(first, kind="stable")
-        rank = np.empty(len(uniq), dtype=np.int64)
-        rank[by_first] = np.arange(len(uniq))
-        kept = [values[int(old)] for old in uniq[by_first]]
+        index = np.asarray(index)
+        n = len(index)
+        # first row of each category, in linear time (categories are few next to rows)
+        first = np.full(len(values), n, dtype=np.int64)
+        np.minimum.at(first, index, np.arange(n, dtype=np.int64))
+        used = np.flatnonzero(first < n)
+        by_first = used[np.argsort(first[used], kind="stable")]
+        rank = np.zeros(len(values), dtype=np.int64)
+        rank[by_first] = np.arange(len(by_first))
+        kept = [values[old] for old in by_first.tolist()]
         code = _typecode(len(kept))
-        new = rank[inverse.reshape(-1)].astype({"B": "u1", "H": "u2", "I": "u4"}[code])
+        new = rank[index].astype({"B": "u1", "H": "u2", "I": "u4"}[code])
         return cls(kept, array.array(code, new.tobytes()))
 
     def take(self, rows: Sequence[int]) -> _Column:

@@ -313,7 +313,8 @@ def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
     is_tie[rows] = True
     cell = rank[lc.row_of]
     pick = np.flatnonzero(is_tie[cell])
-    srt = pick[np.lexsort((t.code[pick], cell[pick]))]
+    # a tally's rows run by cell, then code: a stable sort by cell keeps the code order
+    srt = pick[np.argsort(cell[pick], kind="stable")]
     repeat = t.count[srt]
     given = np.repeat(t.code[srt], repeat)
     ends = np.append(np.flatnonzero(np.diff(np.repeat(cell[srt], repeat))) + 1, len(given))

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from icmaps._grouping import unique_rows as _unique_rows
+from icmaps._grouping import sorted_runs, unique_rows as _unique_rows
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps.errors import NotFoundError, UsageError
@@ -264,7 +264,9 @@ class Tally(TableResult):
         level = self.level_of[self.component, self.code].astype(np.int64)
         col = np.where(level >= 0, level, np.where(level == LEVEL_NA, width, width + 1))
         nb = len(self.by)
-        uniq, inverse = _unique_rows([*(self.keys[:, j] for j in range(nb)), self.component])
+        cols = [*(self.keys[:, j] for j in range(nb)), self.component]
+        # a tally's rows are sorted by (key, component, code): the cells are runs of rows
+        uniq, inverse = sorted_runs(cols) or _unique_rows(cols)
         # np.add.at is slow; a flat bincount does the same scatter-add
         flat = np.bincount(
             inverse * (width + 2) + col, weights=self.count, minlength=len(uniq) * (width + 2)
@@ -508,25 +510,43 @@ def decide_counts(rated: IntArray, na: IntArray, rule: str) -> tuple[IntArray, I
     """
     np = _np()
     check_rule(rule)
-    n = rated.sum(axis=1)
-    width = rated.shape[1]
+    rows, width = rated.shape
+    # scales are short (a handful of levels) and rows many: a loop over the level columns
+    # is several times faster than reductions along the short axis
+    cols = [np.ascontiguousarray(rated[:, j]) for j in range(width)]
+    n = np.zeros(rows, dtype=np.int64)
+    for c in cols:
+        n += c
     none = np.where(na > 0, LEVEL_NA, LEVEL_MISSING)
-    tie = np.full(len(n), -1, dtype=np.int64)
+    tie = np.full(rows, -1, dtype=np.int64)
     if width == 0:
         return none.astype(np.int64), tie
-    if rule == "conservative":
-        level = width - 1 - np.argmax(rated[:, ::-1] > 0, axis=1)
-    elif rule == "median":
-        cum = rated.cumsum(axis=1)
-        lo = np.argmax(cum > ((n - 1) // 2)[:, None], axis=1)
-        level = np.argmax(cum > (n // 2)[:, None], axis=1)
+    level = np.zeros(rows, dtype=np.int64)
+    if rule == "conservative":  # the last level anyone gave
+        for j, c in enumerate(cols):
+            level[c > 0] = j
+    elif rule == "median":  # first levels where the running count passes each middle
+        lo = np.full(rows, -1, dtype=np.int64)
+        level[:] = -1
+        low_mid, high_mid = (n - 1) // 2, n // 2
+        cum = np.zeros(rows, dtype=np.int64)
+        for j, c in enumerate(cols):
+            cum += c
+            lo[(lo < 0) & (cum > low_mid)] = j
+            level[(level < 0) & (cum > high_mid)] = j
         tie = np.where(lo != level, lo, -1)
-    else:
-        top = rated.max(axis=1)
-        at_top = rated == top[:, None]
-        level = width - 1 - np.argmax(at_top[:, ::-1], axis=1)
-        first = np.argmax(at_top, axis=1)
-        tie = np.where(at_top.sum(axis=1) > 1, first, -1)
+    else:  # modal: the last (least desired) most frequent level; a tie keeps the first too
+        top = cols[0].copy()
+        for c in cols[1:]:
+            np.maximum(top, c, out=top)
+        first = np.full(rows, -1, dtype=np.int64)
+        n_top = np.zeros(rows, dtype=np.int64)
+        for j, c in enumerate(cols):
+            at = c == top
+            level[at] = j
+            first[(first < 0) & at] = j
+            n_top += at
+        tie = np.where(n_top > 1, first, -1)
     level = np.where(n > 0, level, none)
     tie = np.where(n > 0, tie, -1)
     return level.astype(np.int64), tie.astype(np.int64)
@@ -621,7 +641,8 @@ def decide_tally(t: Tally, rule: str) -> Decisions:
     np = _np()
     lc = t.level_counts()
     level, tie = lc.decide(rule)
-    uniq, inverse = _unique_rows(lc.keys)
+    unit_cols = [lc.keys[:, j] for j in range(lc.keys.shape[1])]
+    uniq, inverse = sorted_runs(unit_cols) or _unique_rows(lc.keys)
     # unit keys as value tuples, a column at a time (not a Python call per unit)
     keys = (
         list(
