@@ -259,10 +259,9 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
         code_idx[na_rows] = first_na
     # unanimous: several ratings, one distinct code, and that code counts on a level
     distinct = np.bincount(lc.row_of, minlength=n_cells)[order]
-    only_code = np.zeros(n_cells, dtype=np.int64)
-    only_code[lc.row_of] = t.code
-    only_code = only_code[order]
-    unanimous = int(((n_given > 1) & (distinct == 1) & (t.level_of[comp_of, only_code] >= 0)).sum())
+    only_level = np.zeros(n_cells, dtype=np.int64)  # a cell's level, when it has one code
+    only_level[lc.row_of] = lc.row_level
+    unanimous = int(((n_given > 1) & (distinct == 1) & (only_level[order] >= 0)).sum())
     single = int((n_given == 1).sum())
     keys = lc.keys[order]
     subjects = np.asarray(t.values[0], dtype=object)

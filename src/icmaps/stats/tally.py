@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -261,8 +262,11 @@ class Tally(TableResult):
         """
         np = _np()
         width = max(self.n_levels, default=0)
-        level = self.level_of[self.component, self.code].astype(np.int64)
-        col = np.where(level >= 0, level, np.where(level == LEVEL_NA, width, width + 1))
+        # level of each row, by a flat gather (a 2-D fancy index is slower)
+        n_codes = self.level_of.shape[1]
+        level = self.level_of.reshape(-1)[self.component * n_codes + self.code].astype(np.int64)
+        # column of each level value: N/A (-2) -> width, missing (-1) -> width + 1
+        col = np.asarray([width, width + 1, *range(width)], dtype=np.int64)[level + 2]
         nb = len(self.by)
         cols = [*(self.keys[:, j] for j in range(nb)), self.component]
         # a tally's rows are sorted by (key, component, code): the cells are runs of rows
@@ -272,7 +276,7 @@ class Tally(TableResult):
             inverse * (width + 2) + col, weights=self.count, minlength=len(uniq) * (width + 2)
         )
         counts = flat.astype(np.int64).reshape(len(uniq), width + 2)
-        return LevelCounts(self, uniq[:, :nb], uniq[:, nb], counts, width, inverse)
+        return LevelCounts(self, uniq[:, :nb], uniq[:, nb], counts, width, inverse, level)
 
     @property
     def cells(self) -> dict[tuple[Key, str], Cell]:
@@ -406,6 +410,7 @@ class LevelCounts:
     counts: IntArray  # rows x (width + 2)
     width: int
     row_of: IntArray  # per tally row: the level-count row it was added to
+    row_level: IntArray  # per tally row: the level of its code (or LEVEL_NA / LEVEL_MISSING)
 
     def shown_codes(self, rows: IntArray, levels: IntArray) -> list[str]:
         """The code to show for each of ``rows`` at ``levels`` (>= 0), as
@@ -446,8 +451,8 @@ class LevelCounts:
         own_idx = np.full(n, -1, dtype=np.int64)
         if own is not None:
             own_idx[rows] = own
-        code_level = t.level_of[t.component, t.code]
-        hit = (want[self.row_of] == code_level) & (want[self.row_of] != -9)
+        wanted = want[self.row_of]
+        hit = (wanted == self.row_level) & (wanted != -9)
         first = np.full(n, -1, dtype=np.int64)
         hit_rows = np.flatnonzero(hit)
         cells, found = self.row_of[hit_rows], t.code[hit_rows]
@@ -611,13 +616,26 @@ class Decisions:
     other end of a tie (-1: none). ``counts`` are the level counts the decisions came from.
     """
 
-    units: tuple[Key, ...]
     components: tuple[str, ...]
     unit: IntArray
     component: IntArray
     level: IntArray
     tie: IntArray
     counts: LevelCounts
+    unit_codes: IntArray  # per unit (in ``units`` order): category index of each unit column
+
+    @functools.cached_property
+    def units(self) -> tuple[Key, ...]:
+        """The unit keys as values (built on first use: many callers need only indices)."""
+        np = _np()
+        values = self.counts.tally.values
+        if not values:
+            return tuple(() for _ in range(len(self.unit_codes)))
+        cols = (
+            np.asarray(v, dtype=object)[self.unit_codes[:, j]].tolist()
+            for j, v in enumerate(values)
+        )
+        return tuple(zip(*cols, strict=True))
 
 
 def decisions(ratings: RatingSet, unit: Sequence[str], rule: str) -> Decisions:
@@ -643,17 +661,6 @@ def decide_tally(t: Tally, rule: str) -> Decisions:
     level, tie = lc.decide(rule)
     unit_cols = [lc.keys[:, j] for j in range(lc.keys.shape[1])]
     uniq, inverse = sorted_runs(unit_cols) or _unique_rows(lc.keys)
-    # unit keys as value tuples, a column at a time (not a Python call per unit)
-    keys = (
-        list(
-            zip(
-                *(np.asarray(v, dtype=object)[uniq[:, j]].tolist() for j, v in enumerate(t.values)),
-                strict=True,
-            )
-        )
-        if t.values
-        else [() for _ in range(len(uniq))]
-    )
     # sort units as key_sort would, by each column's category rank (blanks last)
     ranks = []
     for j, values in enumerate(t.values):
@@ -662,17 +669,18 @@ def decide_tally(t: Tally, rule: str) -> Decisions:
         r = np.empty(len(values), dtype=np.int64)
         r[np.asarray(by_value, dtype=np.int64)] = np.arange(len(values))
         ranks.append(r[uniq[:, j]])
-    order = np.lexsort(ranks[::-1]).tolist() if ranks else list(range(len(keys)))
-    rank = np.empty(len(keys), dtype=np.int64)
-    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(keys))
+    n_units = len(uniq)
+    order = np.lexsort(ranks[::-1]) if ranks else np.arange(n_units)
+    rank = np.empty(n_units, dtype=np.int64)
+    rank[order] = np.arange(n_units)
     return Decisions(
-        tuple(keys[i] for i in order),
         t.components,
-        rank[inverse] if keys else inverse,
+        rank[inverse] if n_units else inverse,
         lc.component,
         level,
         tie,
         lc,
+        uniq[order],
     )
 
 
