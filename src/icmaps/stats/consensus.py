@@ -230,7 +230,10 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     order = np.argsort(first, kind="stable")  # cells in first-seen order
     first, level, tie = first[order], d.level[order], d.tie[order]
     rated, na = lc.rated[order], lc.na[order]
-    n_given = lc.counts[order].sum(axis=1)
+    # ratings per cell, a column at a time (a sum along the short axis is slow)
+    n_given = np.zeros(n_cells, dtype=np.int64)
+    for j in range(lc.counts.shape[1]):
+        n_given += lc.counts[:, j]
     comp_of = lc.component[order]
     # the code of each consensus rating, as a category index into `codes`: the level's own
     # code (or the special code given at that level), the first N/A code given, or blank
@@ -258,10 +261,11 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
         _, first_na = lc.given_at_index(order[na_rows], level[na_rows])
         code_idx[na_rows] = first_na
     # unanimous: several ratings, one distinct code, and that code counts on a level
-    distinct = np.bincount(lc.row_of, minlength=n_cells)[order]
+    # (counted over the cells as the tally holds them: the order does not matter here)
+    distinct = np.bincount(lc.row_of, minlength=n_cells)
     only_level = np.zeros(n_cells, dtype=np.int64)  # a cell's level, when it has one code
     only_level[lc.row_of] = lc.row_level
-    unanimous = int(((n_given > 1) & (distinct == 1) & (only_level[order] >= 0)).sum())
+    unanimous = int(((n_given > 1) & (distinct == 1) & (only_level >= 0)).sum())
     single = int((n_given == 1).sum())
     keys = lc.keys[order]
     subjects = np.asarray(t.values[0], dtype=object)
@@ -282,9 +286,11 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     tie_rows = np.flatnonzero((level >= 0) & (tie >= 0))
     ties = _ties(np, lc, order, tie_rows, rule, rated, level, tie, codes, code_idx)
     keep = first  # the first rating of each cell, in first-seen order
-    out = {n: ratings._col(n).take(keep) for n in ratings._cols}
-    out["rater"] = _Column(("consensus",), array.array("B", bytes(len(keep))))
-    out["code"] = _Column.from_indices(codes, code_idx)
+    new = {
+        "rater": _Column(("consensus",), array.array("B", bytes(len(keep)))),
+        "code": _Column.from_indices(codes, code_idx),
+    }
+    out = {n: new[n] if n in new else ratings._col(n).take(keep) for n in ratings._cols}
     levels = array.array("b", level.astype(np.int8).tobytes())
     result = RatingSet(m, out, levels, ratings.attributes)
     report = ConsensusReport(rule, n_cells, single, unanimous, ties, na_overruled)
