@@ -563,3 +563,32 @@ def test_plot_summary_last_group_sorts_blanks_last(m: Map) -> None:
     assert s.group_keys() == (("north",), (None,))
     # the last group is the blank school (s2): c1 NA 3 2, c2 M 4 3, c3 blank a b
     assert _ideal_widths(distribution_bars(s))["Three"] == 50.0
+
+
+def test_fidelity_lists_failed_critical_components_in_map_order() -> None:
+    m = icmaps.load_map("learning-school")
+    critical = [c.id for c in m.iter_components() if c.critical]
+    assert len(critical) >= 3
+    recs = [
+        {
+            "subject": "s",
+            "rater": "r",
+            "occasion": "o",
+            "component": cid,
+            "code": m.scale_of(cid).desired()[-1].code,  # the least desired level
+        }
+        for cid in reversed(critical)  # rated in the reverse of map order
+    ]
+    recs.append(
+        {
+            "subject": "t",
+            "rater": "r",
+            "occasion": "o",
+            "component": critical[0],
+            "code": m.scale_of(critical[0]).desired()[0].code,
+        }
+    )
+    f = fidelity(RatingSet.from_records(m, recs))
+    assert f.unit("s", "o").critical_failed == tuple(critical)
+    assert f.unit("s", "o").status == "critical failed"
+    assert (f.unit("t", "o").critical_failed, f.unit("t", "o").status) == ((), "fidelity")

@@ -564,3 +564,25 @@ def test_report_shares_one_pass_but_gives_the_same_sections(ls: tuple[Map, Ratin
     ]
     # the report shows the coefficient only: no table of rater pairs is built for it
     assert all("rater_pairs" not in p.details for p in shown)
+
+
+def test_quality_names_subjects_that_lack_components_others_have() -> None:
+    m = icmaps.load_map("learning-school")
+    comps = [c.id for c in m.all_components()][:3]
+    rows = [
+        {"subject": s, "rater": "r1", "occasion": o, "component": c, "code": "1"}
+        for o in ("fall", "spring")
+        for s in ("a", "b", "c")
+        for c in comps
+        # in spring, b has no rating on the last component and c none on the first two
+        if not (o == "spring" and ((s == "b" and c == comps[2]) or (s == "c" and c != comps[2])))
+    ]
+    r = report(RatingSet.from_records(m, rows))
+    note = [q for q in r.quality if "lack ratings" in q]
+    assert note == ["2 of 3 subjects in spring lack ratings on some components others have: b, c."]
+    # the earlier occasion was complete: asking for it gives no such note
+    assert not [
+        q
+        for q in report(RatingSet.from_records(m, rows), occasion="fall").quality
+        if "lack ratings" in q
+    ]

@@ -603,12 +603,12 @@ def _quality(
 
         at = t.keys[:, o_pos] == occasions.index(snapshot)
         subj, comp = t.keys[at, s_pos], t.component[at]
-        pairs = np.unique(subj * max(len(t.components), 1) + comp)
-        n_subjects = len(np.unique(subj))
-        per_subject = np.bincount(
-            pairs // max(len(t.components), 1), minlength=len(t.values[s_pos])
-        )
-        common = len(np.unique(comp))
+        # which subject has counts on which component: a small bool grid, no sort
+        has = np.zeros((len(t.values[s_pos]), max(len(t.components), 1)), dtype=bool)
+        has[subj, comp] = True
+        per_subject = has.sum(axis=1)
+        n_subjects = int((per_subject > 0).sum())
+        common = int(has.any(axis=0).sum())
         names = t.values[s_pos]
         partial = sorted(
             str(names[i]) for i in np.flatnonzero((per_subject > 0) & (per_subject < common))

@@ -248,29 +248,36 @@ def _unit_fidelity(
     num = np.bincount(unit, weights=w[comp] * credit[comp, level], minlength=n)
     den = np.bincount(unit, weights=w[comp], minlength=n)
     count = np.bincount(unit, minlength=n)
-    failed: dict[int, list[int]] = {}
-    for u, c in zip(unit[bad[comp, level]].tolist(), comp[bad[comp, level]].tolist(), strict=True):
-        failed.setdefault(u, []).append(c)
-    order = {c.id: i for i, c in enumerate(m.iter_components())}
+    # failed critical components per unit, in map order: one sort, then runs per unit
+    rank = {c.id: i for i, c in enumerate(m.iter_components())}
+    comp_rank = np.asarray([rank[c] for c in d.components] or [0], dtype=np.int64)
+    is_bad = bad[comp, level]
+    bad_unit, bad_comp = unit[is_bad], comp[is_bad]
+    srt = np.lexsort((comp_rank[bad_comp], bad_unit))
+    bad_unit, bad_comp = bad_unit[srt].tolist(), bad_comp[srt].tolist()
+    failed: dict[int, tuple[str, ...]] = {}
+    start = 0
+    names = d.components
+    for i in range(1, len(bad_unit) + 1):
+        if i == len(bad_unit) or bad_unit[i] != bad_unit[start]:
+            failed[bad_unit[start]] = tuple(names[c] for c in bad_comp[start:i])
+            start = i
     index = np.divide(num, den, out=np.zeros(n), where=den > 0)
-    meets = (index >= threshold - 1e-12).tolist()
+    has = den > 0
+    meets = index >= threshold - 1e-12
+    # status per unit, vectorised; a failed critical component overrides the index
+    code = np.where(~has, 1, np.where(meets, 2, 3))
+    if failed:
+        code[np.fromiter(failed, dtype=np.int64, count=len(failed))] = 0
+    statuses: tuple[Status, ...] = ("critical failed", "not rated", "fidelity", "below threshold")
     out = []
-    for i, (key, idx, rated_n, has, ok) in enumerate(
-        zip(d.units, index.tolist(), count.tolist(), (den > 0).tolist(), meets, strict=True)
+    empty: tuple[str, ...] = ()
+    for i, (key, idx, rated_n, h, st) in enumerate(
+        zip(d.units, index.tolist(), count.tolist(), has.tolist(), code.tolist(), strict=True)
     ):
-        fails: tuple[str, ...] = ()
-        if i in failed:
-            fails = tuple(sorted((d.components[c] for c in failed[i]), key=order.__getitem__))
-        status: Status = (
-            "critical failed"
-            if fails
-            else "not rated"
-            if not has
-            else "fidelity"
-            if ok
-            else "below threshold"
+        out.append(
+            UnitFidelity(key, idx if h else None, rated_n, failed.get(i, empty), statuses[st])
         )
-        out.append(UnitFidelity(key, idx if has else None, rated_n, fails, status))
     return out
 
 

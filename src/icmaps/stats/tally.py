@@ -664,7 +664,7 @@ def decide_tally(t: Tally, rule: str) -> Decisions:
     # sort units as key_sort would, by each column's category rank (blanks last)
     ranks = []
     for j, values in enumerate(t.values):
-        sort_keys = [key_sort((v,)) for v in values]
+        sort_keys = [(v is None, v or "") for v in values]  # key_sort of one value
         by_value = sorted(range(len(values)), key=sort_keys.__getitem__)
         r = np.empty(len(values), dtype=np.int64)
         r[np.asarray(by_value, dtype=np.int64)] = np.arange(len(values))
