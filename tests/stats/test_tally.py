@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import random
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from icmaps.errors import NotFoundError, UsageError
 from icmaps.maps.model import Map
 from icmaps.ratings.ratingset import RatingSet
 from icmaps.stats.rules import LEVEL_MISSING, LEVEL_NA, decide
-from icmaps.stats.tally import MapRef, _unique_rows, decide_counts, tally
+from icmaps.stats.tally import LevelCounts, MapRef, _unique_rows, decide_counts, tally
 from tests.strategies import rating_records
 from tests.tiny import tiny_map, tiny_ratings
 
@@ -211,3 +212,34 @@ def test_sorted_runs_group_sorted_rows_as_unique_rows_does(
     assert got[1].tolist() == want[1].tolist()
     if len(set(rows)) > 1:  # rows out of order are refused, not grouped wrongly
         assert sorted_runs([c[::-1].copy() for c in cols]) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(map_and_records(), st.data())
+def test_code_lookup_shortcut_agrees_with_the_row_by_row_lookup(
+    mr: tuple[Map, list[dict[str, Any]]], data: st.DataObject
+) -> None:
+    # maps without special codes on a level take a shortcut (no look at code rows); it
+    # must give what the general row-by-row lookup gives
+    m, records = mr
+    lc = tally(RatingSet.from_records(m, records), by=("subject", "occasion")).level_counts()
+    n = len(lc.counts)
+    rows = np.asarray(
+        data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=8, unique=True))
+    )  # distinct rows, as callers pass them
+    widths = np.asarray([lc.tally.n_levels[c] for c in lc.component[rows]])
+    levels = np.asarray([data.draw(st.integers(0, max(w - 1, 0))) for w in widths])
+    own = np.asarray([data.draw(st.integers(-1, len(lc.tally.codes) - 1)) for _ in rows])
+    fast = lc.given_at_index(rows, levels, own)
+    with mock.patch.object(LevelCounts, "_own_categories", return_value=None):
+        slow = lc.given_at_index(rows, levels, own)
+    assert fast[0].tolist() == slow[0].tolist()
+    assert fast[1].tolist() == slow[1].tolist()
+
+
+def test_code_lookup_shortcut_is_taken_only_without_special_codes_on_levels() -> None:
+    ls = icmaps.load_map("learning-school")  # N/A only: every level code is its own
+    rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), ls)
+    assert tally(rs, by="subject").level_counts()._own_categories() is not None
+    # the tiny map's X counts as the lowest level: codes must be looked up row by row
+    assert tally(tiny_ratings(), by="subject").level_counts()._own_categories() is None

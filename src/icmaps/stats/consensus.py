@@ -65,7 +65,8 @@ class _Ties:
     level_codes: tuple[tuple[str, ...], ...]  # per component category, desired first
     codes: tuple[str | None, ...]  # code categories
     chosen: IntArray  # the chosen code of each tie (index into codes)
-    given: IntArray  # every code given (index into codes), tie after tie
+    given: IntArray  # every distinct code given (index into codes), tie after tie
+    given_n: IntArray  # how many raters gave each of those codes
     ends: IntArray  # where each tie's codes end in given
 
     def __len__(self) -> int:
@@ -82,6 +83,7 @@ class _Ties:
         subjects, occasions, components = self.names
         codes = self.codes
         given = [codes[k] for k in self.given.tolist()]
+        given_n = self.given_n.tolist()
         memo: dict[tuple[int, int, int], tuple[str, ...]] = {}
 
         def candidates(ci: int, a: int, b: int) -> tuple[str, ...]:
@@ -113,7 +115,11 @@ class _Ties:
                     str(components[c_]),
                     candidates(c_, a, b),
                     str(codes[ch]),
-                    tuple(given[start:end]),
+                    tuple(
+                        g
+                        for g, k in zip(given[start:end], given_n[start:end], strict=True)
+                        for _ in range(k)
+                    ),
                 )
             )
             start = end
@@ -320,9 +326,8 @@ def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
     pick = np.flatnonzero(is_tie[cell])
     # a tally's rows run by cell, then code: a stable sort by cell keeps the code order
     srt = pick[np.argsort(cell[pick], kind="stable")]
-    repeat = t.count[srt]
-    given = np.repeat(t.code[srt], repeat)
-    ends = np.append(np.flatnonzero(np.diff(np.repeat(cell[srt], repeat))) + 1, len(given))
+    in_cell = cell[srt]
+    ends = np.append(np.flatnonzero(in_cell[1:] != in_cell[:-1]) + 1, len(srt))
     cells = order[rows]
     where = np.column_stack([lc.keys[cells, 0], lc.keys[cells, 1], lc.component[cells]])
     if rule == "modal":
@@ -341,6 +346,7 @@ def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
         t.level_codes,
         tuple(codes),
         code_idx[rows],
-        given,
+        t.code[srt],
+        t.count[srt],
         ends if len(rows) else np.zeros(0, dtype=np.int64),
     )

@@ -442,9 +442,16 @@ class LevelCounts:
         self, rows: IntArray, levels: IntArray, own: IntArray | None = None
     ) -> tuple[IntArray, IntArray]:
         """:meth:`given_at` with ``own`` as code category indices (-1: never given).
-        Vectorised over the tally's code rows."""
+        Vectorised over the tally's code rows; ``rows`` are distinct."""
         np = _np()
         t = self.tally
+        own_cat = self._own_categories()
+        if own_cat is not None and (len(levels) == 0 or levels.min() >= 0):
+            # every code on a level is that level's own code: no need to look at code rows
+            given = self.counts[rows, levels] > 0
+            first_own = np.where(given, own_cat[self.component[rows], levels], -1)
+            has = given & (first_own == own) if own is not None else np.zeros(len(rows), bool)
+            return has, first_own
         n = len(self.counts)
         want = np.full(n, -9, dtype=np.int64)
         want[rows] = levels
@@ -473,6 +480,21 @@ class LevelCounts:
         is_own = hit & (t.code == own_idx[self.row_of])
         has_own[self.row_of[is_own]] = True
         return has_own[rows], first[rows]
+
+    def _own_categories(self) -> IntArray | None:
+        """Per component and level, the code category of the level's own code (-1: never
+        given); ``None`` when some code counts on a level that is not its own (a special
+        code counting as the lowest level, an alias), so codes must be looked up per row."""
+        np = _np()
+        t = self.tally
+        index = {c: i for i, c in enumerate(t.codes)}
+        own = np.full((max(len(t.components), 1), max(self.width, 1)), -1, dtype=np.int64)
+        for ci, level_codes in enumerate(t.level_codes):
+            own[ci, : len(level_codes)] = [index.get(c, -1) for c in level_codes]
+        comp, code = np.nonzero(t.level_of >= 0)
+        if (own[comp, t.level_of[comp, code]] != code).any():
+            return None
+        return own  # type: ignore[no-any-return]
 
     @property
     def rated(self) -> IntArray:
