@@ -65,10 +65,13 @@ def unique_rows(rows: IntArray | Sequence[IntArray]) -> tuple[IntArray, IntArray
         else:
             keys, inverse = np.unique(packed, return_inverse=True)
             inverse = inverse.reshape(-1)
-        out = np.empty((len(keys), k), dtype=np.int64)
-        rest = keys
+        # columns laid out one after another (callers read them one at a time), decoded
+        # into two reused buffers: a fresh process pays for every page it touches
+        out = np.empty((len(keys), k), dtype=np.int64, order="F")
+        rest, quotient = keys, np.empty_like(keys)
         for j in range(k - 1, 0, -1):
-            rest, out[:, j] = np.divmod(rest, spans[j])
+            np.divmod(rest, spans[j], out=(quotient, out[:, j]))
+            rest, quotient = quotient, rest
         out[:, 0] = rest
         return out, inverse
     stacked = np.column_stack([c.astype(np.int64) for c in cols])
@@ -109,7 +112,7 @@ def sorted_runs(cols: Sequence[IntArray]) -> tuple[IntArray, IntArray] | None:
     new[1:] = ~undecided
     inverse = np.cumsum(new) - 1
     starts = np.flatnonzero(new)
-    keys = np.empty((len(starts), len(cols)), dtype=np.int64)
+    keys = np.empty((len(starts), len(cols)), dtype=np.int64, order="F")
     for j, c in enumerate(cols):
         keys[:, j] = c[starts]
     return keys, inverse
