@@ -418,21 +418,28 @@ def _design(
         same &= cells[1:, 1] == cells[:-1, 1]
         same &= cells[1:, 2] == cells[:-1, 2]
         new_unit[1:] = ~same
-    unit = np.cumsum(new_unit) - 1
+    # 32-bit positions where they fit: fewer fresh pages to touch
+    small = np.int32 if n_cells < 2**31 else np.int64
+    unit = np.cumsum(new_unit, dtype=small)
+    unit -= 1
     unit_rows = cells[new_unit, :3]
-    cell_level = np.empty(n_cells, dtype=np.int64)
+    cell_level = np.empty(n_cells, dtype=np.int8)  # levels are few (small ints)
     cell_level[cell_of] = level
     rated = np.flatnonzero(cell_level >= 0)
     unit, level, col = unit[rated], cell_level[rated], cells[rated, 3]
-    # slot of each rating: its place in its unit's run
-    pos = np.arange(len(unit))
-    run_start = np.ones(len(unit), dtype=bool)
-    run_start[1:] = unit[1:] != unit[:-1]
-    slot = pos - np.maximum.accumulate(np.where(run_start, pos, 0))
-    n_slots = int(slot.max()) + 1 if slot.size else 1
+    # slot of each rating: its place in its unit's run (ratings per unit minus run start)
+    per_unit = np.bincount(unit, minlength=len(unit_rows)).astype(small)
+    starts = np.cumsum(per_unit, dtype=small)
+    starts -= per_unit
+    slot = np.arange(len(unit), dtype=small)
+    slot -= starts[unit]
+    n_slots = int(per_unit.max()) if per_unit.size else 1
+    n_slots = max(n_slots, 1)
     x = np.full((len(unit_rows), n_slots), np.nan, dtype=np.float64)
     who = np.full((len(unit_rows), n_slots), -1, dtype=np.intp)
-    flat = unit * n_slots + slot  # flat positions: faster than a 2-D scatter
+    # flat positions (faster than a 2-D scatter), 64-bit when the matrix is that large
+    flat = unit * (small if len(unit_rows) * n_slots < 2**31 else np.int64)(n_slots)
+    flat += slot
     x.reshape(-1)[flat] = level
     who.reshape(-1)[flat] = col
     return _Design(
