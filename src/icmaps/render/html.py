@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from icmaps._table import bar
-from icmaps._tabular import fmt_num
 from icmaps._templates import environment, render
 from icmaps._version import __version__
 from icmaps.maps.grid import _grid, map_html, map_markdown, markdown_escape
@@ -57,7 +56,8 @@ def _fidelity_rows(r: Report) -> Markup:
 
     The one table that grows with the subjects (thousands of rows), so it is built here
     rather than by template macros (about ten times faster); every piece of ratings text
-    goes through the same ``markupsafe.escape`` that autoescaping uses.
+    goes through the same ``markupsafe.escape`` that autoescaping uses. The status cell is
+    the same for many units, so each distinct one is built (and escaped) once.
     """
     from markupsafe import Markup, escape
 
@@ -66,32 +66,37 @@ def _fidelity_rows(r: Report) -> Markup:
         return Markup("")
     w = 120
     tick = f"{round(f.threshold * w - 1, 2)}"
+    status_html: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def status_cell(status: str, failed: tuple[str, ...]) -> str:
+        got = status_html.get((status, failed))
+        if got is None:
+            got = f'<span class="st st-{escape(status.replace(" ", "-"))}">{escape(status)}</span>'
+            if failed:
+                got += f' <span class="muted">{escape(", ".join(failed))}</span>'
+            status_html[(status, failed)] = got
+        return got
+
     out: list[str] = []
     for subject, units in r.fidelity_table():
         cells = [f'<tr><th scope="row">{escape(subject)}</th>']
         for u in units:
-            if u is None or u.index is None:
-                cells.append('<td><span class="muted">–</span></td>')
+            if u is None:
+                cells.append('<td><span class="muted">–</span></td><td class="num">–</td><td></td>')
+                continue
+            if u.index is None:
+                cells.append('<td><span class="muted">–</span></td><td class="num">–</td><td>')
             else:
                 fill = _FILL.get(u.status, "#8c959f")
                 cells.append(
                     f'<td><svg class="bar" width="{w}" height="12" viewBox="0 0 {w} 12" '
-                    f'role="img" aria-label="index {fmt_num(u.index, 2)}"><rect x="0" y="0" '
+                    f'role="img" aria-label="index {u.index:.2f}"><rect x="0" y="0" '
                     f'width="{w}" height="12" fill="#eaeef2"/><rect x="0" y="0" '
                     f'width="{round(u.index * w, 2)}" height="12" fill="{fill}"/><rect '
                     f'x="{tick}" y="0" width="2" height="12" fill="#1f2328"/></svg></td>'
+                    f'<td class="num">{u.index:.2f}</td><td>'
                 )
-            index = "–" if u is None else fmt_num(u.index, 2, "–")
-            cells.append(f'<td class="num">{index}</td><td>')
-            if u is not None:
-                status = escape(u.status)
-                cells.append(
-                    f'<span class="st st-{escape(u.status.replace(" ", "-"))}">{status}</span>'
-                )
-                if u.critical_failed:
-                    cells.append(
-                        f' <span class="muted">{escape(", ".join(u.critical_failed))}</span>'
-                    )
+            cells.append(status_cell(u.status, u.critical_failed))
             cells.append("</td>")
         cells.append("</tr>\n")
         out.append("".join(cells))
