@@ -404,24 +404,57 @@ def percent_agreement(
     >>> percent_agreement([[0, 0, 1], [2, 2, 2], [0, None, 3]], tolerance=1).value
     0.8571428571428571
     """
-    import numpy as np
-
     if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
         raise UsageError(
             f"tolerance must be a non-negative whole number of levels, got {tolerance!r}"
         )
-    x, codes, n_levels, counts, per_unit = _tabulate(
+    x, codes, n, counts, per_unit = _tabulate(
         data, n_levels, required=False, bootstrap=bootstrap, confidence=confidence
     )
+    result = percent_from_counts(
+        counts,
+        per_unit,
+        tolerance=tolerance,
+        count_raters=lambda units: _n_raters(codes if units is None else codes[units], n),
+        bootstrap=bootstrap,
+        seed=seed,
+        confidence=confidence,
+    )
+    if rater_pairs and result.value is not None:
+        details = {**result.details, "rater_pairs": _rater_pair_table(x, tolerance)}
+        result = dataclasses.replace(result, details=details)
+    return result
+
+
+def percent_from_counts(
+    counts: IntArray,
+    per_unit: IntArray,
+    *,
+    tolerance: int,
+    count_raters: RaterCount,
+    bootstrap: int = 0,
+    seed: Seed = None,
+    confidence: float = 0.95,
+) -> AgreementResult:
+    """:func:`percent_agreement` (without the rater-pair table) from a units x levels table
+    of rating counts: the agreeing pairs of a unit follow from its counts alone.
+
+    >>> import numpy as np
+    >>> counts = np.array([[2, 1, 0, 0], [0, 0, 3, 0], [1, 0, 0, 1]])
+    >>> r = percent_from_counts(counts, counts.sum(axis=1), tolerance=0, count_raters=lambda u: 3)
+    >>> round(r.value, 4), r.n_pairs
+    (0.5714, 7)
+    """
+    import numpy as np
+
+    n_levels = counts.shape[1]
     method = "percent_agreement"
-    base: dict[str, object] = {"tolerance": tolerance, "n_units_total": int(x.shape[0])}
+    base: dict[str, object] = {"tolerance": tolerance, "n_units_total": int(counts.shape[0])}
     if not per_unit.any():
         return _undefined(method, REASON_ALL_MISSING, details=base)
     pairable = per_unit >= 2
     if not pairable.any():
-        return _undefined(
-            method, REASON_NO_PAIRS, n_raters=_n_raters(codes, n_levels), details=base
-        )
+        return _undefined(method, REASON_NO_PAIRS, n_raters=count_raters(None), details=base)
 
     c = counts[pairable]
     m = per_unit[pairable]
@@ -434,10 +467,7 @@ def percent_agreement(
     pairs = m * (m - 1) // 2
     n_agree, n_pairs = int(agree.sum()), int(pairs.sum())
 
-    kept = codes[pairable]
     details: dict[str, object] = {**base, "n_agreeing_pairs": n_agree}
-    if rater_pairs:
-        details["rater_pairs"] = _rater_pair_table(x, tolerance)
     ci = None
     if bootstrap:
         features = np.column_stack([agree, pairs]).astype(np.float64)
@@ -453,7 +483,7 @@ def percent_agreement(
         method,
         n_agree / n_pairs,
         int(c.shape[0]),
-        _n_raters(kept, n_levels),
+        count_raters(pairable),
         n_pairs,
         ci=ci,
         details=details,
@@ -842,25 +872,61 @@ def krippendorff_alpha(
     >>> round(krippendorff_alpha(data, level="ordinal").value, 4)
     0.9198
     """
-    import numpy as np
-
     if level not in _LEVELS:
         raise UsageError(f"level must be one of {', '.join(_LEVELS)}; got {level!r}")
-    x, codes, n, counts, per_unit = _tabulate(
+    _, codes, n, counts, per_unit = _tabulate(
         data, n_levels, required=False, bootstrap=bootstrap, confidence=confidence
     )
+    return alpha_from_counts(
+        counts,
+        per_unit,
+        level=level,
+        count_raters=lambda units: _n_raters(codes if units is None else codes[units], n),
+        bootstrap=bootstrap,
+        seed=seed,
+        confidence=confidence,
+    )
+
+
+RaterCount = Callable[[Any], int]
+"""The number of raters who rated some of the units (a boolean mask; None: all units)."""
+
+
+def alpha_from_counts(
+    counts: IntArray,
+    per_unit: IntArray,
+    *,
+    level: Level,
+    count_raters: RaterCount,
+    bootstrap: int = 0,
+    seed: Seed = None,
+    confidence: float = 0.95,
+) -> AgreementResult:
+    """:func:`krippendorff_alpha` from a units x levels table of rating counts (and the
+    ratings per unit): raters are exchangeable within a unit, so the counts are all alpha
+    needs. ``count_raters`` counts the raters of a set of units (the counts do not know them).
+
+    >>> import numpy as np
+    >>> counts = np.array([[2, 0, 0, 0], [0, 3, 0, 0], [0, 1, 2, 0], [0, 0, 0, 3], [0, 1, 0, 0]])
+    >>> r = alpha_from_counts(counts, counts.sum(axis=1), level="nominal", count_raters=lambda u: 3)
+    >>> round(r.value, 4)
+    0.7727
+    """
+    import numpy as np
+
+    n = counts.shape[1]
     method = "krippendorff_alpha"
-    base: dict[str, object] = {"level": level, "n_units_total": int(x.shape[0])}
+    base: dict[str, object] = {"level": level, "n_units_total": int(counts.shape[0])}
     if not per_unit.any():
         return _undefined(method, REASON_ALL_MISSING, details=base)
     pairable = per_unit >= 2
     if not pairable.any():
-        return _undefined(method, REASON_NO_PAIRS, n_raters=_n_raters(codes, n), details=base)
+        return _undefined(method, REASON_NO_PAIRS, n_raters=count_raters(None), details=base)
 
     c = counts[pairable]
     m = per_unit[pairable]
     n_units = int(c.shape[0])
-    n_raters = _n_raters(codes[pairable], n)
+    n_raters = count_raters(pairable)
     n_pairs = int((m * (m - 1)).sum() // 2)
     n_c = c.sum(axis=0)
     n_values = int(n_c.sum())
@@ -887,7 +953,7 @@ def krippendorff_alpha(
     details: dict[str, object] = {
         **base,
         "n_pairable_values": n_values,
-        "n_units_dropped": int(x.shape[0]) - n_units,
+        "n_units_dropped": int(counts.shape[0]) - n_units,
         "observed_disagreement": float(d_o[0]),
         "expected_disagreement": float(d_e[0]),
         "coincidences": o.tolist(),

@@ -24,10 +24,10 @@ from icmaps.stats.coefficients import (
     _check_bootstrap,
     _rater_pair_table,
     _undefined,
+    alpha_from_counts,
     cohen_kappa,
     fleiss_kappa,
-    krippendorff_alpha,
-    percent_agreement,
+    percent_from_counts,
 )
 
 if TYPE_CHECKING:
@@ -333,6 +333,8 @@ class _Design:
     unit_component: IntArray  # map-order index of each unit's component
     components: tuple[str, ...]  # every component id of the map, map order
     n_levels: tuple[int, ...]  # levels of each component's scale, map order
+    counts: IntArray  # units x levels (widest scale): ratings on each level
+    per_unit: IntArray  # ratings with a level, per unit
 
 
 def _design(
@@ -442,6 +444,11 @@ def _design(
     flat += slot
     x.reshape(-1)[flat] = level
     who.reshape(-1)[flat] = col
+    # per-unit level counts: what Krippendorff's alpha and percent agreement read
+    width = max(n_levels, default=1)
+    cell = unit.astype(np.int64) * width
+    cell += level
+    counts = np.bincount(cell, minlength=len(unit_rows) * width).reshape(len(unit_rows), width)
     return _Design(
         raters=names,
         x=x,
@@ -449,6 +456,8 @@ def _design(
         unit_component=unit_rows[:, 0].astype(np.intp),
         components=tuple(c.id for c in comps),
         n_levels=n_levels,
+        counts=counts,
+        per_unit=per_unit.astype(np.int64),
     )
 
 
@@ -474,35 +483,43 @@ def _compute(
         # units are sorted by component: a run of components is a slice (no copy)
         lo = int(np.searchsorted(design.unit_component, ids[0], side="left"))
         hi = int(np.searchsorted(design.unit_component, ids[-1], side="right"))
-        x, who = design.x[lo:hi], design.who[lo:hi]
+        rows: Any = slice(lo, hi)
     else:
         rows = np.isin(design.unit_component, np.asarray(ids, dtype=np.intp))
-        x, who = design.x[rows], design.who[rows]
+    x, who = design.x[rows], design.who[rows]
     boot: dict[str, Any] = {"bootstrap": bootstrap, "seed": seed, "confidence": confidence}
     result: AgreementResult
+
+    def count_raters(units: Any) -> int:
+        """Raters (not slots) who rated some of these units."""
+        w = who if units is None else who[units]
+        return int(np.count_nonzero(np.bincount(w[w >= 0]))) if w.size else 0
+
+    if method in ("krippendorff", "percent"):
+        # both read the per-unit level counts the design holds: no pass over the slots
+        counts, per_unit = design.counts[rows, :n_levels], design.per_unit[rows]
+        if method == "krippendorff":
+            result = alpha_from_counts(
+                counts, per_unit, level=level, count_raters=count_raters, **boot
+            )
+            return n_levels, result
+        result = percent_from_counts(
+            counts, per_unit, tolerance=tolerance, count_raters=count_raters, **boot
+        )
+        if pair_table:
+            pairs = _rater_pairs(x, who, design, tolerance)
+            result = dataclasses.replace(result, details={**result.details, **pairs})
+        return n_levels, result
     if method == "cohen":
         x = _by_rater(x, who, 2)  # at most two raters here: one column each
         result = cohen_kappa(x[:, 0], x[:, 1], n_levels=n_levels, weights=weights, **boot)
         return n_levels, dataclasses.replace(
             result, details={**result.details, "raters": list(design.raters[:2])}
         )
-    if method == "krippendorff":
-        result = krippendorff_alpha(x, level=level, n_levels=n_levels, **boot)
-    elif method == "percent":
-        # the design's columns are slots, not raters: the pair table comes from `who`
-        result = percent_agreement(
-            x, tolerance=tolerance, n_levels=n_levels, rater_pairs=False, **boot
-        )
-        if pair_table:
-            result = dataclasses.replace(
-                result, details={**result.details, **_rater_pairs(x, who, design, tolerance)}
-            )
-    else:
-        result = _fleiss_design(x, n_levels, boot)
-    # the core counted slots; the raters are those who rated a pairable unit
-    pairable = (~np.isnan(x)).sum(axis=1) >= 2
-    counted = who[pairable] if pairable.any() else who  # as the core counts: no pairs, all
-    n_raters = int(np.count_nonzero(np.bincount(counted[counted >= 0]))) if counted.size else 0
+    result = _fleiss_design(x, n_levels, boot)
+    # the core counted slots; the raters are those who rated a pairable unit (all, if none)
+    pairable = design.per_unit[rows] >= 2
+    n_raters = count_raters(pairable if pairable.any() else None)
     return n_levels, dataclasses.replace(result, n_raters=n_raters)
 
 
