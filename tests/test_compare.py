@@ -81,7 +81,8 @@ def test_group_keys_have_one_definition() -> None:
 
     for mod in (growth, clustering):
         assert mod.Key is _profiles.Key
-    assert growth.key_sort is clustering.key_sort is _profiles.key_sort
+    assert clustering.key_sort is _profiles.key_sort
+    assert getattr(growth, "key_sort", _profiles.key_sort) is _profiles.key_sort
     assert sorted([(None, "b"), ("b", None), ("a", "z")], key=_profiles.key_sort) == [
         ("a", "z"),
         ("b", None),
@@ -279,3 +280,47 @@ def test_moves_are_built_on_first_use_and_behave_as_a_tuple() -> None:
     back = pickle.loads(pickle.dumps(c))
     assert back == c
     assert tuple(back.moves) == built
+
+
+# -- transitions against a brute-force count ------------------------------------------------
+
+from hypothesis import assume, given, settings, strategies as st  # noqa: E402
+
+from icmaps.ratings.columns import level_table  # noqa: E402
+from icmaps.stats.rules import decide  # noqa: E402
+
+from .strategies import rating_records  # noqa: E402
+
+_LS = icmaps.load_map("learning-school")
+
+
+@settings(max_examples=40, deadline=None)
+@given(rating_records(_LS, min_size=2, max_size=60), st.sampled_from(["fall", "spring"]))
+def test_transitions_match_a_brute_force_count(records: list[dict[str, object]], base: str) -> None:
+    other = "spring" if base == "fall" else "fall"
+    assume({r["occasion"] for r in records} == {"fall", "spring"})
+    rs = RatingSet.from_records(_LS, records)
+    table = level_table(_LS)
+    levels: dict[tuple[object, str, object], list[int]] = {}
+    for r in records:
+        code = r["code"]
+        lv = table[str(r["component"])].get(str(code), -1) if code is not None else -1
+        levels.setdefault((r["subject"], str(r["occasion"]), r["component"]), []).append(lv)
+    want: dict[str, dict[tuple[int, int], int]] = {}
+    for (subject, occasion, comp), given_levels in levels.items():
+        if occasion != base or (subject, other, comp) not in levels:
+            continue
+        a = decide(given_levels, "median")[0]
+        b = decide(levels[(subject, other, comp)], "median")[0]
+        if a >= 0 and b >= 0:
+            cell = want.setdefault(str(comp), {})
+            cell[(a, b)] = cell.get((a, b), 0) + 1
+    result = compare(rs, base=base, other=other)
+    got = {
+        ch.component: {(i, j): n for i, row in enumerate(ch.matrix) for j, n in enumerate(row) if n}
+        for ch in result.components
+    }
+    assert {c: cells for c, cells in got.items() if cells} == want
+    assert len(result.moves) == sum(
+        n for cells in want.values() for (a, b), n in cells.items() if a != b
+    )

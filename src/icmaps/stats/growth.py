@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from icmaps._grouping import unique_rows as _unique_rows
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import Record, text_table
@@ -29,9 +30,8 @@ from icmaps.stats.rules import (
     Rule,
     check_columns,
     check_rule,
-    key_sort,
 )
-from icmaps.stats.tally import Decisions, decisions
+from icmaps.stats.tally import Decisions, decisions, value_ranks
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
@@ -436,17 +436,29 @@ def compare_from(  # noqa: PLR0917 (the parts of a comparison, in order)
     with :func:`icmaps.fidelity`)."""
     np = require("numpy", "compare needs numpy", extra="fast")
 
-    def rest_of(k: Key) -> Key:
-        return k[:by_pos] + k[by_pos + 1 :]
-
-    # each decided row: its side (0 base, 1 other, -1 neither) and its unit without `by`
-    side_of_unit = np.asarray(
-        [0 if k[by_pos] == base else 1 if k[by_pos] == other else -1 for k in d.units] or [0],
-        dtype=np.int64,
-    )
-    rest = sorted({rest_of(k) for k in d.units}, key=key_sort)
-    rest_index = {k: i for i, k in enumerate(rest)}
-    rest_of_unit = np.asarray([rest_index[rest_of(k)] for k in d.units] or [0], dtype=np.int64)
+    # each decided row: its side (0 base, 1 other, -1 neither) and its unit without `by`,
+    # from the units' category indices (no Python pass over the units)
+    values = d.counts.tally.values
+    codes = d.unit_codes
+    by_values = values[by_pos]
+    side_of_unit = np.full(max(len(codes), 1), -1, dtype=np.int64)
+    for s, wanted in ((0, base), (1, other)):
+        if wanted in by_values:
+            side_of_unit[: len(codes)][codes[:, by_pos] == by_values.index(wanted)] = s
+    others = [j for j in range(len(values)) if j != by_pos]
+    # the units without `by`, sorted as key_sort sorts their values
+    if others and len(codes):
+        ranked = [value_ranks(values[j])[codes[:, j]] for j in others]
+        rest_ranks, rest_of_unit = _unique_rows(ranked)
+        by_rank = [np.argsort(value_ranks(values[j])) for j in others]
+        rest_cols = [
+            np.asarray(values[j], dtype=object)[by_rank[i][rest_ranks[:, i]]].tolist()
+            for i, j in enumerate(others)
+        ]
+        rest = list(zip(*rest_cols, strict=True))
+    else:
+        rest = [()] if len(codes) else []
+        rest_of_unit = np.zeros(max(len(codes), 1), dtype=np.int64)
     side = side_of_unit[d.unit]
     n_comp = max(len(d.components), 1)
     cell = rest_of_unit[d.unit] * n_comp + d.component  # unit-without-by x component

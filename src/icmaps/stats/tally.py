@@ -684,13 +684,7 @@ def decide_tally(t: Tally, rule: str) -> Decisions:
     unit_cols = [lc.keys[:, j] for j in range(lc.keys.shape[1])]
     uniq, inverse = sorted_runs(unit_cols) or _unique_rows(lc.keys)
     # sort units as key_sort would, by each column's category rank (blanks last)
-    ranks = []
-    for j, values in enumerate(t.values):
-        sort_keys = [(v is None, v or "") for v in values]  # key_sort of one value
-        by_value = sorted(range(len(values)), key=sort_keys.__getitem__)
-        r = np.empty(len(values), dtype=np.int64)
-        r[np.asarray(by_value, dtype=np.int64)] = np.arange(len(values))
-        ranks.append(r[uniq[:, j]])
+    ranks = [value_ranks(values)[uniq[:, j]] for j, values in enumerate(t.values)]
     n_units = len(uniq)
     order = np.lexsort(ranks[::-1]) if ranks else np.arange(n_units)
     rank = np.empty(n_units, dtype=np.int64)
@@ -707,6 +701,21 @@ def decide_tally(t: Tally, rule: str) -> Decisions:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def value_ranks(values: Sequence[str | None]) -> IntArray:
+    """Each category's rank in :func:`icmaps.stats.rules.key_sort` order (blanks last), so
+    rows of category indices sort as their values would.
+
+    >>> value_ranks(["b", None, "a"]).tolist()
+    [1, 2, 0]
+    """
+    np = _np()
+    sort_keys = [(v is None, v or "") for v in values]  # key_sort of one value
+    by_value = sorted(range(len(values)), key=sort_keys.__getitem__)
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[np.asarray(by_value, dtype=np.int64)] = np.arange(len(values))
+    return ranks  # type: ignore[no-any-return]
 
 
 def _np() -> Any:
