@@ -16,7 +16,7 @@ from icmaps.stats.rules import (
     Rule,
     check_rule,
 )
-from icmaps.stats.tally import IntArray, LevelCounts, decide_tally, tally_rows
+from icmaps.stats.tally import IntArray, LevelCounts, tally_rows
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
@@ -225,8 +225,8 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     check_rule(rule)
     m = ratings.map
     counted, tally_row = tally_rows(ratings, ("subject", "occasion"))
-    d = decide_tally(counted, rule)
-    lc, t = d.counts, d.counts.tally
+    lc, t = counted.level_counts(), counted
+    cell_level, cell_tie = lc.decide(rule)  # per cell, in the tally's order
     n_cells = len(lc.counts)
     # role and attributes come from the first rating of each cell; each rating's cell is
     # the level-count row its tally row was added to
@@ -234,8 +234,7 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     first = np.full(n_cells, len(ratings), dtype=np.int64)
     np.minimum.at(first, cell_of, np.arange(len(ratings), dtype=np.int64))
     order = np.argsort(first, kind="stable")  # cells in first-seen order
-    first, level, tie = first[order], d.level[order], d.tie[order]
-    rated, na = lc.rated[order], lc.na[order]
+    first, level, tie = first[order], cell_level[order], cell_tie[order]
     # ratings per cell, a column at a time (a sum along the short axis is slow)
     n_given = np.zeros(n_cells, dtype=np.int64)
     for j in range(lc.counts.shape[1]):
@@ -273,7 +272,6 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     only_level[lc.row_of] = lc.row_level
     unanimous = int(((n_given > 1) & (distinct == 1) & (only_level >= 0)).sum())
     single = int((n_given == 1).sum())
-    keys = lc.keys[order]
     subjects = np.asarray(t.values[0], dtype=object)
     occasions = np.asarray(t.values[1], dtype=object)
     components = np.asarray(t.components, dtype=object)
@@ -281,16 +279,16 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     def where(rows: IntArray) -> list[tuple[str, str, str]]:
         return list(
             zip(
-                subjects[keys[rows, 0]].tolist(),
-                occasions[keys[rows, 1]].tolist(),
+                subjects[lc.keys[order[rows], 0]].tolist(),
+                occasions[lc.keys[order[rows], 1]].tolist(),
                 components[comp_of[rows]].tolist(),
                 strict=True,
             )
         )
 
-    na_overruled = tuple(where(np.flatnonzero((level >= 0) & (na > 0))))
+    na_overruled = tuple(where(np.flatnonzero((level >= 0) & (lc.na[order] > 0))))
     tie_rows = np.flatnonzero((level >= 0) & (tie >= 0))
-    ties = _ties(np, lc, order, tie_rows, rule, rated, level, tie, codes, code_idx)
+    ties = _ties(np, lc, order, tie_rows, rule, level, tie, codes, code_idx)
     keep = first  # the first rating of each cell, in first-seen order
     new = {
         "rater": _Column(("consensus",), array.array("B", bytes(len(keep)))),
@@ -309,7 +307,6 @@ def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
     order: IntArray,
     rows: IntArray,
     rule: str,
-    rated: IntArray,
     level: IntArray,
     tie: IntArray,
     codes: list[str | None],
@@ -330,9 +327,14 @@ def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)
     ends = np.append(np.flatnonzero(in_cell[1:] != in_cell[:-1]) + 1, len(srt))
     cells = order[rows]
     where = np.column_stack([lc.keys[cells, 0], lc.keys[cells, 1], lc.component[cells]])
-    if rule == "modal":
-        r = rated[rows]
-        cand_a = ((r == r.max(axis=1)[:, None]) * (1 << np.arange(r.shape[1]))).sum(axis=1)
+    if rule == "modal":  # a bit per tied level, a level column at a time
+        r = lc.rated[cells]
+        top = np.zeros(len(rows), dtype=np.int64)
+        for j in range(r.shape[1]):
+            np.maximum(top, r[:, j], out=top)
+        cand_a = np.zeros(len(rows), dtype=np.int64)
+        for j in range(r.shape[1]):
+            cand_a |= (r[:, j] == top).astype(np.int64) << j
         cand_b = np.zeros(len(rows), dtype=np.int64)
     else:
         cand_a = np.minimum(level[rows], tie[rows])

@@ -551,27 +551,30 @@ def decide_counts(rated: IntArray, na: IntArray, rule: str) -> tuple[IntArray, I
     level = np.zeros(rows, dtype=np.int64)
     if rule == "conservative":  # the last level anyone gave
         for j, c in enumerate(cols):
-            level[c > 0] = j
-    elif rule == "median":  # first levels where the running count passes each middle
-        lo = np.full(rows, -1, dtype=np.int64)
-        level[:] = -1
+            np.maximum(level, (c > 0) * j, out=level)
+    elif rule == "median":
+        # the first level where the running count passes a middle = how many levels leave
+        # the running count at or below it (the running count never falls)
+        lo = np.zeros(rows, dtype=np.int64)
         low_mid, high_mid = (n - 1) // 2, n // 2
         cum = np.zeros(rows, dtype=np.int64)
-        for j, c in enumerate(cols):
+        for c in cols:
             cum += c
-            lo[(lo < 0) & (cum > low_mid)] = j
-            level[(level < 0) & (cum > high_mid)] = j
+            lo += cum <= low_mid
+            level += cum <= high_mid
         tie = np.where(lo != level, lo, -1)
     else:  # modal: the last (least desired) most frequent level; a tie keeps the first too
         top = cols[0].copy()
         for c in cols[1:]:
             np.maximum(top, c, out=top)
-        first = np.full(rows, -1, dtype=np.int64)
+        # arithmetic instead of masked assignment: last j at the top, first j at the top
+        level[:] = -1
+        first = np.full(rows, width, dtype=np.int64)
         n_top = np.zeros(rows, dtype=np.int64)
         for j, c in enumerate(cols):
-            at = c == top
-            level[at] = j
-            first[(first < 0) & at] = j
+            at = (c == top).astype(np.int64)
+            np.maximum(level, at * (j + 1) - 1, out=level)
+            np.minimum(first, width - at * (width - j), out=first)
             n_top += at
         tie = np.where(n_top > 1, first, -1)
     level = np.where(n > 0, level, none)
