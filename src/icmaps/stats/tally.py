@@ -179,7 +179,7 @@ class Tally(TableResult):
             if self.by
             else other.keys
         )
-        return _compact(
+        return _compact_rows(
             self.map_ref,
             self.by,
             tuple(values),
@@ -191,7 +191,7 @@ class Tally(TableResult):
             np.concatenate([self.component, comp_remap[other.component]]),
             np.concatenate([self.code, code_remap[other.code]]),
             np.concatenate([self.count, other.count]),
-        )
+        )[0]
 
     merge = __add__
 
@@ -212,7 +212,7 @@ class Tally(TableResult):
         if names == self.by:
             return self  # immutable: the same counts
         pos = [self.by.index(n) for n in names]
-        return _compact(
+        return _compact_rows(
             self.map_ref,
             names,
             tuple(self.values[p] for p in pos),
@@ -224,7 +224,7 @@ class Tally(TableResult):
             self.component,
             self.code,
             self.count,
-        )
+        )[0]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Tally):
@@ -740,25 +740,6 @@ def _union(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[tuple[Any, ...], Int
     return tuple(out), np.asarray(remap, dtype=np.int64)
 
 
-def _compact(  # noqa: PLR0917 (the fields of a Tally, in order)
-    map_ref: MapRef,
-    by: tuple[str, ...],
-    values: tuple[tuple[str | None, ...], ...],
-    components: tuple[str, ...],
-    codes: tuple[str | None, ...],
-    level_codes: tuple[tuple[str, ...], ...],
-    level_of: IntArray,
-    keys: IntArray | list[IntArray],
-    component: IntArray,
-    code: IntArray,
-    count: IntArray | None,
-) -> Tally:
-    """A tally with one row per distinct (key, component, code), counts summed."""
-    return _compact_rows(
-        map_ref, by, values, components, codes, level_codes, level_of, keys, component, code, count
-    )[0]
-
-
 def _compact_rows(  # noqa: PLR0917 (the fields of a Tally, in order)
     map_ref: MapRef,
     by: tuple[str, ...],
@@ -772,7 +753,8 @@ def _compact_rows(  # noqa: PLR0917 (the fields of a Tally, in order)
     code: IntArray,
     count: IntArray | None,
 ) -> tuple[Tally, IntArray]:
-    """:func:`_compact`, and the tally row of each input row."""
+    """A tally with one row per distinct (key, component, code), counts summed, and the
+    tally row of each input row."""
     np = _np()
     key_cols = list(keys) if isinstance(keys, list) else [keys[:, j] for j in range(len(by))]
     uniq, inverse = _unique_rows([*key_cols, component, code])
