@@ -503,11 +503,10 @@ def arrow_engine(
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                # dictionary-encoded while parsing: no dictionary_encode() afterwards, which
-                # would import pyarrow.compute (about 70 ms on first use)
-                column_types={
-                    f"c{i}": pa.dictionary(pa.int32(), pa.string()) for i in range(width)
-                },
+                # strings, encoded below: the parser's own dictionary conversion can leave a
+                # thread that aborts the interpreter at exit ("terminate called without an
+                # active exception", seen with pyarrow 26 under load)
+                column_types={f"c{i}": pa.string() for i in range(width)},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -599,7 +598,7 @@ class _ArrowState:
         encoded = []
         empty = None  # rows with every field empty: blank lines are no rows
         for i in range(part.num_columns):
-            enc = part.column(i)
+            enc = part.column(i).dictionary_encode()
             raw_values = enc.dictionary.to_pylist()
             if any("\n" in v or "\r" in v for v in raw_values):
                 return False
