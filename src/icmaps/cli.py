@@ -183,7 +183,17 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if suffix.endswith(".json")
         else "html"
     )
-    r = report(result, role=args.role, by=args.by, title=args.title, occasion=args.occasion)
+    r = report(
+        result,
+        role=args.role,
+        by=args.by,
+        title=args.title,
+        occasion=args.occasion,
+        occasions=_occasion_list(args.occasions),
+        base=args.base,
+    )
+    if r.occasion_order == "file" and len(r.occasions) > 1:
+        err.write(f"warning: {_occasion_warning(r.occasions)}\n")
     if fmt == "json":
         text = json.dumps(r.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     else:
@@ -255,10 +265,34 @@ def _cmd_fidelity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.stats.growth import compare
 
+    rated = _read_rated(args)
+    occasions = _occasion_list(args.occasions)
+    if args.by == "occasion" and occasions is None:
+        warning = rated.occasion_order().warning
+        if warning:
+            err.write(f"warning: {warning}\n")
     result = compare(
-        _read_rated(args), by=args.by, base=args.base, other=args.other, rule=args.rule
+        rated, by=args.by, base=args.base, other=args.other, rule=args.rule, occasions=occasions
     )
     return _emit(result, args.format, out)
+
+
+def _occasion_list(text: str | None) -> list[str] | None:
+    """``--occasions a,b,c``: the time order of the occasions (None when not given)."""
+    if text is None:
+        return None
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    if not names:
+        raise UsageError(
+            "--occasions: give the occasions in time order, e.g. --occasions fall,spring"
+        )
+    return names
+
+
+def _occasion_warning(occasions: tuple[str, ...]) -> str:
+    from icmaps.ratings.occasions import OccasionOrder
+
+    return OccasionOrder(occasions, "file").warning or ""
 
 
 def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -422,6 +456,15 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--role", help="only the components (and ratings) for this role")
     rp.add_argument("--by", metavar="ATTR", help="split figures by a subject attribute")
     rp.add_argument("--occasion", help="occasion of the snapshot (default: the last one)")
+    rp.add_argument(
+        "--base", help="occasion growth is measured from (default: the one before the snapshot)"
+    )
+    rp.add_argument(
+        "--occasions",
+        metavar="A,B,...",
+        help="time order of the occasions (default: dates and year-term labels sorted in time, "
+        "else the order they first appear, with a warning)",
+    )
     rp.add_argument("--title", help="report title (default: from the map)")
     rp.add_argument(
         "--format",
@@ -496,8 +539,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ATTR",
         help="column whose values are compared (default: occasion)",
     )
-    co.add_argument("--base", help="value compared from (default: the first one)")
+    co.add_argument(
+        "--base",
+        help="value compared from (default: the first one; for occasions, in time order, or "
+        "the one before --other)",
+    )
     co.add_argument("--other", help="value compared to (default: the last one)")
+    co.add_argument(
+        "--occasions",
+        metavar="A,B,...",
+        help="time order of the occasions (default: dates and year-term labels sorted in time, "
+        "else the order they first appear, with a warning)",
+    )
     co.add_argument(
         "--rule",
         choices=rules,

@@ -94,7 +94,9 @@ class Report(TableResult):
     role: str | None
     by: str | None
     snapshot: str | None
-    occasions: tuple[str, ...]
+    base: str | None  # growth is from this occasion to the snapshot (None: no growth)
+    occasion_order: str  # how occasions were put in time order: given, dates or file
+    occasions: tuple[str, ...]  # in time order
     by_values: tuple[str, ...]
     rows: tuple[Row, ...]
     overall: Distribution
@@ -169,7 +171,9 @@ class Report(TableResult):
             "role": self.role,
             "by": self.by,
             "snapshot": self.snapshot,
+            "base": self.base,
             "occasions": list(self.occasions),
+            "occasion_order": self.occasion_order,
             "by_values": list(self.by_values),
             "n_ratings": self.n_ratings,
             "n_subjects": self.n_subjects,
@@ -276,7 +280,7 @@ class Report(TableResult):
         )
 
     def change(self, component_id: str) -> ComponentChange | None:
-        """Subjects' moves on a component from the first to the last occasion, if compared."""
+        """Subjects' moves on a component from the growth base to the snapshot, if compared."""
         if self.comparison is None:
             return None
         return next((c for c in self.comparison.components if c.component == component_id), None)
@@ -373,6 +377,8 @@ def report(
     title: str | None = None,
     occasion: str | None = None,
     problems: Sequence[Problem] = (),
+    occasions: Sequence[str] | None = None,
+    base: str | None = None,
 ) -> Report:
     """Compute an implementation report of ``ratings`` (on the map they were read against).
 
@@ -381,7 +387,11 @@ def report(
     form ``report(map, ratings, ...)`` still works and warns (DeprecationWarning).
     ``role`` keeps that role's view of the map (and its ratings); ``by`` splits the component
     figures by a subject attribute (or ``rater``, ``role``, ``occasion``); ``occasion`` picks
-    the snapshot (default: the last occasion in the ratings).
+    the snapshot (default: the last occasion). Occasions are in time order: ``occasions``
+    gives it; else dates and year-term labels (``2025-fall``, ``2025-10-01``) are sorted in
+    time, and other labels keep the order they first appear in (the report's data-quality
+    notes then say so). Growth is from ``base`` (default: the occasion just before the
+    snapshot) to the snapshot, never the snapshot against itself.
 
     >>> import icmaps
     >>> m = icmaps.load_map("learning-school")
@@ -432,20 +442,26 @@ def report(
     if by is not None and by not in known:
         raise NotFoundError(f"no column {by!r} to split by (columns: {', '.join(known)})")
 
-    occasions = tuple(str(o) for o in rs.categories("occasion"))
-    if occasion is not None and occasion not in occasions:
-        raise NotFoundError(
-            f"no occasion {occasion!r} in the ratings (occasions: {', '.join(occasions)})"
-        )
+    order = rs.occasion_order(occasions)
+    occasions = order.occasions
+    for name, value in (("occasion", occasion), ("base", base)):
+        if value is not None and value not in occasions:
+            raise NotFoundError(
+                f"{name}: no occasion {value!r} in the ratings "
+                f"(occasions, in time order: {', '.join(occasions) or 'none'})"
+            )
     snapshot = occasion or (occasions[-1] if occasions else None)
+    if base is not None and base == snapshot:
+        raise UsageError(f"base and snapshot are both {base!r}: growth needs two occasions")
+    growth_base = base or (order.before(snapshot) if snapshot is not None else None)
 
     # Every count comes from aggregate.tally, the counting rules summarize() uses too.
 
     # one pass over the ratings: a per-subject tally, then regroupings of its counts
     extra_col = (by,) if by not in (None, "occasion", "subject") else ()
-    base = tally(rs, ("subject", "occasion", *extra_col))
-    per_occ = base.regroup("occasion").cells
-    per_by = base.regroup(("occasion", by)).cells if by not in (None, "occasion") else {}
+    counted = tally(rs, ("subject", "occasion", *extra_col))
+    per_occ = counted.regroup("occasion").cells
+    per_by = counted.regroup(("occasion", by)).cells if by not in (None, "occasion") else {}
     by_values = tuple("" if v is None else v for v in (rs.categories(by) if by else ()))
 
     def by_cell(cid: str, value: str) -> Cell | None:
@@ -501,22 +517,26 @@ def report(
     # one set of per-subject decisions (median of the raters) for fidelity and growth
     from icmaps.stats.tally import decide_tally
 
-    shared = decide_tally(base.regroup(("subject", "occasion")), "median") if len(rs) else None
+    shared = decide_tally(counted.regroup(("subject", "occasion")), "median") if len(rs) else None
     quality = _quality(
         view,
-        t=base,
+        t=counted,
         rs=rs,
         snapshot=snapshot,
         per_occasion=overall_occ,
         dropped=dropped,
         role=role,
     )
+    if order.warning:
+        quality = (*quality, order.warning[0].upper() + order.warning[1:] + ".")
     return Report(
         map=view,
         title=title or f"Implementation report: {map.title}",
         role=role,
         by=by,
         snapshot=snapshot,
+        base=growth_base,
+        occasion_order=order.basis,
         occasions=occasions,
         by_values=by_values,
         rows=tuple(rows),
@@ -530,7 +550,7 @@ def report(
         agreement=overall_agreement,
         agreement_note=agreement_note,
         fidelity=_fidelity(rs, shared),
-        comparison=_comparison(rs, occasions, shared),
+        comparison=_comparison(rs, growth_base, snapshot, shared),
         quality=quality,
         problems=tuple(problems),
         _counts=counts,
@@ -558,15 +578,15 @@ def _fidelity(rs: RatingSet, d: Decisions | None) -> FidelityResult | None:
     )
 
 
-def _comparison(rs: RatingSet, occasions: Sequence[str], d: Decisions | None) -> Comparison | None:
-    """Per-subject transitions from the first to the last occasion."""
-    if len(occasions) < 2 or d is None:
+def _comparison(
+    rs: RatingSet, base: str | None, snapshot: str | None, d: Decisions | None
+) -> Comparison | None:
+    """Per-subject transitions from the growth base to the snapshot."""
+    if base is None or snapshot is None or d is None:
         return None
     from icmaps.stats.growth import compare_from
 
-    return compare_from(
-        rs.map, d, 1, ("subject",), "occasion", occasions[0], occasions[-1], "median"
-    )
+    return compare_from(rs.map, d, 1, ("subject",), "occasion", base, snapshot, "median")
 
 
 def _quality(

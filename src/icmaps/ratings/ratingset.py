@@ -41,6 +41,8 @@ from icmaps.ratings.columns import (
 if TYPE_CHECKING:
     import pandas
 
+    from icmaps.ratings.occasions import OccasionOrder
+
 __all__ = ["Rating", "RatingSet", "ReadResult"]
 
 
@@ -262,6 +264,22 @@ class RatingSet:
     def categories(self, name: str) -> tuple[str | None, ...]:
         """Distinct values of a column in first-seen order."""
         return self._col(name).values
+
+    def occasion_order(self, occasions: Sequence[str] | None = None) -> OccasionOrder:
+        """The occasions of these ratings in time order: ``occasions`` when given (each
+        once), else sorted by their labels when all are dates or year-term labels, else in
+        the order they first appear (see :mod:`icmaps.ratings.occasions`; its ``warning``
+        says so).
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> rs.occasion_order().occasions
+        ('2025-fall', '2026-spring')
+        """
+        from icmaps.ratings.occasions import order_occasions
+
+        found = [str(o) for o in self.categories("occasion") if o is not None]
+        return order_occasions(found, occasions)
 
     def codes_of(self, name: str) -> array.array[int]:
         """Per-row index into :meth:`categories` of a column (a compact unsigned array)."""

@@ -118,8 +118,8 @@ def report_markdown(r: Report) -> str:
         ]
         out += [*_table(head, rows), ""]
 
-    if len(r.occasions) > 1:
-        first, last = r.occasions[0], r.occasions[-1]
+    if r.base is not None and r.snapshot is not None:
+        first, last = r.base, r.snapshot
         out += [f"## Growth between occasions ({e(first)} → {e(last)})", ""]
         head = (
             ["Component"]

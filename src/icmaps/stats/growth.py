@@ -371,17 +371,37 @@ class Comparison(TableResult):
         )
 
 
-def _sides(ratings: RatingSet, by: str, base: str | None, other: str | None) -> tuple[str, str]:
-    values = [v for v in ratings.categories(by) if v is not None]
+def _sides(
+    ratings: RatingSet,
+    by: str,
+    base: str | None,
+    other: str | None,
+    occasions: Sequence[str] | None = None,
+) -> tuple[str, str]:
+    """The two values compared. For occasions, in time order (see
+    :meth:`~icmaps.RatingSet.occasion_order`): by default the first and the last; with only
+    ``other`` given, the occasion just before it; with only ``base``, the last."""
+    if by == "occasion":
+        values = list(ratings.occasion_order(occasions).occasions)
+    else:
+        values = [str(v) for v in ratings.categories(by) if v is not None]
+    for v in (base, other):
+        if v is not None and v not in values:
+            raise UsageError(f"no ratings with {by} {v!r} (values: {', '.join(values)})")
     if base is None or other is None:
         if len(values) < 2:
             found = ", ".join(map(str, values)) or "none"
             raise UsageError(f"need two values of {by!r} to compare (found: {found})")
+        if base is None and other is not None and by == "occasion":
+            at = values.index(other)
+            if at == 0:
+                raise UsageError(
+                    f"no occasion before {other!r} to compare with (in time order: "
+                    f"{', '.join(values)}); give base="
+                )
+            base = values[at - 1]
         base = values[0] if base is None else base
         other = values[-1] if other is None else other
-    for v in (base, other):
-        if v not in values:
-            raise UsageError(f"no ratings with {by} {v!r} (values: {', '.join(values)})")
     if base == other:
         raise UsageError(f"base and other are both {base!r}")
     return base, other
@@ -394,6 +414,7 @@ def compare(
     other: str | None = None,
     *,
     rule: Rule = "median",
+    occasions: Sequence[str] | None = None,
 ) -> Comparison:
     """Per-component transitions from ``base`` to ``other`` (two values of column ``by``).
 
@@ -401,7 +422,9 @@ def compare(
     in :func:`~icmaps.consensus`). Only subjects rated on both sides are compared.
     Subjects are matched by ``subject`` (and by ``occasion`` too when ``by`` is not the
     occasion, e.g. comparing two raters). ``base`` and ``other`` default to the first and last
-    value of ``by`` in the ratings.
+    value of ``by`` in the ratings; occasions are taken in time order (``occasions`` gives it
+    explicitly; else dates and year-term labels are sorted in time, other labels keep file
+    order), and with only ``other`` given, ``base`` is the occasion just before it.
 
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
@@ -414,7 +437,7 @@ def compare(
     """
     check_rule(rule)
     check_columns(ratings, [by], forbid=("component", "code", "subject"))
-    base, other = _sides(ratings, by, base, other)
+    base, other = _sides(ratings, by, base, other, occasions)
     unit = ("subject",) if by == "occasion" else ("subject", "occasion")
     return compare_from(
         ratings.map, decisions(ratings, (by, *unit), rule), 0, unit, by, base, other, rule
