@@ -65,8 +65,12 @@ def test_shapes_have_their_features() -> None:
     ] * 2
     assert icmaps.load_map("ceedar-syllabus").scale.direction == "desired-last"
     pbis = icmaps.load_map("pbis-tfi")
-    assert pbis.fidelity is not None
-    assert pbis.fidelity.threshold == 0.7
+    # the TFI scores each tier on its own: one 70 % rule per tier, no critical item
+    assert [(r.id, r.group, r.threshold) for r in pbis.fidelity_rules()] == [
+        ("tier-1", "tier-1", 0.7),
+        ("tier-2", "tier-2", 0.7),
+    ]
+    assert not [c.id for c in pbis.iter_components() if c.critical]
     nirn = icmaps.load_map("nirn-practice-profile")
     assert nirn.scale.codes() == ("expected", "developmental", "unacceptable")
     tf = icmaps.load_map("teaching-framework")

@@ -247,9 +247,17 @@ def _cmd_summarize(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _emit(summarize(_read_rated(args), by=args.by or ()), args.format, out)
 
 
+_COMBINE = ("modal", "median", "conservative")
+"""How several raters of a subject are combined (``--combine``; old spelling ``--rule``)."""
+
+
 def _cmd_fidelity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.stats.fidelity import fidelity
 
+    combine = [r for r in args.rule or () if r in _COMBINE]
+    chosen = [r for r in args.rule or () if r not in _COMBINE]
+    if len({*combine, *([args.combine] if args.combine else [])}) > 1:
+        raise UsageError("give one way to combine raters (--combine modal|median|conservative)")
     result = fidelity(
         _read_rated(args),
         threshold=args.threshold,
@@ -257,7 +265,9 @@ def _cmd_fidelity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         weights=not args.no_weights,
         critical=not args.no_critical,
         by=args.by or ("occasion",),
-        rule=args.rule,
+        rule=args.combine or (combine[0] if combine else "median"),
+        rules=chosen or None,
+        occasions=_occasion_list(args.occasions),
     )
     return _emit(result, args.format, out)
 
@@ -478,7 +488,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     rp.set_defaults(handler=_cmd_report)
 
-    rules = ["modal", "median", "conservative"]
+    rules = list(_COMBINE)
     formats = ["text", "json", "csv"]
     su = sub.add_parser("summarize", help="distributions, %% ideal and scores per component")
     _map_and_ratings(su)
@@ -517,9 +527,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     fi.add_argument(
         "--rule",
+        action="append",
+        metavar="RULE",
+        help="show this fidelity rule of the map (e.g. tier-2; repeatable; default: all). "
+        "modal, median or conservative name how raters are combined, as --combine does",
+    )
+    fi.add_argument(
+        "--combine",
         choices=rules,
-        default="median",
-        help="how several raters of a subject are combined",
+        help="how several raters of a subject are combined (default: median)",
+    )
+    fi.add_argument(
+        "--occasions",
+        metavar="A,B,...",
+        help="time order of the occasions, for rules met on consecutive occasions",
     )
     fi.add_argument("--role", help="only the components (and ratings) for this role")
     fi.add_argument("--no-weights", action="store_true", help="weigh every component 1")

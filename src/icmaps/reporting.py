@@ -549,7 +549,7 @@ def report(
         attributes=rs.attributes,
         agreement=overall_agreement,
         agreement_note=agreement_note,
-        fidelity=_fidelity(rs, shared),
+        fidelity=_fidelity(rs, shared, occasions),
         comparison=_comparison(rs, growth_base, snapshot, shared),
         quality=quality,
         problems=tuple(problems),
@@ -558,13 +558,16 @@ def report(
     )
 
 
-def _fidelity(rs: RatingSet, d: Decisions | None) -> FidelityResult | None:
-    """Fidelity per subject x occasion by the map's own rule (or icmaps' default)."""
+def _fidelity(
+    rs: RatingSet, d: Decisions | None, occasions: Sequence[str]
+) -> FidelityResult | None:
+    """Fidelity per subject x occasion by the map's own rules (or icmaps' default)."""
     if d is None:
         return None
     from icmaps.stats.fidelity import fidelity_from, fidelity_rule
 
     threshold, basis = fidelity_rule(rs.map)
+    rules = rs.map.fidelity_rules()
     return fidelity_from(
         rs.map,
         d,
@@ -575,6 +578,9 @@ def _fidelity(rs: RatingSet, d: Decisions | None) -> FidelityResult | None:
         weights=True,
         critical=True,
         rule="median",
+        rules=rules,
+        occasions=occasions,
+        all_rules=any(r.group is not None for r in rules),
     )
 
 

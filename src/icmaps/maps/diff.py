@@ -274,8 +274,16 @@ def diff_maps(old: Map, new: Map) -> MapDiff:
 
 
 def _fidelity(m: Map) -> str | None:
-    f = m.fidelity
-    return None if f is None else f"{f.basis} >= {f.threshold:g}"
+    rules = m.fidelity_rules()
+    if not rules:
+        return None
+    return "; ".join(
+        (f"{r.id}: " if r.id else "")
+        + f"{r.basis} >= {r.threshold:g}"
+        + (f" on {r.group}" if r.group else "")
+        + (f", {r.consecutive} occasions running" if r.consecutive > 1 else "")
+        for r in rules
+    )
 
 
 def _component_changes(old: Map, new: Map, o: Component, n: Component) -> list[Change]:

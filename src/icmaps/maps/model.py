@@ -191,9 +191,26 @@ class Source(_Frozen):
     note: Text = Field(default="", description="How this map relates to the source.")
 
 
-class Fidelity(_Frozen):
-    """A fidelity rule recorded in the map (e.g. PBIS TFI: 70 % of points)."""
+class FidelityBand(_Frozen):
+    """A named band of the fidelity index (e.g. ``full`` from 0.8, ``partial`` from 0.5)."""
 
+    label: Text = Field(description="Name of the band, e.g. full, partial, low.")
+    min: float = Field(ge=0, le=1, description="Lowest index in this band.")
+
+
+class Fidelity(_Frozen):
+    """A fidelity rule recorded in the map (e.g. PBIS TFI: 70 % of points, per tier)."""
+
+    id: Id | None = Field(
+        default=None,
+        description="Name of the rule (needed when the map has several), e.g. tier-1.",
+    )
+    title: Text = Field(default="", description="Short name shown with the rule's results.")
+    group: Id | None = Field(
+        default=None,
+        description="Group whose components the rule scores (a tier, domain, standard); "
+        "default: every component of the map.",
+    )
     threshold: float = Field(
         ge=0, le=1, description="Index at or above which a subject implements with fidelity."
     )
@@ -202,7 +219,27 @@ class Fidelity(_Frozen):
         description="score: weighted share of the score range, (score - lowest) / (highest - "
         "lowest) per component; zone: weighted share of components rated ideal or acceptable.",
     )
+    bands: tuple[FidelityBand, ...] = Field(
+        default=(),
+        description="Optional named bands of the index, highest first (e.g. full >= 0.8, "
+        "partial >= 0.5, low >= 0).",
+    )
+    consecutive: int = Field(
+        default=1,
+        ge=1,
+        le=24,
+        description="The rule is met only when the index reaches the threshold on this many "
+        "consecutive occasions (in time order), this one included.",
+    )
     note: Text = Field(default="", description="Where the rule comes from.")
+
+    @field_validator("bands", mode="after")
+    @classmethod
+    def _bands_descend(cls, value: tuple[FidelityBand, ...]) -> tuple[FidelityBand, ...]:
+        mins = [b.min for b in value]
+        if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+            raise ValueError("bands must be listed highest first, each with its own min")
+        return value
 
 
 class Component(_Frozen):
@@ -298,8 +335,10 @@ class Map(_Frozen):
     scales: dict[Id, Scale] = Field(
         default_factory=dict, description="Named scales that components may refer to."
     )
-    fidelity: Fidelity | None = Field(
-        default=None, description="The map's own fidelity rule, if it has one."
+    fidelity: Fidelity | tuple[Fidelity, ...] | None = Field(
+        default=None,
+        description="The map's own fidelity rule, or several named rules (each scoped to a "
+        "group, e.g. one per tier), if it has any.",
     )
     components: tuple[Component, ...] = Field(
         default=(), description="Components outside any group (come first)."
@@ -328,6 +367,33 @@ class Map(_Frozen):
         walk(self.groups, ())
 
     # -- navigation ------------------------------------------------------------------------
+
+    def fidelity_rules(self) -> tuple[Fidelity, ...]:
+        """The map's fidelity rules (one, several, or none), as a tuple.
+
+        >>> import icmaps
+        >>> [r.id for r in icmaps.load_map("pbis-tfi").fidelity_rules()]
+        ['tier-1', 'tier-2']
+        """
+        if self.fidelity is None:
+            return ()
+        return (self.fidelity,) if isinstance(self.fidelity, Fidelity) else self.fidelity
+
+    def rule_components(self, rule: Fidelity) -> tuple[str, ...] | None:
+        """The components a fidelity rule scores (every component without a ``group``);
+        None when its group does not exist.
+
+        >>> import icmaps
+        >>> m = icmaps.load_map("pbis-tfi")
+        >>> m.rule_components(m.fidelity_rules()[1])[0]
+        't2-team'
+        """
+        if rule.group is None:
+            return tuple(c.id for c in self.iter_components())
+        for node in self.outline():
+            if node.kind == "group" and node.id == rule.group:
+                return node.below
+        return None
 
     def iter_components(self) -> Iterator[Component]:
         """Components in document order (a group's own components before its subgroups)."""

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = ["TYPED_KEYS", "check_document", "dotted", "semantic_problems"]
 
-TYPED_KEYS = frozenset({"icmap", "score", "weight", "year", "threshold", "critical"})
+TYPED_KEYS = frozenset(
+    {"icmap", "score", "weight", "year", "threshold", "critical", "min", "consecutive"}
+)
 """Keys whose plain scalars are read as numbers or booleans; everything else is text."""
 
 _JSON_TYPES = {
@@ -311,16 +313,45 @@ def semantic_problems(m: Map, doc: Document) -> list[Problem]:
                     f"/scales/{name}", f"scales.{name}: scale is never used", severity="warning"
                 )
             )
-    if m.fidelity is not None and m.fidelity.basis == "score":
-        unscored = [c.id for c in m.iter_components() if _unscored(m, c)]
-        if unscored:
+    out.extend(_fidelity_problems(doc, m))
+    return out
+
+
+def _fidelity_problems(doc: Document, m: Map) -> list[Problem]:
+    """The map's fidelity rules: named when several, each name once, groups that exist,
+    scores where a rule counts scores."""
+    out: list[Problem] = []
+    rules = m.fidelity_rules()
+    several = isinstance(m.fidelity, tuple)
+    seen: set[str] = set()
+    for i, rule in enumerate(rules):
+        ptr = f"/fidelity/{i}" if several else "/fidelity"
+        where = f"fidelity[{i}]" if several else "fidelity"
+        if several and rule.id is None:
+            out.append(doc.problem(ptr, f"{where}: several rules need an id each (e.g. tier-1)"))
+        if rule.id is not None:
+            if rule.id in seen:
+                out.append(doc.problem(f"{ptr}/id", f"{where}.id: rule {rule.id!r} is named twice"))
+            seen.add(rule.id)
+        below = m.rule_components(rule)
+        if below is None:
+            known = ", ".join(g.id for g in m.all_groups()[:12]) or "none"
             out.append(
                 doc.problem(
-                    "/fidelity/basis",
-                    "fidelity.basis: 'score' needs a score on every level; unscored components: "
-                    + ", ".join(unscored[:5]),
+                    f"{ptr}/group", f"{where}.group: no group {rule.group!r} (groups: {known})"
                 )
             )
+            continue
+        if rule.basis == "score":
+            unscored = [c for c in below if _unscored(m, m.component(c))]
+            if unscored:
+                out.append(
+                    doc.problem(
+                        f"{ptr}/basis",
+                        f"{where}.basis: 'score' needs a score on every level; unscored "
+                        "components: " + ", ".join(unscored[:5]),
+                    )
+                )
     return out
 
 

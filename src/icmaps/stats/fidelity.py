@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult, table_frame
 from icmaps.errors import NotFoundError, UsageError
-from icmaps.maps.model import Map
+from icmaps.maps.model import Fidelity, FidelityBand, Map
 from icmaps.stats.rules import (
     Key,
     Rule,
@@ -30,6 +30,7 @@ __all__ = [
     "Basis",
     "FidelityGroup",
     "FidelityResult",
+    "RuleFidelity",
     "UnitFidelity",
     "fidelity",
     "fidelity_from",
@@ -65,11 +66,45 @@ class UnitFidelity:
     rated: int
     critical_failed: tuple[str, ...]
     status: Status
+    rules: tuple[RuleFidelity, ...] = ()
 
     @property
     def meets(self) -> bool:
         """True when the subject implements with fidelity."""
         return self.status == "fidelity"
+
+    def rule(self, rule_id: str) -> RuleFidelity:
+        """The result of one of the map's fidelity rules, e.g. ``unit.rule("tier-2")``."""
+        for r in self.rules:
+            if r.rule == rule_id:
+                return r
+        known = ", ".join(r.rule for r in self.rules) or "none"
+        raise NotFoundError(f"no fidelity rule {rule_id!r} (rules: {known})")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RuleFidelity:
+    """One fidelity rule of the map on one unit: the index over the rule's components
+    (``group``; None: the whole map), its threshold and band, and whether it is met (None
+    when none of the rule's components was rated)."""
+
+    rule: str
+    group: str | None
+    index: float | None
+    threshold: float
+    band: str | None
+    meets: bool | None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data, as in the ``rules`` list of ``icmaps fidelity --format json``."""
+        return {
+            "rule": self.rule,
+            "group": self.group,
+            "index": self.index,
+            "threshold": self.threshold,
+            "band": self.band,
+            "meets": self.meets,
+        }
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -108,6 +143,8 @@ class FidelityResult(TableResult):
     by: tuple[str, ...]
     units: tuple[UnitFidelity, ...]
     groups: tuple[FidelityGroup, ...]
+    rules: tuple[str, ...] = ()  # the map's rules reported per unit (UnitFidelity.rules)
+    by_rules: bool = False  # the overall status is the rules' verdict, not the index's
 
     def row(self, *key: str | None) -> UnitFidelity:
         """The result of one unit, e.g. ``result.row("lincoln-elementary", "2025-fall")``.
@@ -129,6 +166,13 @@ class FidelityResult(TableResult):
         return self.row(*key)
 
     def _rule_text(self) -> str:
+        if self.by_rules:
+            return (
+                f"fidelity: every rule of the map met ({', '.join(self.rules)}; each scores "
+                f"its own components); the index pools all, {self.basis} basis"
+                f"{', weighted' if self.weights else ''}"
+                f"{', critical components gate' if self.critical else ''}"
+            )
         return (
             f"fidelity: {self.basis} index >= {self.threshold:g}"
             f"{', weighted' if self.weights else ''}"
@@ -153,21 +197,45 @@ class FidelityResult(TableResult):
 
     def to_table(self) -> Table:
         """One row per unit (subject x occasion ...); the groups follow as a second table."""
+        rule_cols = tuple(
+            col
+            for r in self.rules
+            for col in (
+                Column(f"{r}_index", "float", f"{r} index", digits=3),
+                Column(f"{r}_meets", label=r),
+            )
+        )
         cols = (
             *(Column(c) for c in self.unit_columns),
             Column("index", "float", digits=3),
             Column("rated", "int"),
             Column("critical_failed", label="critical failed"),
             Column("status"),
+            *rule_cols,
             Column("meets", "bool", show=False),
         )
+
+        def verdict(r: RuleFidelity) -> str:
+            shown = "not rated" if r.meets is None else "met" if r.meets else "not met"
+            return f"{shown} ({r.band})" if r.band else shown
+
         rows = tuple(
-            (*u.key, u.index, u.rated, " ".join(u.critical_failed), u.status, u.meets)
+            (
+                *u.key,
+                u.index,
+                u.rated,
+                " ".join(u.critical_failed),
+                u.status,
+                *(v for r in u.rules for v in (r.index, verdict(r))),
+                u.meets,
+            )
             for u in self.units
         )
         rule = f"{self.basis} index ≥ {self.threshold:g}"
         if self.critical:
             rule += ", critical components gate"
+        if self.rules:
+            rule += f"; the map's rules: {', '.join(self.rules)}"
         facts: list[tuple[str, object]] = [("map", self.map_id), ("rule", rule)]
         for g in self.groups:
             label = " / ".join(str(k) for k in g.key) or "all"
@@ -192,7 +260,12 @@ class FidelityResult(TableResult):
             "critical": self.critical,
             "rule": self.rule,
             "by": list(self.by),
-            "units": self.to_records(),
+            "rules": list(self.rules),
+            "status_by": "rules" if self.by_rules else "index",
+            "units": [
+                {**record, "rules": [r.to_dict() for r in u.rules]}
+                for record, u in zip(self.to_records(), self.units, strict=True)
+            ],
             "groups": self._groups_table().records(),
         }
 
@@ -226,10 +299,18 @@ def _level_values(m: Map, component_id: str, basis: Basis) -> tuple[float, ...]:
     return tuple((v - lo) / (hi - lo) for v in vals)
 
 
-def _unit_fidelity(
-    m: Map, d: Decisions, basis: Basis, *, weights: bool, critical: bool, threshold: float
-) -> list[UnitFidelity]:
-    """Index, rated count and failed critical components per unit, vectorised over rows."""
+def _indices(
+    m: Map,
+    d: Decisions,
+    basis: Basis,
+    *,
+    weights: bool,
+    critical: bool,
+    only: Sequence[str] | None = None,
+) -> tuple[Any, Any, Any, dict[int, tuple[str, ...]]]:
+    """Per unit: the index (0 where nothing was rated), whether anything was rated, how many
+    components were, and the critical components rated unacceptable (map order); over the
+    components ``only`` (default: all). Vectorised over the decided rows."""
     np = require("numpy", "fidelity needs numpy", extra="fast")
     comps = [m.component(c) for c in d.components]
     width = max((len(m.scale_of(c.id).levels) for c in comps), default=1)
@@ -243,8 +324,11 @@ def _unit_fidelity(
             bad[i, : len(zones)] = [z == "unacceptable" for z in zones]
     w = np.asarray([c.weight if weights else 1.0 for c in comps] or [1.0])
     rated = d.level >= 0
+    if only is not None:
+        inside = np.asarray([c in set(only) for c in d.components] or [False])
+        rated &= inside[d.component]
     unit, comp, level = d.unit[rated], d.component[rated], d.level[rated]
-    n = len(d.units)
+    n = len(d.unit_codes)
     num = np.bincount(unit, weights=w[comp] * credit[comp, level], minlength=n)
     den = np.bincount(unit, weights=w[comp], minlength=n)
     count = np.bincount(unit, minlength=n)
@@ -263,22 +347,123 @@ def _unit_fidelity(
             failed[bad_unit[start]] = tuple(names[c] for c in bad_comp[start:i])
             start = i
     index = np.divide(num, den, out=np.zeros(n), where=den > 0)
-    has = den > 0
-    meets = index >= threshold - 1e-12
+    return index, den > 0, count, failed
+
+
+def _rule_name(rule: Fidelity, number: int, count: int) -> str:
+    """A rule's id, or a name for an unnamed one (a map's single rule is ``fidelity``)."""
+    return rule.id or ("fidelity" if count == 1 else f"rule-{number + 1}")
+
+
+def _band(bands: Sequence[FidelityBand], index: float | None) -> str | None:
+    if index is None:
+        return None
+    return next((b.label for b in bands if index >= b.min - 1e-12), None)
+
+
+def _rule_results(  # noqa: PLR0917 (the parts a rule is judged from)
+    m: Map,
+    d: Decisions,
+    unit_cols: tuple[str, ...],
+    rules: Sequence[Fidelity],
+    occasions: Sequence[str],
+    weights: bool,
+    critical: bool,
+) -> list[list[RuleFidelity]]:
+    """Per unit, the result of each rule (in the order the rules are given)."""
+    out: list[list[RuleFidelity]] = [[] for _ in range(len(d.unit_codes))]
+    if not rules:
+        return out
+    occ_pos = unit_cols.index("occasion")
+    rank = {o: i for i, o in enumerate(occasions)}
+    keys = d.units
+    for number, rule in enumerate(rules):
+        scope = m.rule_components(rule) or ()
+        index, has, _, failed = _indices(
+            m, d, rule.basis, weights=weights, critical=critical, only=scope
+        )
+        meets = ((index >= rule.threshold - 1e-12) & has).tolist()
+        for i in failed:
+            meets[i] = False
+        if rule.consecutive > 1:  # met on this occasion and the ones just before it
+            met_at = {
+                (k[:occ_pos] + k[occ_pos + 1 :], rank.get(str(k[occ_pos]), -1)): ok
+                for k, ok in zip(keys, meets, strict=True)
+            }
+            meets = [
+                ok
+                and all(
+                    met_at.get((k[:occ_pos] + k[occ_pos + 1 :], rank.get(str(k[occ_pos]), -1) - j))
+                    for j in range(1, rule.consecutive)
+                )
+                for k, ok in zip(keys, meets, strict=True)
+            ]
+        name = _rule_name(rule, number, len(rules))
+        for i, (idx, h, ok) in enumerate(zip(index.tolist(), has.tolist(), meets, strict=True)):
+            value = idx if h else None
+            out[i].append(
+                RuleFidelity(
+                    name,
+                    rule.group,
+                    value,
+                    rule.threshold,
+                    _band(rule.bands, value),
+                    ok if h else None,
+                )
+            )
+    return out
+
+
+def _unit_fidelity(
+    m: Map,
+    d: Decisions,
+    basis: Basis,
+    *,
+    weights: bool,
+    critical: bool,
+    threshold: float,
+    unit_cols: tuple[str, ...] = ("subject", "occasion"),
+    rules: Sequence[Fidelity] = (),
+    occasions: Sequence[str] = (),
+    all_rules: bool = False,
+) -> list[UnitFidelity]:
+    """Index, rated count and failed critical components per unit, and each rule's result.
+    With ``all_rules`` the overall status is the rules' verdict (every rule the unit was
+    rated on is met), not the overall index against ``threshold``."""
+    np = require("numpy", "fidelity needs numpy", extra="fast")
+    index, has, count, failed = _indices(m, d, basis, weights=weights, critical=critical)
+    per_rule = _rule_results(m, d, unit_cols, rules, occasions, weights, critical)
+    if all_rules and rules:
+        verdicts = [
+            all(r.meets for r in results if r.meets is not None)
+            and any(r.meets is not None for r in results)
+            for results in per_rule
+        ]
+        meets = np.asarray(verdicts or [False], dtype=bool)[: len(index)]
+    else:
+        meets = index >= threshold - 1e-12
     # status per unit, vectorised; a failed critical component overrides the index
     code = np.where(~has, 1, np.where(meets, 2, 3))
     if failed:
         code[np.fromiter(failed, dtype=np.int64, count=len(failed))] = 0
     statuses: tuple[Status, ...] = ("critical failed", "not rated", "fidelity", "below threshold")
-    out = []
     empty: tuple[str, ...] = ()
-    for i, (key, idx, rated_n, h, st) in enumerate(
-        zip(d.units, index.tolist(), count.tolist(), has.tolist(), code.tolist(), strict=True)
-    ):
-        out.append(
-            UnitFidelity(key, idx if h else None, rated_n, failed.get(i, empty), statuses[st])
+    return [
+        UnitFidelity(
+            key, idx if h else None, rated_n, failed.get(i, empty), statuses[st], tuple(rr)
         )
-    return out
+        for i, (key, idx, rated_n, h, st, rr) in enumerate(
+            zip(
+                d.units,
+                index.tolist(),
+                count.tolist(),
+                has.tolist(),
+                code.tolist(),
+                per_rule,
+                strict=True,
+            )
+        )
+    ]
 
 
 def fidelity(
@@ -290,6 +475,8 @@ def fidelity(
     critical: bool = True,
     by: str | Iterable[str] | None = ("occasion",),
     rule: Rule = "median",
+    rules: str | Sequence[str] | None = None,
+    occasions: Sequence[str] | None = None,
 ) -> FidelityResult:
     """Fidelity index and classification per subject x occasion, and per group.
 
@@ -306,6 +493,14 @@ def fidelity(
     ``role``: one index per subject, occasion and role); results are also totalled per value
     of ``by``.
 
+    A map may declare several fidelity rules, each scoped to a group (PBIS TFI: one 70 % rule
+    per tier, each tier scored on its own). Every unit then carries each rule's result in
+    ``unit.rules`` (index over the rule's components, threshold, band, met or not; ``rules``
+    picks some by id), and, unless ``threshold`` is given, its overall status is
+    ``"fidelity"`` only when it meets every rule it was rated on. A rule with
+    ``consecutive: N`` is met when its threshold is reached on N occasions in a row (time
+    order, see :meth:`~icmaps.RatingSet.occasion_order`; ``occasions`` gives it).
+
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
     >>> f = fidelity(rs, threshold=0.5)
@@ -319,6 +514,8 @@ def fidelity(
     m = ratings.map
     names = _by(by)
     check_columns(ratings, names, forbid=("component", "code", "rater"))
+    chosen = _chosen_rules(m, rules)
+    scoped = threshold is None and any(r.group is not None for r in chosen)
     threshold, basis = fidelity_rule(m, threshold, basis)
     unit_cols = ("subject", "occasion", *(b for b in names if b not in ("subject", "occasion")))
     return fidelity_from(
@@ -331,7 +528,26 @@ def fidelity(
         weights=weights,
         critical=critical,
         rule=rule,
+        rules=chosen,
+        occasions=ratings.occasion_order(occasions).occasions,
+        all_rules=scoped,
     )
+
+
+def _chosen_rules(m: Map, wanted: str | Sequence[str] | None) -> tuple[Fidelity, ...]:
+    """The map's rules named in ``wanted`` (all when None), in the map's order."""
+    own = m.fidelity_rules()
+    if wanted is None:
+        return own
+    names = [wanted] if isinstance(wanted, str) else list(wanted)
+    ids = [_rule_name(r, i, len(own)) for i, r in enumerate(own)]
+    unknown = [n for n in names if n not in ids]
+    if unknown:
+        raise NotFoundError(
+            f"no fidelity rule {', '.join(map(repr, unknown))} in map {m.id!r} "
+            f"(rules: {', '.join(ids) or 'none'})"
+        )
+    return tuple(r for r, i in zip(own, ids, strict=True) if i in names)
 
 
 def fidelity_rule(
@@ -344,7 +560,9 @@ def fidelity_rule(
     >>> fidelity_rule(icmaps.load_map("learning-school"), basis="score")
     (0.8, 'score')
     """
-    own = m.fidelity
+    rules = m.fidelity_rules()
+    # the map-wide rule when there is one, else the first (e.g. Tier 1)
+    own = next((r for r in rules if r.group is None), rules[0] if rules else None)
     if basis is None:
         basis = own.basis if own is not None else "zone"
     if basis not in ("zone", "score"):
@@ -367,6 +585,9 @@ def fidelity_from(
     weights: bool,
     critical: bool,
     rule: Rule,
+    rules: Sequence[Fidelity] = (),
+    occasions: Sequence[str] = (),
+    all_rules: bool = False,
 ) -> FidelityResult:
     """:func:`fidelity` from decisions already made (units keyed by ``unit_cols``), so a
     report can share one pass over the ratings with :func:`icmaps.compare`."""
@@ -377,6 +598,10 @@ def fidelity_from(
         weights=weights,
         critical=critical,
         threshold=threshold,
+        unit_cols=unit_cols,
+        rules=rules,
+        occasions=occasions,
+        all_rules=all_rules,
     )
     pos = [unit_cols.index(b) for b in names]
     grouped: dict[Key, list[UnitFidelity]] = {}
@@ -408,4 +633,6 @@ def fidelity_from(
         names,
         tuple(units),
         tuple(groups),
+        tuple(_rule_name(r, i, len(rules)) for i, r in enumerate(rules)),
+        all_rules and bool(rules),
     )
