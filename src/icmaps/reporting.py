@@ -279,6 +279,33 @@ class Report(TableResult):
             (subject, tuple(per.get(o) for o in self.occasions)) for subject, per in cells.items()
         )
 
+    def fidelity_rules(self) -> tuple[tuple[str, tuple[tuple[int, int], ...]], ...]:
+        """Per occasion, for each of the map's fidelity rules (``fidelity.rules``): how many
+        subjects meet it and how many were rated on it.
+
+        >>> import icmaps
+        >>> m = icmaps.load_map("pbis-tfi")
+        >>> icmaps.report(_demo_ratings(m)).fidelity_rules()[0]  # tier-1, tier-2
+        ('fall', ((0, 2), (0, 2)))
+        """
+        if self.fidelity is None or not self.fidelity.rules:
+            return ()
+        n = len(self.fidelity.rules)
+        met: dict[str, list[list[int]]] = {o: [[0, 0] for _ in range(n)] for o in self.occasions}
+        for u in self.fidelity.units:
+            counts = met.get(str(u.key[1]))
+            if counts is None:
+                continue
+            for i, r in enumerate(u.rules):
+                if r.meets is not None:
+                    counts[i][1] += 1
+                    counts[i][0] += int(r.meets)
+        return tuple(
+            (o, tuple((a, b) for a, b in met[o]))
+            for o in self.occasions
+            if any(b for _, b in met[o])
+        )
+
     def change(self, component_id: str) -> ComponentChange | None:
         """Subjects' moves on a component from the growth base to the snapshot, if compared."""
         if self.comparison is None:

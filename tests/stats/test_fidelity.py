@@ -216,3 +216,16 @@ def test_report_judges_fidelity_by_the_map_rules() -> None:
     assert r.fidelity is not None
     assert r.fidelity.by_rules
     assert r.fidelity.unit("lincoln", "2025-fall").status == "below threshold"
+
+
+def test_report_counts_each_rule_per_occasion() -> None:
+    records = [
+        *_tier_records("lincoln", {"tier-1": "2", "tier-2": "0"}),
+        *_tier_records("adams", {"tier-1": "2", "tier-2": "2"}),
+    ]
+    r = icmaps.report(RatingSet.from_records(PBIS, records))
+    assert r.fidelity_rules() == (("2025-fall", ((2, 2), (1, 2))),)
+    html = r.to_html()
+    assert "tier-2: met" in html
+    assert "1 of 2" in html
+    assert "| tier-1: met | tier-2: met |" in r.to_markdown()

@@ -160,6 +160,14 @@ def report_markdown(r: Report) -> str:
         ]
         head = ["Occasion", "Subjects rated", "With fidelity", "% with fidelity", "Mean index"]
         out += [*_table(head, rows), ""]
+        rule_counts = r.fidelity_rules()
+        if rule_counts:
+            head = ["Occasion", *(f"{e(rule)}: met" for rule in f.rules)]
+            rows = [
+                [e(occ)] + [f"{met} of {rated}" for met, rated in counts]
+                for occ, counts in rule_counts
+            ]
+            out += [*_table(head, rows), ""]
         rows = [
             [e(subject)]
             + [
