@@ -59,6 +59,7 @@ class _GroupRow:
     title: str
     id: str
     description: str
+    guidance: tuple[tuple[str, tuple[str, ...]], ...] = ()
     is_group: bool = True
 
 
@@ -159,7 +160,8 @@ def _grid(
             )
         else:
             g = m.group(node.id)
-            rows.append(_GroupRow(node.depth, g.kind, g.title, g.id, g.description))
+            guidance = tuple((h, tuple(lines)) for h, lines in g.guidance())
+            rows.append(_GroupRow(node.depth, g.kind, g.title, g.id, g.description, guidance))
     return _Grid(m, _header(m), columns, tuple(rows), counts is not None)
 
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from icmaps.errors import NotFoundError
 from icmaps.maps.zones import Line, Zone, line_between
@@ -77,14 +77,38 @@ Code = Annotated[
 Text = Annotated[str, Field(max_length=20_000)]
 
 
+def _extension_keys(schema: dict[str, Any]) -> None:
+    """In the JSON Schema: no unknown keys, except ``x-...`` ones (kept for local tools)."""
+    schema["additionalProperties"] = False
+    schema["patternProperties"] = {"^x-": {}}
+
+
 class _Frozen(BaseModel):
+    # unknown keys are errors, but keys starting "x-" are kept as they are (a district's own
+    # tools can store data there and it survives a load and a dump)
     model_config = ConfigDict(
         frozen=True,
-        extra="forbid",
+        extra="allow",
         populate_by_name=True,
         str_strip_whitespace=False,
         validate_default=False,
+        json_schema_extra=_extension_keys,
     )
+
+    @model_validator(mode="after")
+    def _only_extension_keys(self) -> _Frozen:
+        unknown = [k for k in self.__pydantic_extra__ or {} if not k.startswith("x-")]
+        if unknown:
+            raise ValueError(
+                f"unknown field(s) {', '.join(map(repr, unknown))} (keys of your own must "
+                "start with x-)"
+            )
+        return self
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """The ``x-...`` keys this item carries (for a district's own tools), as written."""
+        return dict(self.__pydantic_extra__ or {})
 
 
 class Level(_Frozen):
@@ -242,6 +266,28 @@ class Fidelity(_Frozen):
         return value
 
 
+_LookFors = Annotated[
+    tuple[Text, ...],
+    Field(description="What an observer looks or listens for (teaching frameworks' look-fors)."),
+]
+_Examples = Annotated[
+    tuple[Text, ...],
+    Field(description="Examples of the practice, e.g. from classrooms or meetings."),
+]
+_DataSources = Annotated[
+    tuple[Text, ...],
+    Field(
+        description="Where the evidence comes from (e.g. the TFI's data sources: minutes, "
+        "action plan, walkthrough)."
+    ),
+]
+_Rationale = Annotated[Text, Field(description="Why this matters (NIRN practice profiles).")]
+_DesiredOutcome = Annotated[
+    dict[Id, Text],
+    Field(description="Per role id, the desired outcome for that role (Learning Forward)."),
+]
+
+
 class Component(_Frozen):
     """A rated row of the map (a 'desired outcome' in some maps)."""
 
@@ -265,6 +311,19 @@ class Component(_Frozen):
         description="One descriptor per level, in the order the scale's levels are written; "
         '"" (or null) for an empty cell.'
     )
+    look_fors: _LookFors = ()
+    examples: _Examples = ()
+    data_sources: _DataSources = ()
+    rationale: _Rationale = ""
+    desired_outcome: _DesiredOutcome = Field(default_factory=dict)
+
+    def guidance(self) -> list[tuple[str, list[str]]]:
+        """The guidance that is filled in, as (heading, lines), in a fixed order.
+
+        >>> Component(id="c", title="C", variations=("a",), look_fors=("x",)).guidance()
+        [('Look-fors', ['x'])]
+        """
+        return _guidance(self)
 
     @field_validator("variations", mode="after")
     @classmethod
@@ -284,8 +343,43 @@ class Group(_Frozen):
     )
     title: Text = Field(description="Heading shown for the group.")
     description: Text = Field(default="", description="Longer explanation, if any.")
+    look_fors: _LookFors = ()
+    examples: _Examples = ()
+    data_sources: _DataSources = ()
+    rationale: _Rationale = ""
+    desired_outcome: _DesiredOutcome = Field(default_factory=dict)
     components: tuple[Component, ...] = Field(default=(), description="Rated rows.")
     groups: tuple[Group, ...] = Field(default=(), description="Nested groups.")
+
+    def guidance(self) -> list[tuple[str, list[str]]]:
+        """The guidance that is filled in, as (heading, lines), in a fixed order."""
+        return _guidance(self)
+
+
+def _guidance(self: Component | Group) -> list[tuple[str, list[str]]]:
+    """The guidance that is filled in, as (heading, lines), in a fixed order.
+
+    >>> Component(id="c", title="C", variations=("a",), look_fors=("x",)).guidance()
+    [('Look-fors', ['x'])]
+    """
+    out: list[tuple[str, list[str]]] = []
+    if self.rationale:
+        out.append(("Rationale", [self.rationale]))
+    for heading, items in (
+        ("Look-fors", self.look_fors),
+        ("Examples", self.examples),
+        ("Data sources", self.data_sources),
+    ):
+        if items:
+            out.append((heading, list(items)))
+    if self.desired_outcome:
+        out.append(
+            (
+                "Desired outcome",
+                [f"{role}: {text}" for role, text in self.desired_outcome.items()],
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,12 +98,17 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
         return
     if v == "additionalProperties" and isinstance(inst, dict):
         allowed = list(schema.get("properties", {}))
+        own = (
+            "; keys of your own start with x-"
+            if "^x-" in schema.get("patternProperties", {})
+            else ""
+        )
         for key in inst:
-            if key not in allowed:
+            if key not in allowed and not (own and key.startswith("x-")):
                 child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
                 yield doc.problem(
                     child,
-                    f"{prefix}unknown field {key!r} (allowed: {', '.join(allowed)})",
+                    f"{prefix}unknown field {key!r} (allowed: {', '.join(allowed)}{own})",
                     key=True,
                 )
         return

@@ -82,5 +82,12 @@ def legend(m: Map, *, role: str | None = None) -> str:
                 else "its own: " + ", ".join(view.scale_of(c.id).codes())
             )
             out.append(f"  {c.id}: {name}")
+    guided = [c for c in view.iter_components() if c.guidance()]
+    if guided:  # what raters look for and where evidence comes from, per component
+        out += ["", "What to look for:"]
+        for c in guided:
+            out.append(f"  {c.id}: {c.title}")
+            for heading, lines in c.guidance():
+                out.append(f"    {heading}: " + "; ".join(lines))
     out += ["", "Leave a code blank when the component was not rated (missing)."]
     return "\n".join(out) + "\n"

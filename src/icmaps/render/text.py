@@ -47,7 +47,25 @@ def _component_rows(m: Map, c: Component, width: int, indent: str) -> list[str]:
             if i < n - 1:
                 parts.append(f" {_separator(cells[i], cells[i + 1])} ")
         lines.append((indent + "".join(parts)).rstrip())
+    lines.extend(_guidance_lines(c.guidance(), width, indent))
     return lines
+
+
+def _guidance_lines(guidance: list[tuple[str, list[str]]], width: int, indent: str) -> list[str]:
+    """Look-fors, examples, data sources, rationale and desired outcomes, wrapped."""
+    out: list[str] = []
+    for heading, items in guidance:
+        out.append(f"{indent}  {heading}:")
+        for item in items:
+            out.extend(
+                textwrap.wrap(
+                    item,
+                    max(width - len(indent), 20),
+                    initial_indent=f"{indent}  - ",
+                    subsequent_indent=f"{indent}    ",
+                )
+            )
+    return out
 
 
 def map_grid(m: Map, *, width: int = 120) -> str:
@@ -69,4 +87,5 @@ def map_grid(m: Map, *, width: int = 120) -> str:
         else:
             g = m.group(node.id)
             out.append(f"{indent}{g.kind.upper()}: {g.title} ({g.id})")
+            out.extend(_guidance_lines(g.guidance(), width, indent))
     return "\n".join(out) + "\n"
