@@ -22,7 +22,7 @@ from icmaps.ratings.checker import (
     judge,
 )
 from icmaps.ratings.columns import _intern
-from tests.conftest import DATA
+from tests.conftest import DATA, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +242,67 @@ def test_everything_goes_through_judge(
         calls.clear()
         run()
         assert calls, f"{name} did not call the checker"
+
+
+# -- guards across rows: empty cells rated, attributes that differ ----------------------------
+
+
+def _guard_file(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "guards.csv"
+    path.write_text("subject,rater,occasion,component,code,district\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_a_rating_on_an_empty_cell_is_a_warning_naming_the_cell(tmp_path: Path) -> None:
+    # ll-impact-record's fourth cell is empty in learning-school
+    path = _guard_file(
+        tmp_path,
+        [
+            "s1,r1,fall,ll-impact-record,4,north",
+            "s2,r1,fall,ll-impact-record,4,north",
+            "s2,r1,fall,al-team-agenda,1,north",
+        ],
+    )
+    result = icmaps.read_ratings(path, "learning-school", errors="collect")
+    assert result.ok  # a warning: the ratings are kept
+    assert len(result.ratings) == 3
+    (p,) = result.problems
+    assert (p.line, p.severity) == (2, "warning")
+    assert p.message == (
+        "2 ratings give code '4' on 'll-impact-record': level 4 'Not yet' is an empty cell "
+        "of the map (this is the first)"
+    )
+    # an error under --strict
+    code, out, _ = run_cli(
+        "validate", "--ratings", str(path), "--map", "learning-school", "--strict"
+    )
+    assert code != 0
+    assert "guards.csv:2: warning: 2 ratings give code '4'" in out
+
+
+def test_a_subject_with_two_values_of_an_attribute_names_both_lines(tmp_path: Path) -> None:
+    path = _guard_file(
+        tmp_path,
+        [
+            "s1,r1,fall,al-team-agenda,1,north",
+            "s1,r2,fall,al-team-agenda,1,north",
+            "s1,r1,spring,al-team-agenda,1,south",
+            "s2,r1,fall,al-team-agenda,1,east",
+        ],
+    )
+    result = icmaps.read_ratings(path, "learning-school", errors="collect")
+    (p,) = result.problems
+    assert (p.line, p.severity) == (4, "warning")
+    assert p.message == "subject 's1' has district 'south' here but 'north' on line 2"
+
+
+def test_guard_warnings_are_bounded(tmp_path: Path) -> None:
+    from icmaps.ratings.checker import MAX_CONSISTENCY_WARNINGS
+
+    n = MAX_CONSISTENCY_WARNINGS + 5
+    rows = [f"s{i},r1,fall,al-team-agenda,1,d{i}" for i in range(n)]
+    rows += [f"s{i},r1,spring,al-team-agenda,1,x{i}" for i in range(n)]
+    result = icmaps.read_ratings(_guard_file(tmp_path, rows), "learning-school", errors="collect")
+    assert len(result.problems) == MAX_CONSISTENCY_WARNINGS + 1
+    more = [p for p in result.problems if p.line is None]
+    assert [p.message for p in more] == ["and 5 more district values that differ (not listed)"]

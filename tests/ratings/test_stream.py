@@ -264,7 +264,11 @@ def test_property_chunk_size_does_not_change_the_result(
     assert [x for b in parts for x in b.lines] == list(one[0].lines)
     got = sorted((p for b in parts for p in b.problems), key=Problem.sort_key)
     assert got == list(one[0].problems)
-    no_dups = [p for p in whole.problems if not p.message.startswith(DUP)]
+    # read_ratings also looks across the whole file (repeated keys, empty cells rated,
+    # attributes that differ): the stream's batches do not
+    no_dups = [
+        p for p in whole.problems if not p.message.startswith(DUP) and not _whole_file_only(p)
+    ]
     assert sorted(str(p) for b in parts for p in b.problems) == sorted(map(str, no_dups))
     if len(no_dups) == len(whole.problems):  # no repeated keys: the same as read_ratings
         assert _joined(parts) == whole.ratings
@@ -275,4 +279,8 @@ def test_property_chunk_size_does_not_change_the_result(
     )
     assert len(keys) == len(set(keys))  # with duplicates="check" no key is handed out twice
     lines = sorted(p.line or 0 for b in checked for p in b.problems)
-    assert lines == sorted(p.line or 0 for p in whole.problems)
+    assert lines == sorted(p.line or 0 for p in whole.problems if not _whole_file_only(p))
+
+
+def _whole_file_only(p: Problem) -> bool:
+    return "empty cell of the map" in p.message or " here but " in p.message

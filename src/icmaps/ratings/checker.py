@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from icmaps._grouping import duplicate_groups
+from icmaps._grouping import duplicate_groups, unique_rows as _unique_rows
 from icmaps.errors import Problem
 from icmaps.maps.model import Map
 from icmaps.ratings.columns import (
@@ -44,6 +44,8 @@ from icmaps.ratings.columns import (
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from icmaps.ratings.ratingset import RatingSet
+
 __all__ = [
     "KEYS",
     "REQUIRED",
@@ -55,6 +57,7 @@ __all__ = [
     "SeenKeys",
     "Verdict",
     "check",
+    "check_consistency",
     "check_duplicates",
     "duplicate_groups",
     "judge",
@@ -834,3 +837,105 @@ def _one_edit(a: str, b: str) -> bool:
         return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+MAX_CONSISTENCY_WARNINGS = 20
+"""Most warnings of one kind (empty cells, attributes of one column) listed one by one; the
+rest are counted in one more warning."""
+
+
+def check_consistency(ratings: RatingSet, lines: Sequence[int], path: str | None) -> list[Problem]:
+    """Warnings about ratings that read fine one by one but not together: ratings on an empty
+    cell of the map (one warning per cell, with how many ratings and the first line), and a
+    subject whose attribute (``district``, ``school`` ...) differs between rows (naming both
+    lines). At most :data:`MAX_CONSISTENCY_WARNINGS` of each kind are listed.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> check_consistency(rs, list(range(2, len(rs) + 2)), "r.csv")
+    []
+    """
+    import numpy as np
+
+    m = ratings.map
+    out: list[Problem] = []
+    line_of = np.asarray(lines, dtype=np.int64)
+    components = [str(c) for c in ratings.categories("component")]
+    codes = ratings.categories("code")
+    comp_idx = as_numpy(ratings.codes_of("component")).astype(np.int64)
+    code_idx = as_numpy(ratings.codes_of("code")).astype(np.int64)
+    # a code that names a level whose variation is empty, per (component, code) category
+    empty = np.zeros((max(len(components), 1), max(len(codes), 1)), dtype=bool)
+    cell_name: dict[tuple[int, int], str] = {}
+    for i, cid in enumerate(components):
+        texts = {v.code: (v.index, v.label, v.text) for v in m.variations_of(cid)}
+        for j, code in enumerate(codes):
+            if code is not None and code in texts and not texts[code][2]:
+                empty[i, j] = True
+                index, label, _ = texts[code]
+                cell_name[(i, j)] = f"level {index + 1} {label!r}"
+    hit = np.flatnonzero(empty[comp_idx, code_idx]) if len(comp_idx) else np.zeros(0, np.int64)
+    if len(hit):
+        pair = comp_idx[hit] * max(len(codes), 1) + code_idx[hit]
+        keys, first, count = np.unique(pair, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")
+        for n, k in enumerate(order.tolist()):
+            if n == MAX_CONSISTENCY_WARNINGS:
+                out.append(_more(path, len(order) - n, "empty cells rated"))
+                break
+            i, j = divmod(int(keys[k]), max(len(codes), 1))
+            row = int(hit[first[k]])
+            many = f"{int(count[k])} ratings give" if count[k] > 1 else "a rating gives"
+            first_here = " (this is the first)" if count[k] > 1 else ""
+            out.append(
+                Problem(
+                    path,
+                    int(line_of[row]),
+                    None,
+                    f"{many} code {codes[j]!r} on {components[i]!r}: {cell_name[(i, j)]} is "
+                    f"an empty cell of the map{first_here}",
+                    "",
+                    "warning",
+                )
+            )
+    subject = as_numpy(ratings.codes_of("subject")).astype(np.int64)
+    for attr in ratings.attributes:
+        values = ratings.categories(attr)
+        value = as_numpy(ratings.codes_of(attr)).astype(np.int64)
+        # distinct (subject, value) pairs in linear time, and the first row of each
+        pair_keys, pair_of = _unique_rows([subject, value])
+        first = np.full(len(pair_keys), len(subject), dtype=np.int64)
+        np.minimum.at(first, pair_of, np.arange(len(subject), dtype=np.int64))
+        subj_of_pair = pair_keys[:, 0]
+        clash = np.flatnonzero(np.bincount(subj_of_pair)[subj_of_pair] > 1)
+        # per clashing subject: its first value, then each other value's first row
+        shown = 0
+        seen_first: dict[int, int] = {}
+        for p in sorted(clash.tolist(), key=lambda p: int(first[p])):
+            s, row = int(subj_of_pair[p]), int(first[p])
+            if s not in seen_first:
+                seen_first[s] = row
+                continue
+            if shown == MAX_CONSISTENCY_WARNINGS:
+                rest = len(clash) - len(seen_first) - shown
+                out.append(_more(path, max(rest, 1), f"more {attr} values that differ"))
+                break
+            shown += 1
+            before = seen_first[s]
+            out.append(
+                Problem(
+                    path,
+                    int(line_of[row]),
+                    None,
+                    f"subject {ratings.categories('subject')[s]!r} has {attr} "
+                    f"{values[int(value[row])]!r} here but {values[int(value[before])]!r} on "
+                    f"line {int(line_of[before])}",
+                    "",
+                    "warning",
+                )
+            )
+    return out
+
+
+def _more(path: str | None, n: int, what: str) -> Problem:
+    return Problem(path, None, None, f"and {n} {what} (not listed)", "", "warning")

@@ -20,7 +20,14 @@ from typing import IO, Literal, overload
 from icmaps._optional import has, require
 from icmaps.errors import Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
-from icmaps.ratings.checker import Checked, Format, SeenKeys, check, check_duplicates
+from icmaps.ratings.checker import (
+    Checked,
+    Format,
+    SeenKeys,
+    check,
+    check_consistency,
+    check_duplicates,
+)
 from icmaps.ratings.engines import (
     Chunk,
     arrow_engine,
@@ -286,8 +293,11 @@ def read_ratings(
     keep, repeated = check_duplicates(ratings._cols, lines, path)
     if keep is not None:
         ratings = ratings._take(keep.tolist())
+        lines = array.array("I", [lines[i] for i in keep.tolist()])
     if repeated:
         problems.extend(repeated)
+    # empty cells rated, a subject's attribute that differs between rows: warnings
+    problems.extend(check_consistency(ratings, lines, path))
     result = ReadResult(ratings, tuple(sorted(problems, key=Problem.sort_key)))
     if errors == "collect":
         return result
