@@ -67,6 +67,7 @@ RESULTS: dict[str, Build] = {
         icmaps.load_map("learning-school"), m.model_copy(update={"title": HOSTILE})
     ),
     "Tally": lambda m, rs: icmaps.tally(rs, by="occasion"),
+    "Trend": lambda m, rs: icmaps.trend(rs),
     "Report": lambda m, rs: icmaps.report(rs),
 }  # fmt: skip
 
@@ -83,6 +84,7 @@ UNKNOWN: dict[str, Callable[[TableResult], object]] = {
     "ConsensusReport": lambda r: r.row("no-such-school", "2025-fall", "x"),  # type: ignore[attr-defined]
     "MapDiff": lambda r: r.row("no-such-component"),  # type: ignore[attr-defined]
     "Tally": lambda r: r.row("no-such-component", key=("2025-fall",)),  # type: ignore[attr-defined]
+    "Trend": lambda r: r.row("no-such-row"),  # type: ignore[attr-defined]
     "Report": lambda r: r.row("no-such-row"),  # type: ignore[attr-defined]
 }  # fmt: skip
 

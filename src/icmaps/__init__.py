@@ -88,6 +88,8 @@ _EXPORTS: dict[str, str] = {
     "GroupComparison": "icmaps.stats.growth",
     "compare": "icmaps.stats.growth",
     "compare_groups": "icmaps.stats.growth",
+    "Trend": "icmaps.stats.growth",
+    "trend": "icmaps.stats.growth",
     "AgreementReport": "icmaps.stats.reliability",
     "agreement": "icmaps.stats.reliability",
     "Summary": "icmaps.stats.summary",

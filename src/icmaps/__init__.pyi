@@ -78,8 +78,10 @@ from icmaps.stats.gaps import GapReport as GapReport, gap_to_target as gap_to_ta
 from icmaps.stats.growth import (
     Comparison as Comparison,
     GroupComparison as GroupComparison,
+    Trend as Trend,
     compare as compare,
     compare_groups as compare_groups,
+    trend as trend,
 )
 from icmaps.stats.reliability import AgreementReport as AgreementReport, agreement as agreement
 from icmaps.stats.summary import (
@@ -129,6 +131,7 @@ __all__ = [
     "Summary",
     "SummaryRow",
     "Tally",
+    "Trend",
     "UsageError",
     "Variation",
     "__version__",
@@ -162,5 +165,6 @@ __all__ = [
     "report",
     "summarize",
     "tally",
+    "trend",
     "write_ratings",
 ]

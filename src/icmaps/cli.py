@@ -191,6 +191,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         occasion=args.occasion,
         occasions=_occasion_list(args.occasions),
         base=args.base,
+        period=args.period,
     )
     if r.occasion_order == "file" and len(r.occasions) > 1:
         err.write(f"warning: {_occasion_warning(r.occasions)}\n")
@@ -268,6 +269,7 @@ def _cmd_fidelity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rule=args.combine or (combine[0] if combine else "median"),
         rules=chosen or None,
         occasions=_occasion_list(args.occasions),
+        period=args.period,
     )
     return _emit(result, args.format, out)
 
@@ -276,6 +278,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.stats.growth import compare
 
     rated = _read_rated(args)
+    if args.period:
+        rated = rated.in_periods(args.period)
     occasions = _occasion_list(args.occasions)
     if args.by == "occasion" and occasions is None:
         warning = rated.occasion_order().warning
@@ -284,6 +288,17 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = compare(
         rated, by=args.by, base=args.base, other=args.other, rule=args.rule, occasions=occasions
     )
+    if result.note:
+        err.write(f"warning: {result.note}\n")
+    return _emit(result, args.format, out)
+
+
+def _cmd_trend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.stats.growth import trend
+
+    result = trend(_read_rated(args), occasions=_occasion_list(args.occasions), period=args.period)
+    if result.order == "file" and len(result.occasions) > 1:
+        err.write(f"warning: {_occasion_warning(result.occasions)}\n")
     return _emit(result, args.format, out)
 
 
@@ -477,6 +492,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("--title", help="report title (default: from the map)")
     rp.add_argument(
+        "--period",
+        choices=["month", "term", "year"],
+        help="roll dated occasions up into months, school terms or school years first",
+    )
+    rp.add_argument(
         "--format",
         choices=["html", "markdown", "json"],
         help="output format (default: markdown for -o *.md, json for -o *.json, else html)",
@@ -542,6 +562,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="A,B,...",
         help="time order of the occasions, for rules met on consecutive occasions",
     )
+    fi.add_argument(
+        "--period",
+        choices=["month", "term", "year"],
+        help="roll dated occasions up into months, school terms or school years first",
+    )
     fi.add_argument("--role", help="only the components (and ratings) for this role")
     fi.add_argument("--no-weights", action="store_true", help="weigh every component 1")
     fi.add_argument(
@@ -551,6 +576,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     fi.add_argument("--format", choices=formats, default="text")
     fi.set_defaults(handler=_cmd_fidelity)
+
+    tr = sub.add_parser("trend", help="%% ideal on every occasion, per component and group")
+    _map_and_ratings(tr)
+    tr.add_argument(
+        "--occasions",
+        metavar="A,B,...",
+        help="time order of the occasions (default: dates and year-term labels sorted in time, "
+        "else the order they first appear, with a warning)",
+    )
+    tr.add_argument(
+        "--period",
+        choices=["month", "term", "year"],
+        help="roll dated occasions up into months, school terms or school years first",
+    )
+    tr.add_argument("--role", help="only the components (and ratings) for this role")
+    tr.add_argument("--format", choices=formats, default="text")
+    tr.set_defaults(handler=_cmd_trend)
 
     co = sub.add_parser("compare", help="growth between two occasions (or raters, ...)")
     _map_and_ratings(co)
@@ -566,6 +608,11 @@ def _parser() -> argparse.ArgumentParser:
         "the one before --other)",
     )
     co.add_argument("--other", help="value compared to (default: the last one)")
+    co.add_argument(
+        "--period",
+        choices=["month", "term", "year"],
+        help="roll dated occasions up into months, school terms or school years first",
+    )
     co.add_argument(
         "--occasions",
         metavar="A,B,...",

@@ -41,6 +41,7 @@ from icmaps.maps.model import Component, Group, Map
 from icmaps.stats.tally import Decisions, Distribution, Tally, tally
 
 if TYPE_CHECKING:
+    from icmaps.ratings.occasions import Period
     from icmaps.ratings.ratingset import RatingSet
     from icmaps.stats.coefficients import AgreementResult
     from icmaps.stats.fidelity import FidelityResult, UnitFidelity
@@ -406,6 +407,7 @@ def report(
     problems: Sequence[Problem] = (),
     occasions: Sequence[str] | None = None,
     base: str | None = None,
+    period: Period | Mapping[str, str] | None = None,
 ) -> Report:
     """Compute an implementation report of ``ratings`` (on the map they were read against).
 
@@ -418,7 +420,8 @@ def report(
     gives it; else dates and year-term labels (``2025-fall``, ``2025-10-01``) are sorted in
     time, and other labels keep the order they first appear in (the report's data-quality
     notes then say so). Growth is from ``base`` (default: the occasion just before the
-    snapshot) to the snapshot, never the snapshot against itself.
+    snapshot) to the snapshot, never the snapshot against itself. ``period`` (``"month"``,
+    ``"term"``, ``"year"`` or a mapping) first rolls dated occasions up into periods.
 
     >>> import icmaps
     >>> m = icmaps.load_map("learning-school")
@@ -451,6 +454,8 @@ def report(
         problems = (*problems, *ratings.problems)
         ratings = ratings.ratings
     rs: RatingSet = ratings
+    if period is not None:
+        rs = rs.in_periods(period)
     map = rs.map
     if given_map is not None and (rs.map.id, rs.map.version) != (given_map.id, given_map.version):
         raise UsageError(

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from icmaps.errors import NotFoundError, UsageError
 
-__all__ = ["OccasionOrder", "order_occasions", "time_of"]
+__all__ = ["OccasionOrder", "Period", "order_occasions", "period_of", "periods", "time_of"]
 
 Basis = Literal["given", "dates", "file"]
 
@@ -148,3 +148,71 @@ def order_occasions(found: Sequence[str], given: Sequence[str] | None = None) ->
         ordered = sorted(range(len(found)), key=lambda i: times[i] or 0.0)
         return OccasionOrder(tuple(found[i] for i in ordered), "dates")
     return OccasionOrder(found, "file")
+
+
+Period = Literal["month", "term", "year"]
+"""How dated occasions roll up: calendar month, school term (fall Aug-Dec, spring Jan-May,
+summer Jun-Jul) or school year (August to July)."""
+
+_TERM_OF_MONTH = (
+    dict.fromkeys(range(1, 6), "spring")
+    | {6: "summer", 7: "summer"}
+    | dict.fromkeys(range(8, 13), "fall")
+)
+
+
+def period_of(label: str, period: Period) -> str | None:
+    """The period a dated occasion falls in (None when the label is not a date; for
+    ``year``, year-term labels count too).
+
+    >>> [period_of("2025-10-07", p) for p in ("month", "term", "year")]
+    ['2025-10', '2025-fall', '2025-26']
+    >>> period_of("2026-03", "term"), period_of("2026-spring", "year"), period_of("pre", "month")
+    ('2026-spring', '2025-26', None)
+    """
+    text = label.strip().lower()
+    found = _DATE.fullmatch(text)
+    if found:
+        year, month = int(found[1]), int(found[2])
+        if not 1 <= month <= 12:
+            return None
+        if period == "month":
+            return f"{year}-{month:02d}"
+        if period == "term":
+            return f"{year}-{_TERM_OF_MONTH[month]}"
+        start = year if month >= 8 else year - 1
+        return f"{start}-{(start + 1) % 100:02d}"
+    if period == "year":
+        t = time_of(label)
+        if t is not None:  # a year-term label: the school year it falls in
+            start = int(t) if t - int(t) >= 7 / 12 else int(t) - 1
+            return f"{start}-{(start + 1) % 100:02d}"
+    return None
+
+
+def periods(found: Sequence[str], period: Period | Mapping[str, str]) -> dict[str, str]:
+    """Occasion -> period for every occasion ``found``: by ``period`` (each must be a date,
+    or for ``year`` a year-term label) or by a mapping (it must name each occasion).
+
+    >>> periods(["2025-09-03", "2025-10-01", "2026-02-11"], "term")
+    {'2025-09-03': '2025-fall', '2025-10-01': '2025-fall', '2026-02-11': '2026-spring'}
+    """
+    if isinstance(period, Mapping):
+        missing = [o for o in found if o not in period]
+        if missing:
+            raise UsageError(
+                f"period: the mapping does not name {', '.join(map(repr, missing[:8]))}"
+                + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+            )
+        return {o: str(period[o]) for o in found}
+    if period not in ("month", "term", "year"):
+        raise UsageError(f"period must be month, term or year (or a mapping), not {period!r}")
+    out = {o: period_of(o, period) for o in found}
+    bad = [o for o, p in out.items() if p is None]
+    if bad:
+        raise UsageError(
+            f"period {period!r} needs dated occasions (2025-10-07); not dates: "
+            + ", ".join(map(repr, bad[:8]))
+            + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
+        )
+    return {o: str(p) for o, p in out.items()}

@@ -41,7 +41,7 @@ from icmaps.ratings.columns import (
 if TYPE_CHECKING:
     import pandas
 
-    from icmaps.ratings.occasions import OccasionOrder
+    from icmaps.ratings.occasions import OccasionOrder, Period
 
 __all__ = ["Rating", "RatingSet", "ReadResult"]
 
@@ -280,6 +280,38 @@ class RatingSet:
 
         found = [str(o) for o in self.categories("occasion") if o is not None]
         return order_occasions(found, occasions)
+
+    def in_periods(self, period: Period | Mapping[str, str]) -> RatingSet:
+        """The same ratings with each occasion replaced by its period: ``"month"``,
+        ``"term"`` (fall Aug-Dec, spring Jan-May, summer Jun-Jul) or ``"year"`` (school year,
+        August to July) of dated occasions, or a mapping occasion -> period. Monthly
+        walkthroughs rolled up this way compare term against term.
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> rs.in_periods("year").categories("occasion")
+        ('2025-26',)
+        """
+        from icmaps.ratings.occasions import periods
+
+        col = self._col("occasion")
+        found = [str(v) for v in col.values if v is not None]
+        to = periods(found, period)
+        new_values: list[str | None] = []
+        index_of: dict[str | None, int] = {}
+        remap = []
+        for v in col.values:
+            p = None if v is None else to[str(v)]
+            if p not in index_of:
+                index_of[p] = len(new_values)
+                new_values.append(p)
+            remap.append(index_of[p])
+        import numpy as np
+
+        index = np.asarray(remap, dtype=np.int64)[as_numpy(col.index)]
+        cols = dict(self._cols)
+        cols["occasion"] = _Column.from_indices(new_values, index)
+        return RatingSet(self._map, cols, self._levels, self._attrs)
 
     def codes_of(self, name: str) -> array.array[int]:
         """Per-row index into :meth:`categories` of a column (a compact unsigned array)."""

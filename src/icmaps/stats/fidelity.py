@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from icmaps._optional import require
@@ -23,6 +23,7 @@ from icmaps.stats.tally import Decisions, _by, decisions
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
 
+    from icmaps.ratings.occasions import Period
     from icmaps.ratings.ratingset import RatingSet
 
 __all__ = [
@@ -477,6 +478,7 @@ def fidelity(
     rule: Rule = "median",
     rules: str | Sequence[str] | None = None,
     occasions: Sequence[str] | None = None,
+    period: Period | Mapping[str, str] | None = None,
 ) -> FidelityResult:
     """Fidelity index and classification per subject x occasion, and per group.
 
@@ -499,7 +501,8 @@ def fidelity(
     picks some by id), and, unless ``threshold`` is given, its overall status is
     ``"fidelity"`` only when it meets every rule it was rated on. A rule with
     ``consecutive: N`` is met when its threshold is reached on N occasions in a row (time
-    order, see :meth:`~icmaps.RatingSet.occasion_order`; ``occasions`` gives it).
+    order, see :meth:`~icmaps.RatingSet.occasion_order`; ``occasions`` gives it). ``period``
+    rolls dated occasions up into months, terms or school years first.
 
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
@@ -511,6 +514,8 @@ def fidelity(
     True
     """
     check_rule(rule)
+    if period is not None:  # e.g. monthly walkthroughs judged per term
+        ratings = ratings.in_periods(period)
     m = ratings.map
     names = _by(by)
     check_columns(ratings, names, forbid=("component", "code", "rater"))

@@ -15,7 +15,7 @@ end (``steps = base - other = +2``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from icmaps._grouping import unique_rows as _unique_rows
@@ -34,6 +34,7 @@ from icmaps.stats.rules import (
 from icmaps.stats.tally import Decisions, decisions, value_ranks
 
 if TYPE_CHECKING:
+    from icmaps.ratings.occasions import Period
     from icmaps.ratings.ratingset import RatingSet
     from icmaps.stats.summary import SummaryRow
 
@@ -43,6 +44,8 @@ __all__ = [
     "GroupComparison",
     "GroupRow",
     "Move",
+    "Trend",
+    "TrendRow",
     "compare",
     "compare_from",
     "compare_groups",
@@ -248,6 +251,7 @@ class Comparison(TableResult):
     unit_columns: tuple[str, ...]
     components: tuple[ComponentChange, ...]
     moves: Sequence[Move]
+    note: str | None = None  # why nothing could be compared, when nothing was
 
     def row(self, component_id: str) -> ComponentChange:
         """The result of one component; :class:`~icmaps.errors.NotFoundError` names the
@@ -335,7 +339,7 @@ class Comparison(TableResult):
         note = (
             f"{self.by}: {self.base} -> {self.other}: {self.n} subject x component pairs, "
             f"{self.toward} toward the desired end, {self.unchanged} unchanged, "
-            f"{self.away} away"
+            f"{self.away} away" + (f". {self.note}" if self.note else "")
         )
         more = (self._moves_table(),) if self.moves else ()
         return Table("Comparison", cols, rows, facts, note=note, more=more)
@@ -354,6 +358,7 @@ class Comparison(TableResult):
             "base": self.base,
             "other": self.other,
             "rule": self.rule,
+            "note": self.note,
             "totals": {
                 "n": self.n,
                 "toward": self.toward,
@@ -415,6 +420,7 @@ def compare(
     *,
     rule: Rule = "median",
     occasions: Sequence[str] | None = None,
+    period: Period | Mapping[str, str] | None = None,
 ) -> Comparison:
     """Per-component transitions from ``base`` to ``other`` (two values of column ``by``).
 
@@ -425,6 +431,9 @@ def compare(
     value of ``by`` in the ratings; occasions are taken in time order (``occasions`` gives it
     explicitly; else dates and year-term labels are sorted in time, other labels keep file
     order), and with only ``other`` given, ``base`` is the occasion just before it.
+    ``period`` (``"month"``, ``"term"``, ``"year"`` or a mapping) first rolls dated occasions
+    up into periods (:meth:`~icmaps.RatingSet.in_periods`), so monthly walkthroughs compare
+    term against term. When nothing could be compared, ``note`` says why.
 
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
@@ -437,6 +446,8 @@ def compare(
     """
     check_rule(rule)
     check_columns(ratings, [by], forbid=("component", "code", "subject"))
+    if period is not None:
+        ratings = ratings.in_periods(period)
     base, other = _sides(ratings, by, base, other, occasions)
     unit = ("subject",) if by == "occasion" else ("subject", "occasion")
     return compare_from(
@@ -543,7 +554,136 @@ def compare_from(  # noqa: PLR0917 (the parts of a comparison, in order)
                 int(o_only[i]),
             )
         )
-    return Comparison(m.id, by, base, other, rule, unit, tuple(changes), moves)
+    note = None
+    if not paired.any():  # say why nothing was compared
+        on_base = len(np.unique(rest_of_unit[d.unit[b_rows[level[b_rows] >= 0]]]))
+        on_other = len(np.unique(rest_of_unit[d.unit[o_rows[level[o_rows] >= 0]]]))
+        who = "subject" if unit == ("subject",) else "subject on one occasion"
+        if not on_base or not on_other:
+            empty = base if not on_base else other
+            note = f"nothing compared: no component was rated on {by} {empty!r}"
+        elif by != "occasion":
+            note = (
+                f"nothing compared: {by} {base!r} and {other!r} never meet within one occasion "
+                f"({on_base} on {base!r}, {on_other} on {other!r}); a {by} that changes over "
+                "time is compared with --by occasion (or --period to roll occasions up)"
+            )
+        else:
+            note = (
+                f"nothing compared: no {who} was rated on both {base!r} and {other!r} "
+                f"({on_base} on {base!r} only, {on_other} on {other!r} only)"
+            )
+    return Comparison(m.id, by, base, other, rule, unit, tuple(changes), moves, note)
+
+
+# -- trends over any number of occasions ----------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TrendRow:
+    """One component, group or the whole map: its share (0-1) ideal and ideal-or-acceptable
+    on each occasion (None when nothing of it was rated then)."""
+
+    scope: str
+    id: str
+    title: str
+    depth: int
+    ideal: tuple[float | None, ...]
+    acceptable: tuple[float | None, ...]
+    rated: tuple[int, ...]
+
+    @property
+    def change_ideal(self) -> float | None:
+        """Share ideal on the last occasion it was rated minus the first (-1 to 1)."""
+        seen = [v for v in self.ideal if v is not None]
+        return seen[-1] - seen[0] if len(seen) > 1 else None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Trend(TableResult):
+    """Shares ideal per occasion (in time order), per component and group and overall."""
+
+    map_id: str
+    occasions: tuple[str, ...]
+    order: str  # how the occasions were put in time order: given, dates or file
+    rows: tuple[TrendRow, ...]
+
+    def row(self, id: str) -> TrendRow:
+        """One row by component, group or map id."""
+        for r in self.rows:
+            if r.id == id:
+                return r
+        known = ", ".join(r.id for r in self.rows[:8]) or "none"
+        raise NotFoundError(f"no trend row {id!r} (rows: {known} ...)")
+
+    def to_table(self) -> Table:
+        """One row per component and group (map order) and the map; a share column per
+        occasion and the change from the first to the last occasion rated."""
+        cols = (
+            Column("id"),
+            Column("title", show="html"),
+            *(Column(f"ideal_{o}", "share", f"% ideal {o}") for o in self.occasions),
+            Column("change_ideal", "change", "change"),
+        )
+        rows = tuple(
+            (("  " * r.depth) + r.id, r.title, *r.ideal, r.change_ideal) for r in self.rows
+        )
+        note = f"% ideal per occasion ({' -> '.join(self.occasions)})"
+        if self.order == "file":
+            note += "; occasions in file order: their labels are not dates (give --occasions)"
+        return Table("Trend", cols, rows, (("map", self.map_id),), note=note)
+
+
+def trend(
+    ratings: RatingSet,
+    *,
+    occasions: Sequence[str] | None = None,
+    period: Period | Mapping[str, str] | None = None,
+) -> Trend:
+    """The share of ratings ideal (and ideal or acceptable) on every occasion, in time order,
+    per component, per group and for the whole map: growth over any number of occasions.
+    ``period`` rolls dated occasions (monthly walkthroughs) up into months, terms or school
+    years first; ``occasions`` gives the time order.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> t = trend(rs)
+    >>> t.occasions, round(t.row("learning-school").change_ideal, 3)
+    (('2025-fall', '2026-spring'), 0.084)
+    """
+    from icmaps.stats.gaps import _reference_order
+    from icmaps.stats.summary import summarize
+
+    if period is not None:
+        ratings = ratings.in_periods(period)
+    order = ratings.occasion_order(occasions)
+    s = summarize(ratings, by=["occasion"])
+    cells: dict[tuple[str, str], dict[str, SummaryRow]] = {}
+    info: dict[tuple[str, str], tuple[str, int]] = {}
+    for r in s.rows:
+        if r.scope == "role":
+            continue
+        ident: tuple[str, str] = (r.scope, r.id)
+        info.setdefault(ident, (r.title, r.depth))
+        cells.setdefault(ident, {})[str(r.key[0])] = r
+    ref = _reference_order(ratings.map)
+    rows = []
+    for key in sorted(cells, key=lambda k: ref.get(k, len(ref))):
+        per = cells[key]
+        title, depth = info[key]
+        got = [per.get(o) for o in order.occasions]
+        rows.append(
+            TrendRow(
+                key[0],
+                key[1],
+                title,
+                depth,
+                tuple(None if g is None else g.share_ideal for g in got),
+                tuple(None if g is None else g.share_ideal_or_acceptable for g in got),
+                tuple(0 if g is None else g.n for g in got),
+            )
+        )
+    return Trend(ratings.map.id, order.occasions, order.basis, tuple(rows))
 
 
 # -- groups side by side --------------------------------------------------------------------
