@@ -69,7 +69,14 @@ def test_shapes_have_their_features() -> None:
     assert [(r.id, r.group, r.threshold) for r in pbis.fidelity_rules()] == [
         ("tier-1", "tier-1", 0.7),
         ("tier-2", "tier-2", 0.7),
+        ("tier-3", "tier-3", 0.7),
     ]
+    tiers = {
+        g.id: len(m)
+        for g in pbis.groups
+        if (m := pbis.rule_components(next(r for r in pbis.fidelity_rules() if r.group == g.id)))
+    }
+    assert tiers == {"tier-1": 15, "tier-2": 13, "tier-3": 17}  # the TFI's items per tier
     assert not [c.id for c in pbis.iter_components() if c.critical]
     nirn = icmaps.load_map("nirn-practice-profile")
     assert nirn.scale.codes() == ("expected", "developmental", "unacceptable")

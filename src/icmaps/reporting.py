@@ -139,7 +139,7 @@ class Report(TableResult):
         >>> m = icmaps.load_map("pbis-tfi")
         >>> d = icmaps.report(_demo_ratings(m)).to_dict()
         >>> d["map"]["id"], d["n_ratings"], sorted(d["overall"])[:3]
-        ('pbis-tfi', 100, ['acceptable', 'ideal', 'missing'])
+        ('pbis-tfi', 225, ['acceptable', 'ideal', 'missing'])
         >>> json.loads(json.dumps(d, allow_nan=False)) == d
         True
         """
@@ -286,8 +286,8 @@ class Report(TableResult):
 
         >>> import icmaps
         >>> m = icmaps.load_map("pbis-tfi")
-        >>> icmaps.report(_demo_ratings(m)).fidelity_rules()[0]  # tier-1, tier-2
-        ('fall', ((0, 2), (0, 2)))
+        >>> icmaps.report(_demo_ratings(m)).fidelity_rules()[0]  # tier-1, tier-2, tier-3
+        ('fall', ((0, 2), (0, 2), (0, 2)))
         """
         if self.fidelity is None or not self.fidelity.rules:
             return ()

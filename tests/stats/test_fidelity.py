@@ -21,7 +21,8 @@ PBIS = icmaps.load_map("pbis-tfi")
 def _tier_records(
     subject: str, codes: dict[str, str], occasion: str = "2025-fall"
 ) -> list[dict[str, str]]:
-    """Every component of the map rated by the team, the code set per tier."""
+    """Every component of the tiers in ``codes`` rated by the team, the code set per tier
+    (a school that does not run Tier 3 does not rate it)."""
     return [
         {
             "subject": subject,
@@ -31,14 +32,17 @@ def _tier_records(
             "code": codes[PBIS.path_of(c.id)[0].id],
         }
         for c in PBIS.iter_components()
+        if PBIS.path_of(c.id)[0].id in codes
     ]
 
 
 def test_each_tier_is_scored_on_its_own() -> None:
-    # Tier 1 fully in place, Tier 2 not at all: pooled, the index is 0.75, over the 70 % rule
+    # Tier 1 fully in place (15 items), Tier 2 not at all (13): pooled, the index is 15/28,
+    # and a pooled 50 % rule would pass it; each tier on its own: Tier 2 fails
     rs = RatingSet.from_records(PBIS, _tier_records("lincoln", {"tier-1": "2", "tier-2": "0"}))
     u = fidelity(rs).unit("lincoln", "2025-fall")
-    assert u.index == pytest.approx(0.75)
+    assert u.index == pytest.approx(15 / 28)
+    assert u.rule("tier-3").meets is None  # not rated: does not count
     assert (u.rule("tier-1").index, u.rule("tier-1").meets) == (1.0, True)
     assert (u.rule("tier-2").index, u.rule("tier-2").meets) == (0.0, False)
     assert u.status == "below threshold"  # not every tier is met
@@ -48,9 +52,9 @@ def test_each_tier_is_scored_on_its_own() -> None:
     full = RatingSet.from_records(PBIS, _tier_records("hale", {"tier-1": "2", "tier-2": "2"}))
     assert fidelity(full).unit("hale", "2025-fall").meets
     # an explicit threshold judges the pooled index again, rules still listed
-    pooled = fidelity(rs, threshold=0.7).unit("lincoln", "2025-fall")
+    pooled = fidelity(rs, threshold=0.5).unit("lincoln", "2025-fall")
     assert pooled.meets
-    assert [r.rule for r in pooled.rules] == ["tier-1", "tier-2"]
+    assert [r.rule for r in pooled.rules] == ["tier-1", "tier-2", "tier-3"]
 
 
 def test_a_rule_not_rated_does_not_count_against_the_unit() -> None:
@@ -69,10 +73,12 @@ def test_rules_can_be_picked_and_unknown_ones_are_named() -> None:
     only = fidelity(rs, rules="tier-2")
     assert only.rules == ("tier-2",)
     assert only.unit("lincoln", "2025-fall").status == "below threshold"
-    with pytest.raises(NotFoundError, match=r"no fidelity rule 'tier-9'.*rules: tier-1, tier-2"):
+    with pytest.raises(
+        NotFoundError, match=r"no fidelity rule 'tier-9'.*rules: tier-1, tier-2, tier-3"
+    ):
         fidelity(rs, rules=["tier-9"])
-    with pytest.raises(NotFoundError, match="no fidelity rule 'tier-3'"):
-        fidelity(rs).unit("lincoln", "2025-fall").rule("tier-3")
+    with pytest.raises(NotFoundError, match="no fidelity rule 'tier-4'"):
+        fidelity(rs).unit("lincoln", "2025-fall").rule("tier-4")
 
 
 BANDED = """\
@@ -188,7 +194,8 @@ def test_cli_shows_each_tier_in_text_and_json(tmp_path: Path) -> None:
     code, out, err = run_cli("fidelity", "pbis-tfi", str(path))
     assert code == 0, err
     line = next(x for x in out.splitlines() if x.startswith("lincoln"))
-    assert line.split()[-5:] == ["1.000", "met", "0.000", "not", "met"]
+    # tier-1, tier-2 and tier-3 (not rated) columns
+    assert line.split()[-7:] == ["1.000", "met", "0.000", "not", "met", "not", "rated"]
     code, out, err = run_cli("fidelity", "pbis-tfi", str(path), "--format", "json")
     assert code == 0, err
     data = json.loads(out)
@@ -197,6 +204,7 @@ def test_cli_shows_each_tier_in_text_and_json(tmp_path: Path) -> None:
     assert [(r["rule"], r["group"], r["meets"]) for r in unit["rules"]] == [
         ("tier-1", "tier-1", True),
         ("tier-2", "tier-2", False),
+        ("tier-3", "tier-3", None),
     ]
     assert unit["status"] == "below threshold"
     code, out, err = run_cli("fidelity", "pbis-tfi", str(path), "--rule", "tier-2")
@@ -224,8 +232,8 @@ def test_report_counts_each_rule_per_occasion() -> None:
         *_tier_records("adams", {"tier-1": "2", "tier-2": "2"}),
     ]
     r = icmaps.report(RatingSet.from_records(PBIS, records))
-    assert r.fidelity_rules() == (("2025-fall", ((2, 2), (1, 2))),)
+    assert r.fidelity_rules() == (("2025-fall", ((2, 2), (1, 2), (0, 0))),)
     html = r.to_html()
     assert "tier-2: met" in html
     assert "1 of 2" in html
-    assert "| tier-1: met | tier-2: met |" in r.to_markdown()
+    assert "| tier-1: met | tier-2: met | tier-3: met |" in r.to_markdown()

@@ -467,7 +467,7 @@ class Map(_Frozen):
 
         >>> import icmaps
         >>> [r.id for r in icmaps.load_map("pbis-tfi").fidelity_rules()]
-        ['tier-1', 'tier-2']
+        ['tier-1', 'tier-2', 'tier-3']
         """
         if self.fidelity is None:
             return ()
