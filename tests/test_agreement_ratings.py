@@ -502,7 +502,7 @@ def test_learning_school_equals_matrix_by_hand(school: RatingSet) -> None:
         percent_agreement(x).value, abs=1e-12
     )
     rep = agreement(school, by="component")
-    assert len(rep) == len(school.map.all_components())
+    assert len(rep) == len(set(school.categories("component")))  # every rated component
     for row in rep:
         want = krippendorff_alpha(_by_hand(school, row.id), n_levels=4)
         assert row.result.value == pytest.approx(want.value, abs=1e-12)

@@ -470,4 +470,4 @@ def test_cli_diff(tmp_path: Path) -> None:
 def test_cli_diff_subprocess() -> None:
     proc = run_subprocess("diff", "learning-school", "learning-school")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "learning-school 1.0.0 -> learning-school 1.0.0: no changes\n"
+    assert proc.stdout == "learning-school 1.1.0 -> learning-school 1.1.0: no changes\n"

@@ -107,7 +107,7 @@ class MapDiff(TableResult):
     >>> from icmaps import load_map
     >>> m = load_map("learning-school")
     >>> print(diff_maps(m, m))
-    learning-school 1.0.0 -> learning-school 1.0.0: no changes
+    learning-school 1.1.0 -> learning-school 1.1.0: no changes
     """
 
     old_id: str
