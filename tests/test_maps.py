@@ -98,6 +98,15 @@ def test_docs_list_every_bundled_map() -> None:
     text = (ROOT / "docs" / "maps.md").read_text(encoding="utf-8")
     for map_id in BUNDLED:
         assert f"`{map_id}`" in text
+    # the table's versions and counts come from the maps themselves
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_maps_md.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_maps_and_schema_ship_in_the_wheel(tmp_path: Path) -> None:
