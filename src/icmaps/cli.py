@@ -446,6 +446,23 @@ def _map_and_ratings(p: argparse.ArgumentParser) -> None:
     p.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
 
 
+def _period_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--period",
+        choices=["month", "term", "year"],
+        help="roll dated occasions up into months, school terms or school years first",
+    )
+
+
+def _occasions_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--occasions",
+        metavar="A,B,...",
+        help="time order of the occasions (default: dates and year-term labels sorted in time, "
+        "else the order they first appear, with a warning)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     from icmaps._version import __version__
 
@@ -484,18 +501,9 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument(
         "--base", help="occasion growth is measured from (default: the one before the snapshot)"
     )
-    rp.add_argument(
-        "--occasions",
-        metavar="A,B,...",
-        help="time order of the occasions (default: dates and year-term labels sorted in time, "
-        "else the order they first appear, with a warning)",
-    )
+    _occasions_option(rp)
     rp.add_argument("--title", help="report title (default: from the map)")
-    rp.add_argument(
-        "--period",
-        choices=["month", "term", "year"],
-        help="roll dated occasions up into months, school terms or school years first",
-    )
+    _period_option(rp)
     rp.add_argument(
         "--format",
         choices=["html", "markdown", "json"],
@@ -562,11 +570,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="A,B,...",
         help="time order of the occasions, for rules met on consecutive occasions",
     )
-    fi.add_argument(
-        "--period",
-        choices=["month", "term", "year"],
-        help="roll dated occasions up into months, school terms or school years first",
-    )
+    _period_option(fi)
     fi.add_argument("--role", help="only the components (and ratings) for this role")
     fi.add_argument("--no-weights", action="store_true", help="weigh every component 1")
     fi.add_argument(
@@ -579,17 +583,8 @@ def _parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("trend", help="%% ideal on every occasion, per component and group")
     _map_and_ratings(tr)
-    tr.add_argument(
-        "--occasions",
-        metavar="A,B,...",
-        help="time order of the occasions (default: dates and year-term labels sorted in time, "
-        "else the order they first appear, with a warning)",
-    )
-    tr.add_argument(
-        "--period",
-        choices=["month", "term", "year"],
-        help="roll dated occasions up into months, school terms or school years first",
-    )
+    _occasions_option(tr)
+    _period_option(tr)
     tr.add_argument("--role", help="only the components (and ratings) for this role")
     tr.add_argument("--format", choices=formats, default="text")
     tr.set_defaults(handler=_cmd_trend)
@@ -608,17 +603,8 @@ def _parser() -> argparse.ArgumentParser:
         "the one before --other)",
     )
     co.add_argument("--other", help="value compared to (default: the last one)")
-    co.add_argument(
-        "--period",
-        choices=["month", "term", "year"],
-        help="roll dated occasions up into months, school terms or school years first",
-    )
-    co.add_argument(
-        "--occasions",
-        metavar="A,B,...",
-        help="time order of the occasions (default: dates and year-term labels sorted in time, "
-        "else the order they first appear, with a warning)",
-    )
+    _period_option(co)
+    _occasions_option(co)
     co.add_argument(
         "--rule",
         choices=rules,
