@@ -237,3 +237,10 @@ def test_report_counts_each_rule_per_occasion() -> None:
     assert "tier-2: met" in html
     assert "1 of 2" in html
     assert "| tier-1: met | tier-2: met | tier-3: met |" in r.to_markdown()
+
+
+def test_report_says_which_rule_a_subject_misses() -> None:
+    rs = RatingSet.from_records(PBIS, _tier_records("lincoln", {"tier-1": "2", "tier-2": "0"}))
+    html = icmaps.report(rs).to_html()
+    assert "not met: tier-2" in html
+    assert "meets every one of the map's rules it was rated on (tier-1, tier-2, tier-3)" in html

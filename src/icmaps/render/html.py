@@ -66,15 +66,17 @@ def _fidelity_rows(r: Report) -> Markup:
         return Markup("")
     w = 120
     tick = f"{round(f.threshold * w - 1, 2)}"
-    status_html: dict[tuple[str, tuple[str, ...]], str] = {}
+    status_html: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
 
-    def status_cell(status: str, failed: tuple[str, ...]) -> str:
-        got = status_html.get((status, failed))
+    def status_cell(status: str, failed: tuple[str, ...], missed: tuple[str, ...]) -> str:
+        got = status_html.get((status, failed, missed))
         if got is None:
             got = f'<span class="st st-{escape(status.replace(" ", "-"))}">{escape(status)}</span>'
             if failed:
                 got += f' <span class="muted">{escape(", ".join(failed))}</span>'
-            status_html[(status, failed)] = got
+            if missed:
+                got += f' <span class="muted">not met: {escape(", ".join(missed))}</span>'
+            status_html[(status, failed, missed)] = got
         return got
 
     out: list[str] = []
@@ -96,7 +98,8 @@ def _fidelity_rows(r: Report) -> Markup:
                     f'x="{tick}" y="0" width="2" height="12" fill="#1f2328"/></svg></td>'
                     f'<td class="num">{u.index:.2f}</td><td>'
                 )
-            cells.append(status_cell(u.status, u.critical_failed))
+            missed = tuple(r.rule for r in u.rules if r.meets is False) if f.by_rules else ()
+            cells.append(status_cell(u.status, u.critical_failed, missed))
             cells.append("</td>")
         cells.append("</tr>\n")
         out.append("".join(cells))
