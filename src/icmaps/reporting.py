@@ -392,6 +392,8 @@ def _agreement(
                     out[row.id] = (row.result, exact[row.id])
     except MissingExtraError as e:  # an extra the coefficients need is not installed
         return {}, None, str(e)
+    except UsageError as e:  # e.g. a rater twice on a subject once occasions are periods
+        return {}, None, f"no agreement figures: {e}"
     overall = alpha.overall if alpha.overall.n_units else None
     return out, overall, None
 
@@ -596,7 +598,7 @@ def _fidelity(
     """Fidelity per subject x occasion by the map's own rules (or icmaps' default)."""
     if d is None:
         return None
-    from icmaps.stats.fidelity import fidelity_from, fidelity_rule
+    from icmaps.stats.fidelity import _judged_by_rules, fidelity_from, fidelity_rule
 
     threshold, basis = fidelity_rule(rs.map)
     rules = rs.map.fidelity_rules()
@@ -612,7 +614,7 @@ def _fidelity(
         rule="median",
         rules=rules,
         occasions=occasions,
-        all_rules=any(r.group is not None for r in rules),
+        all_rules=_judged_by_rules(rules),
     )
 
 

@@ -306,3 +306,13 @@ def test_guard_warnings_are_bounded(tmp_path: Path) -> None:
     assert len(result.problems) == MAX_CONSISTENCY_WARNINGS + 1
     more = [p for p in result.problems if p.line is None]
     assert [p.message for p in more] == ["and 5 more district values that differ (not listed)"]
+    # subjects that clash after the limit are counted once each, not with their first value
+    n = MAX_CONSISTENCY_WARNINGS + 10
+    rows = [  # each subject's two values next to each other
+        row
+        for i in range(n)
+        for row in (f"s{i},r1,fall,al-team-agenda,1,d{i}", f"s{i},r1,spring,al-team-agenda,1,x{i}")
+    ]
+    result = icmaps.read_ratings(_guard_file(tmp_path, rows), "learning-school", errors="collect")
+    more = [p.message for p in result.problems if p.line is None]
+    assert more == ["and 10 more district values that differ (not listed)"]

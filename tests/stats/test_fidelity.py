@@ -244,3 +244,25 @@ def test_report_says_which_rule_a_subject_misses() -> None:
     html = icmaps.report(rs).to_html()
     assert "not met: tier-2" in html
     assert "meets every one of the map's rules it was rated on (tier-1, tier-2, tier-3)" in html
+
+
+def test_consecutive_occasions_are_each_subjects_own_visits() -> None:
+    # each school is visited on its own dates: its previous visit is its own, not another's
+    rows = [
+        (s, o, c, "3")
+        for s, dates in (("a", ("2025-10-01", "2025-11-03")), ("b", ("2025-10-02", "2025-11-04")))
+        for o in dates
+        for c in ("a", "b", "c")
+    ]
+    f = fidelity(_banded(rows))
+    met = {(u.key[0], u.key[1]): u.rule("sustained").meets for u in f.units}
+    assert met == {
+        ("a", "2025-10-01"): False,
+        ("a", "2025-11-03"): True,
+        ("b", "2025-10-02"): False,
+        ("b", "2025-11-04"): True,
+    }
+    # with rules of their own, the unit's status is the rules' verdict
+    assert f.by_rules
+    assert f.unit("a", "2025-10-01").status == "below threshold"
+    assert f.unit("a", "2025-11-03").status == "fidelity"

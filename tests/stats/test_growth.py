@@ -157,3 +157,26 @@ def test_cli_trend_and_period(tmp_path) -> None:  # type: ignore[no-untyped-def]
     )
     assert code == 0, err
     assert json.loads(out)["occasions"] == ["2025-fall", "2026-spring"]
+
+
+def test_school_year_periods_sort_in_time_whatever_the_row_order() -> None:
+    rows = [
+        {"subject": "a", "rater": "r", "occasion": occ, "component": COMPS[0], "code": code}
+        for occ, code in (("2026-10-01", "1"), ("2025-10-01", "3"))  # the later year first
+    ]
+    rs = RatingSet.from_records(LS, rows).in_periods("year")
+    assert rs.occasion_order().occasions == ("2025-26", "2026-27")
+    assert rs.occasion_order().basis == "dates"
+    c = icmaps.compare(rs)
+    assert (c.base, c.other, c.toward, c.away) == ("2025-26", "2026-27", 1, 0)
+
+
+def test_report_by_period_with_a_rater_twice_in_a_period_explains_instead_of_failing() -> None:
+    rs = _walkthroughs()
+    two = RatingSet.from_records(
+        LS, [*rs.to_records(), *(r | {"rater": "coach-2"} for r in rs.to_records())]
+    )
+    r = icmaps.report(two, period="term")
+    assert r.agreement is None
+    assert r.agreement_note is not None
+    assert "more than one rating" in r.agreement_note

@@ -917,7 +917,8 @@ def check_consistency(ratings: RatingSet, lines: Sequence[int], path: str | None
                 seen_first[s] = row
                 continue
             if shown == MAX_CONSISTENCY_WARNINGS:
-                rest = len(clash) - len(seen_first) - shown
+                # every clashing pair but each subject's first, less those listed
+                rest = len(clash) - len(np.unique(subj_of_pair[clash])) - shown
                 out.append(_more(path, max(rest, 1), f"more {attr} values that differ"))
                 break
             shown += 1

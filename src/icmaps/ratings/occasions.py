@@ -44,6 +44,8 @@ def time_of(label: str) -> float | None:
     [2025.75, 2025.75, 2026.25]
     >>> time_of("2025-10-01") < time_of("2025-26 T2") < time_of("2026-spring")
     True
+    >>> time_of("2025-26") < time_of("2026-27")  # school years, as periods of a year
+    True
     >>> time_of("baseline") is None
     True
     """
@@ -53,6 +55,8 @@ def time_of(label: str) -> float | None:
         year, month, day = int(found[1]), int(found[2]), int(found[3] or 1)
         if 1 <= month <= 12 and 1 <= day <= 31:
             return year + (month - 1) / 12 + (day - 1) / 372
+        if found[3] is None and len(found[2]) == 2 and int(found[2]) == (year + 1) % 100:
+            return year + 8 / 12  # a school year, 2025-26 (as period_of writes them)
         return None
     found = _SEASON_FIRST.fullmatch(text)
     if found:

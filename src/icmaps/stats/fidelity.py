@@ -386,19 +386,8 @@ def _rule_results(  # noqa: PLR0917 (the parts a rule is judged from)
         meets = ((index >= rule.threshold - 1e-12) & has).tolist()
         for i in failed:
             meets[i] = False
-        if rule.consecutive > 1:  # met on this occasion and the ones just before it
-            met_at = {
-                (k[:occ_pos] + k[occ_pos + 1 :], rank.get(str(k[occ_pos]), -1)): ok
-                for k, ok in zip(keys, meets, strict=True)
-            }
-            meets = [
-                ok
-                and all(
-                    met_at.get((k[:occ_pos] + k[occ_pos + 1 :], rank.get(str(k[occ_pos]), -1) - j))
-                    for j in range(1, rule.consecutive)
-                )
-                for k, ok in zip(keys, meets, strict=True)
-            ]
+        if rule.consecutive > 1:
+            meets = _consecutive(keys, meets, occ_pos, rank, rule.consecutive)
         name = _rule_name(rule, number, len(rules))
         for i, (idx, h, ok) in enumerate(zip(index.tolist(), has.tolist(), meets, strict=True)):
             value = idx if h else None
@@ -412,6 +401,25 @@ def _rule_results(  # noqa: PLR0917 (the parts a rule is judged from)
                     ok if h else None,
                 )
             )
+    return out
+
+
+def _consecutive(
+    keys: Sequence[Key], meets: list[bool], occ_pos: int, rank: dict[str, int], n: int
+) -> list[bool]:
+    """Met on this occasion and on the ``n - 1`` occasions just before it in the subject's
+    own sequence of rated occasions (in time order): each school has its own visit dates."""
+    timeline: dict[Key, list[tuple[int, int]]] = {}
+    for i, k in enumerate(keys):
+        rest = k[:occ_pos] + k[occ_pos + 1 :]
+        timeline.setdefault(rest, []).append((rank.get(str(k[occ_pos]), -1), i))
+    out = [False] * len(keys)
+    for visits in timeline.values():
+        visits.sort()
+        run = 0
+        for _, i in visits:
+            run = run + 1 if meets[i] else 0
+            out[i] = run >= n
     return out
 
 
@@ -520,7 +528,7 @@ def fidelity(
     names = _by(by)
     check_columns(ratings, names, forbid=("component", "code", "rater"))
     chosen = _chosen_rules(m, rules)
-    scoped = threshold is None and any(r.group is not None for r in chosen)
+    scoped = threshold is None and _judged_by_rules(chosen)
     threshold, basis = fidelity_rule(m, threshold, basis)
     unit_cols = ("subject", "occasion", *(b for b in names if b not in ("subject", "occasion")))
     return fidelity_from(
@@ -537,6 +545,12 @@ def fidelity(
         occasions=ratings.occasion_order(occasions).occasions,
         all_rules=scoped,
     )
+
+
+def _judged_by_rules(rules: Sequence[Fidelity]) -> bool:
+    """Whether a unit's status is the rules' verdict: several rules, a rule scoped to a group
+    or one met over consecutive occasions (one plain map-wide rule is the index's verdict)."""
+    return len(rules) > 1 or any(r.group is not None or r.consecutive > 1 for r in rules)
 
 
 def _chosen_rules(m: Map, wanted: str | Sequence[str] | None) -> tuple[Fidelity, ...]:

@@ -440,7 +440,10 @@ def _design(
     x = np.full((len(unit_rows), n_slots), np.nan, dtype=np.float64)
     who = np.full((len(unit_rows), n_slots), -1, dtype=np.intp)
     # flat positions (faster than a 2-D scatter), 64-bit when the matrix is that large
-    flat = unit * (small if len(unit_rows) * n_slots < 2**31 else np.int64)(n_slots)
+    if len(unit_rows) * n_slots < 2**31:
+        flat = unit * small(n_slots)
+    else:  # numpy 1.x keeps int32 * int64-scalar in int32: widen the array itself
+        flat = unit.astype(np.int64) * n_slots
     flat += slot
     x.reshape(-1)[flat] = level
     who.reshape(-1)[flat] = col
