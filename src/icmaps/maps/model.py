@@ -253,7 +253,7 @@ class Fidelity(_Frozen):
         ge=1,
         le=24,
         description="The rule is met only when the index reaches the threshold on this many "
-        "consecutive occasions (in time order), this one included.",
+        "of the subject's rated occasions in a row (time order), this one included.",
     )
     note: Text = Field(default="", description="Where the rule comes from.")
 
