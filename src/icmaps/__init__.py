@@ -90,6 +90,8 @@ _EXPORTS: dict[str, str] = {
     "compare_groups": "icmaps.stats.growth",
     "Trend": "icmaps.stats.growth",
     "trend": "icmaps.stats.growth",
+    "ActionPlan": "icmaps.stats.plans",
+    "action_plan": "icmaps.stats.plans",
     "AgreementReport": "icmaps.stats.reliability",
     "agreement": "icmaps.stats.reliability",
     "Summary": "icmaps.stats.summary",

@@ -83,6 +83,7 @@ from icmaps.stats.growth import (
     compare_groups as compare_groups,
     trend as trend,
 )
+from icmaps.stats.plans import ActionPlan as ActionPlan, action_plan as action_plan
 from icmaps.stats.reliability import AgreementReport as AgreementReport, agreement as agreement
 from icmaps.stats.summary import (
     Summary as Summary,
@@ -92,6 +93,7 @@ from icmaps.stats.summary import (
 from icmaps.stats.tally import Tally as Tally, tally as tally
 
 __all__ = [
+    "ActionPlan",
     "AgreementReport",
     "AgreementResult",
     "Change",
@@ -135,6 +137,7 @@ __all__ = [
     "UsageError",
     "Variation",
     "__version__",
+    "action_plan",
     "agreement",
     "check_map",
     "cohen_kappa",

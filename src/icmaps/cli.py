@@ -302,6 +302,48 @@ def _cmd_trend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _emit(result, args.format, out)
 
 
+def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps._io import atomic_write
+    from icmaps.stats.plans import action_plan
+
+    plan = action_plan(
+        _read_rated(args),
+        args.subject,
+        target=args.target,
+        occasion=args.occasion,
+        occasions=_occasion_list(args.occasions),
+        rule=args.rule,
+    )
+    suffix = str(args.output or "").lower()
+    by_suffix = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json", ".csv": "csv"}
+    fmt = args.format or next((f for s, f in by_suffix.items() if suffix.endswith(s)), "text")
+    if fmt == "html":
+        from icmaps.render.html import plan_html
+
+        text = plan_html(plan)
+    elif fmt == "json":
+        text = json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        text = plan.to_csv()
+    elif fmt == "markdown":
+        text = plan.render("markdown")
+    else:
+        text = f"{plan}\n"
+    if args.output:
+        atomic_write(args.output, text)
+        err.write(f"wrote {args.output} ({len(plan.items)} item(s) for {plan.subject})\n")
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def _cmd_configurations(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.stats.clustering import configurations
+
+    result = configurations(_read_rated(args), distance=args.distance, k=args.k, rule=args.rule)
+    return _emit(result, args.format, out)
+
+
 def _occasion_list(text: str | None) -> list[str] | None:
     """``--occasions a,b,c``: the time order of the occasions (None when not given)."""
     if text is None:
@@ -580,6 +622,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     fi.add_argument("--format", choices=formats, default="text")
     fi.set_defaults(handler=_cmd_fidelity)
+
+    pl = sub.add_parser("plan", help="an action plan: one subject's components below target")
+    _map_and_ratings(pl)
+    pl.add_argument("--subject", required=True, help="the subject (school, teacher, team ...)")
+    pl.add_argument(
+        "--target",
+        default="ideal",
+        help="ideal, acceptable or a level code every listed component should reach",
+    )
+    pl.add_argument("--occasion", help="occasion to plan from (default: the subject's last)")
+    _occasions_option(pl)
+    pl.add_argument(
+        "--rule", choices=rules, default="median", help="how several raters are combined"
+    )
+    pl.add_argument("--role", help="only the components (and ratings) for this role")
+    pl.add_argument(
+        "--format",
+        choices=["text", "csv", "json", "markdown", "html"],
+        help="output format (default: from the suffix of -o, else text); html prints on A4",
+    )
+    pl.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
+    pl.set_defaults(handler=_cmd_plan)
+
+    cf = sub.add_parser("configurations", help="patterns of use: subjects clustered by profile")
+    _map_and_ratings(cf)
+    cf.add_argument("--distance", type=float, help="cut the tree at this distance (0-1)")
+    cf.add_argument("--k", type=int, help="or cut it into this many configurations")
+    cf.add_argument(
+        "--rule", choices=rules, default="median", help="how several raters are combined"
+    )
+    cf.add_argument("--role", help="only the components (and ratings) for this role")
+    cf.add_argument("--format", choices=formats, default="text")
+    cf.set_defaults(handler=_cmd_configurations)
 
     tr = sub.add_parser("trend", help="%% ideal on every occasion, per component and group")
     _map_and_ratings(tr)

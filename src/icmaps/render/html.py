@@ -23,12 +23,14 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
     from icmaps.reporting import Report
+    from icmaps.stats.plans import ActionPlan
 
 __all__ = [
     "environment",
     "map_html",
     "map_markdown",
     "markdown_escape",
+    "plan_html",
     "render",
     "report_html",
 ]
@@ -46,6 +48,17 @@ def report_html(r: Report) -> str:
         fidelity_rows=_fidelity_rows(r),
         version=__version__,
     )
+
+
+def plan_html(plan: ActionPlan) -> str:
+    """An action plan as one printable, self-contained HTML page (A4, no script).
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> plan_html(icmaps.action_plan(rs, "lincoln-elementary")).startswith("<!DOCTYPE html>")
+    True
+    """
+    return render("plan.html.j2", plan=plan, version=__version__)
 
 
 _FILL = {"fidelity": "#2e8b57", "below threshold": "#e6a600", "critical failed": "#c8503f"}
