@@ -473,6 +473,8 @@ def report(
         dropped = before - len(rs)
 
     known = ("subject", "rater", "occasion", "role", *rs.attributes)
+    if by is not None and by in rs.text_columns:
+        raise UsageError(f"cannot split by {by!r}: it is free text kept with each rating")
     if by is not None and by not in known:
         raise NotFoundError(f"no column {by!r} to split by (columns: {', '.join(known)})")
 

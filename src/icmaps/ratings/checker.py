@@ -35,6 +35,7 @@ from icmaps.maps.model import Map
 from icmaps.ratings.columns import (
     BASE_COLUMNS,
     LEVEL_MISSING,
+    MAX_TEXT_CHARS,
     _Column,
     _typecode,
     as_numpy,
@@ -59,6 +60,7 @@ __all__ = [
     "check",
     "check_consistency",
     "check_duplicates",
+    "check_texts",
     "duplicate_groups",
     "judge",
 ]
@@ -940,3 +942,49 @@ def check_consistency(ratings: RatingSet, lines: Sequence[int], path: str | None
 
 def _more(path: str | None, n: int, what: str) -> Problem:
     return Problem(path, None, None, f"and {n} {what} (not listed)", "", "warning")
+
+
+def check_texts(
+    ratings: RatingSet, lines: Sequence[int], path: str | None
+) -> tuple[Any, list[Problem]]:
+    """Note and evidence texts longer than :data:`MAX_TEXT_CHARS`: an error for each rating
+    that carries one (at most :data:`MAX_CONSISTENCY_WARNINGS` listed, then a count), and
+    the rows to keep (None: all).
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> check_texts(rs, list(range(2, len(rs) + 2)), "r.csv")
+    (None, [])
+    """
+    import numpy as np
+
+    bad_rows = np.zeros(len(ratings), dtype=bool)
+    problems: list[Problem] = []
+    for name in ratings.text_columns:
+        values = ratings.categories(name)
+        too_long = [i for i, v in enumerate(values) if v is not None and len(v) > MAX_TEXT_CHARS]
+        if not too_long:
+            continue
+        index = as_numpy(ratings.codes_of(name))
+        hit = np.isin(index, np.asarray(too_long))
+        rows = np.flatnonzero(hit & ~bad_rows)
+        for n, row in enumerate(rows.tolist()):
+            if n == MAX_CONSISTENCY_WARNINGS:
+                problems.append(
+                    Problem(path, None, None, f"and {len(rows) - n} more {name} texts too long")
+                )
+                break
+            length = len(values[int(index[row])] or "")
+            problems.append(
+                Problem(
+                    path,
+                    int(lines[row]),
+                    None,
+                    f"{name}: {length} characters; at most {MAX_TEXT_CHARS} are kept with a "
+                    "rating (shorten it or link to the evidence)",
+                )
+            )
+        bad_rows |= hit
+    if not bad_rows.any():
+        return None, problems
+    return np.flatnonzero(~bad_rows), problems

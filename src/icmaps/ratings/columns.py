@@ -11,11 +11,27 @@ from icmaps.maps.model import Map
 if TYPE_CHECKING:
     pass
 
-__all__ = ["BASE_COLUMNS", "LEVEL_MISSING", "LEVEL_NA", "Status", "as_numpy"]
+__all__ = [
+    "BASE_COLUMNS",
+    "LEVEL_MISSING",
+    "LEVEL_NA",
+    "MAX_TEXT_CHARS",
+    "TEXT_COLUMNS",
+    "Status",
+    "as_numpy",
+]
 
 
 BASE_COLUMNS = ("subject", "rater", "occasion", "component", "role", "code")
 """Columns every rating has (role and code may be empty)."""
+
+
+TEXT_COLUMNS = ("note", "evidence")
+"""Columns of free text kept with each rating (why this rating, what was seen): stored and
+written like any column, but never an attribute to group by."""
+
+MAX_TEXT_CHARS = 2000
+"""Longest note or evidence text a rating may carry (longer is an error, with its line)."""
 
 
 LEVEL_MISSING = -1

@@ -255,12 +255,12 @@ def _migrate(
         ]
         or [False]
     )
-    names = (*BASE_COLUMNS, *ratings.attributes)
+    names = (*BASE_COLUMNS, *ratings.extra_columns)
     new = RatingSet(
         new_map,
         assemble(values, index, names, keep),
         array.array("b", levels[keep].tobytes()),
-        ratings.attributes,
+        ratings.extra_columns,
     )
     report = MigrationReport(
         len(keep),

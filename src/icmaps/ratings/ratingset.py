@@ -31,6 +31,7 @@ from icmaps.ratings.columns import (
     BASE_COLUMNS,
     LEVEL_MISSING,
     LEVEL_NA,
+    TEXT_COLUMNS,
     Status,
     _Column,
     _intern,
@@ -192,7 +193,18 @@ class RatingSet:
 
     @property
     def attributes(self) -> tuple[str, ...]:
-        """Names of the extra (subject attribute) columns."""
+        """Names of the subject attribute columns (what ratings can be grouped by); note and
+        evidence text columns are not attributes (see :attr:`text_columns`)."""
+        return tuple(a for a in self._attrs if a not in TEXT_COLUMNS)
+
+    @property
+    def text_columns(self) -> tuple[str, ...]:
+        """Names of the free-text columns kept with each rating (``note``, ``evidence``)."""
+        return tuple(a for a in self._attrs if a in TEXT_COLUMNS)
+
+    @property
+    def extra_columns(self) -> tuple[str, ...]:
+        """Every column beyond the base ones, as read: attributes and text columns."""
         return self._attrs
 
     def __len__(self) -> int:

@@ -27,6 +27,7 @@ from icmaps.ratings.checker import (
     check,
     check_consistency,
     check_duplicates,
+    check_texts,
 )
 from icmaps.ratings.engines import (
     Chunk,
@@ -296,6 +297,12 @@ def read_ratings(
         lines = array.array("I", [lines[i] for i in keep.tolist()])
     if repeated:
         problems.extend(repeated)
+    # note / evidence texts past the bound: errors, those ratings left out
+    keep, too_long = check_texts(ratings, lines, path)
+    if keep is not None:
+        ratings = ratings._take(keep.tolist())
+        lines = array.array("I", [lines[i] for i in keep.tolist()])
+    problems.extend(too_long)
     # empty cells rated, a subject's attribute that differs between rows: warnings
     problems.extend(check_consistency(ratings, lines, path))
     result = ReadResult(ratings, tuple(sorted(problems, key=Problem.sort_key)))

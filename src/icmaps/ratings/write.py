@@ -44,7 +44,7 @@ def dumps_ratings(ratings: RatingSet, format: Literal["long", "wide", "jsonl"] =
     if format == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     w = csv.writer(buf, lineterminator="\n")
-    attrs = list(ratings.attributes)
+    attrs = list(ratings.extra_columns)  # attributes and note / evidence text
     roles = ratings.has_roles()
     if format == "long":
         cols = [*REQUIRED, *(["role"] if roles else []), *attrs]
@@ -54,6 +54,12 @@ def dumps_ratings(ratings: RatingSet, format: Literal["long", "wide", "jsonl"] =
         return buf.getvalue()
     if format != "wide":
         raise UsageError(f"format must be long, wide or jsonl, not {format!r}")
+    texts = [c for c in ratings.text_columns if any(v is not None for v in ratings.categories(c))]
+    if texts:  # a wide row holds one subject x rater x occasion, not one rating
+        raise UsageError(
+            f"the ratings carry {' and '.join(texts)} text per rating, which a wide file (one "
+            "row per subject, rater and occasion) cannot hold: write long CSV or JSON Lines"
+        )
     comps = [c.id for c in ratings.map.iter_components()]
     used = set(ratings.categories("component"))
     comps = [c for c in comps if c in used]

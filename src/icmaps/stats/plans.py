@@ -192,6 +192,15 @@ def action_plan(
             raise UsageError(f"target {target!r} is not 'ideal', 'acceptable' or a level code")
     gaps = gap_to_target(mine, wanted, rule=rule, occasion=occasion)  # type: ignore[arg-type]
     rank = {c.id: i for i, c in enumerate(m.iter_components())}
+    # what raters wrote (note, evidence) about each component on this occasion, in file order
+    said: dict[str, list[str]] = {}
+    if mine.text_columns:
+        now = mine.filter(occasion=occasion)
+        comps = now.column("component")
+        for name in now.text_columns:
+            for comp, text in zip(comps, now.column(name), strict=True):
+                if text and text not in said.setdefault(str(comp), []):
+                    said[str(comp)].append(text)
     below = [g for g in gaps.gaps if g.gap]
     below.sort(
         key=lambda g: (
@@ -221,6 +230,7 @@ def action_plan(
                 nxt_text,
                 g.target,
                 int(g.gap or 0),
+                " | ".join(said.get(c.id, ())),
             )
         )
     return ActionPlan(

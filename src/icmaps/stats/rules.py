@@ -102,6 +102,11 @@ def check_columns(ratings: RatingSet, names: Sequence[str], *, forbid: Sequence[
 
     known = [c for c in (*BASE_COLUMNS, *ratings.attributes) if c not in forbid]
     for n in names:
+        if n in ratings.text_columns:
+            raise UsageError(
+                f"cannot group by {n!r}: it holds free text kept with each rating (why this "
+                f"rating, what was seen), not an attribute (columns: {', '.join(known)})"
+            )
         if n in forbid and n in (*BASE_COLUMNS, *ratings.attributes):
             raise UsageError(f"cannot group by {n!r} here (columns: {', '.join(known)})")
         if n not in known:
