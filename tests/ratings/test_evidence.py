@@ -88,3 +88,18 @@ def test_a_wide_file_gives_its_row_note_to_every_rating_of_the_row(tmp_path: Pat
     rs = icmaps.read_ratings(path, "learning-school")
     assert rs.text_columns == ("note",)
     assert rs.column("note") == ["visited in October", "visited in October"]
+
+
+def test_the_disagreement_view_shows_what_each_rater_wrote(tmp_path: Path) -> None:
+    rows = [
+        "lincoln,r1,fall,al-team-agenda,1,north,Agenda reviewed each cycle,",
+        "lincoln,r2,fall,al-team-agenda,3,north,,no agenda seen",
+        "lincoln,r1,fall,cr-structures,2,north,,",
+        "lincoln,r2,fall,cr-structures,2,north,,",
+    ]
+    rs = icmaps.read_ratings(_file(tmp_path, rows), "learning-school")
+    d = icmaps.disagreements(rs)
+    assert [row.component for row in d] == ["al-team-agenda"]
+    assert d.rows[0].notes == ("r1: Agenda reviewed each cycle", "r2: no agenda seen")
+    assert "r2: no agenda seen" in str(d)
+    assert d.to_dict()["disagreements"][0]["notes"] == list(d.rows[0].notes)  # type: ignore[index]

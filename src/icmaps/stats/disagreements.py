@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps.errors import NotFoundError, UsageError
+from icmaps.ratings.columns import as_numpy
 from icmaps.stats.tally import tally
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Disagreement:
     levels: tuple[int | None, ...]
     spread: int
     n_levels: int
+    notes: tuple[str, ...] = ()  # what raters wrote (note, evidence), as "rater: text"
 
     def to_dict(self) -> dict[str, object]:
         """Plain data; ``codes`` and ``levels`` as ``{rater: value}``."""
@@ -63,6 +65,7 @@ class Disagreement:
             "n_levels": self.n_levels,
             "codes": dict(zip(self.raters, self.codes, strict=True)),
             "levels": dict(zip(self.raters, self.levels, strict=True)),
+            "notes": list(self.notes),
         }
 
 
@@ -116,9 +119,12 @@ class DisagreementReport(TableResult):
             f"{subject} / {occasion} / {component} (rows: {known or 'none'}{more})"
         )
 
+    def _has_notes(self) -> bool:
+        return any(row.notes for row in self.rows)
+
     def to_table(self) -> Table:
         """One row per unit, widest spread first, one column per rater holding the code it
-        gave (blank when it gave none).
+        gave (blank when it gave none), and what raters wrote when the ratings carry notes.
 
         >>> import icmaps
         >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
@@ -134,6 +140,7 @@ class DisagreementReport(TableResult):
             Column("spread", "int"),
             Column("n_levels", "int", "levels"),
             *(Column(r) for r in used),
+            *((Column("notes", label="what raters wrote"),) if self._has_notes() else ()),
         )
         rows = []
         for row in self.rows:
@@ -147,6 +154,7 @@ class DisagreementReport(TableResult):
                     row.spread,
                     row.n_levels,
                     *(given.get(r) for r in used),
+                    *((" | ".join(row.notes),) if self._has_notes() else ()),
                 )
             )
         at_least = f"{self.min_levels} level{'s' if self.min_levels != 1 else ''} or more"
@@ -248,6 +256,17 @@ def disagreements(ratings: RatingSet, *, min_levels: int = 1) -> DisagreementRep
             )
         )
     rows.sort(key=lambda pair: pair[0])
+    if ratings.text_columns and rows:
+        said = _notes(ratings, {_unit(d) for _, d in rows})
+        rows = [
+            (
+                k,
+                dataclasses.replace(
+                    d, notes=tuple(said.get((d.subject, d.occasion, d.component), ()))
+                ),
+            )
+            for k, d in rows
+        ]
     return DisagreementReport(
         map_id=m.id,
         min_levels=min_levels,
@@ -255,3 +274,29 @@ def disagreements(ratings: RatingSet, *, min_levels: int = 1) -> DisagreementRep
         rows=tuple(d for _, d in rows),
         n_units=n_units,
     )
+
+
+def _unit(d: Disagreement) -> tuple[str, str, str]:
+    return (d.subject, d.occasion, d.component)
+
+
+def _notes(
+    ratings: RatingSet, units: set[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], list[str]]:
+    """What each rater wrote (note, evidence) on these subject x occasion x component units,
+    as ``rater: text``: only the rows that carry a text are looked at."""
+    np = require("numpy", "disagreements need numpy", extra="fast")
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for name in ratings.text_columns:
+        values = ratings.categories(name)
+        idx = as_numpy(ratings.codes_of(name))
+        blank = values.index(None) if None in values else -1
+        rows = np.flatnonzero(idx != blank).tolist()
+        cols = {c: ratings.categories(c) for c in ("subject", "occasion", "component", "rater")}
+        codes = {c: ratings.codes_of(c) for c in cols}
+        for row in rows:
+            key = tuple(str(cols[c][codes[c][row]]) for c in ("subject", "occasion", "component"))
+            if key in units:
+                rater = cols["rater"][codes["rater"][row]]
+                out.setdefault(key, []).append(f"{rater}: {values[int(idx[row])]}")
+    return out
