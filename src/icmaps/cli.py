@@ -668,9 +668,12 @@ def _parser() -> argparse.ArgumentParser:
     _map_and_ratings(co)
     co.add_argument(
         "--by",
+        "--between",
+        dest="by",
         default="occasion",
         metavar="ATTR",
-        help="column whose values are compared (default: occasion)",
+        help="column whose values are compared (default: occasion); e.g. --between source "
+        "--base self --other observer",
     )
     co.add_argument(
         "--base",

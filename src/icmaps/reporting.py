@@ -111,6 +111,7 @@ class Report(TableResult):
     agreement_note: str | None
     fidelity: FidelityResult | None
     comparison: Comparison | None
+    sources: Comparison | None  # self-rating against another source, when ratings say so
     quality: tuple[str, ...]
     problems: tuple[Problem, ...]
     _counts: Mapping[str, tuple[int, ...]] = dataclasses.field(repr=False)
@@ -187,6 +188,7 @@ class Report(TableResult):
             "agreement": self.agreement.to_dict() if self.agreement else None,
             "agreement_note": self.agreement_note,
             "fidelity": self.fidelity.to_dict() if self.fidelity else None,
+            "sources": self.sources.to_dict() if self.sources else None,
             "comparison": self.comparison.to_dict() if self.comparison else None,
             "quality": list(self.quality),
             "problems": [p.to_dict() for p in self.problems],
@@ -587,6 +589,7 @@ def report(
         agreement_note=agreement_note,
         fidelity=_fidelity(rs, shared, occasions),
         comparison=_comparison(rs, growth_base, snapshot, shared),
+        sources=_sources(rs),
         quality=quality,
         problems=tuple(problems),
         _counts=counts,
@@ -618,6 +621,20 @@ def _fidelity(
         occasions=occasions,
         all_rules=_judged_by_rules(rules),
     )
+
+
+def _sources(rs: RatingSet) -> Comparison | None:
+    """Self-ratings against the other source (``observer``, ``coach`` ...) of the same
+    occasion, when the ratings have a ``source`` column with ``self`` and one other value."""
+    if "source" not in rs.attributes:
+        return None
+    values = [str(v) for v in rs.categories("source") if v is not None]
+    others = [v for v in values if v != "self"]
+    if "self" not in values or not others:
+        return None
+    from icmaps.stats.growth import compare
+
+    return compare(rs, between="source", base="self", other=others[0])
 
 
 def _comparison(

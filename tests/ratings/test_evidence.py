@@ -103,3 +103,46 @@ def test_the_disagreement_view_shows_what_each_rater_wrote(tmp_path: Path) -> No
     assert d.rows[0].notes == ("r1: Agenda reviewed each cycle", "r2: no agenda seen")
     assert "r2: no agenda seen" in str(d)
     assert d.to_dict()["disagreements"][0]["notes"] == list(d.rows[0].notes)  # type: ignore[index]
+
+
+def test_self_assessment_against_observation(tmp_path: Path) -> None:
+    path = tmp_path / "sources.csv"
+    rows = ["subject,rater,occasion,component,code,source"]
+    # the school rates itself one level above what the observer sees on two components
+    for comp, own, seen in (
+        ("al-team-agenda", "1", "2"),
+        ("cr-structures", "2", "3"),
+        ("al-protected-time", "2", "2"),
+    ):
+        rows.append(f"lincoln,principal,fall,{comp},{own},self")
+        rows.append(f"lincoln,coach,fall,{comp},{seen},observer")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rs = icmaps.read_ratings(path, "learning-school")
+    c = icmaps.compare(rs, between="source", base="self", other="observer")
+    assert c.n == 3
+    assert c.share_base_higher == pytest.approx(2 / 3)
+    assert c.row("al-team-agenda").base_above_other == 1.0
+    assert c.row("al-protected-time").base_above_other == 0.0
+    code, out, err = run_cli(
+        "compare",
+        "learning-school",
+        str(path),
+        "--between",
+        "source",
+        "--base",
+        "self",
+        "--other",
+        "observer",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    assert '"share_base_higher": 1.0' in out
+    r = icmaps.report(rs)
+    assert r.sources is not None
+    assert (r.sources.base, r.sources.other) == ("self", "observer")
+    assert "Self-assessment and observer" in r.to_html()
+    assert "Self-assessment and observer" in r.to_markdown()
+    assert r.to_dict()["sources"] is not None
+    with pytest.raises(UsageError, match="give by= or between="):
+        icmaps.compare(rs, by="district", between="source")

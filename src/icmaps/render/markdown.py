@@ -141,6 +141,21 @@ def report_markdown(r: Report) -> str:
             )
         out += [*_table(head, rows), ""]
 
+    if r.sources is not None:
+        sc = r.sources
+        out += [f"## Self-assessment and {e(sc.other)} ({e(sc.base)} − {e(sc.other)})", ""]
+        head = ["Component", "Pairs", f"% {e(sc.base)} higher", "Mean difference (levels)"]
+        rows = [
+            [
+                e(c.title),
+                str(c.n),
+                fmt_share(c.share_base_higher, "–"),
+                fmt_num(c.base_above_other, 2, "–"),
+            ]
+            for c in sc.components
+        ]
+        out += [*_table(head, rows), ""]
+
     if r.fidelity is not None:
         f = r.fidelity
         out += ["## Fidelity", ""]

@@ -121,6 +121,21 @@ class ComponentChange:
         return sum(self.matrix[i][i] for i in range(len(self.codes)))
 
     @property
+    def share_base_higher(self) -> float | None:
+        """Share (0-1) of compared subjects rated more desired on base than on other (for a
+        self-assessment against an observation: the self-rating is higher)."""
+        return self.away / self.n if self.n else None
+
+    @property
+    def base_above_other(self) -> float | None:
+        """Mean levels by which base is rated more desired than other (negative: below)."""
+        if not self.n:
+            return None
+        k = len(self.codes)
+        total = sum((j - i) * self.matrix[i][j] for i in range(k) for j in range(k))
+        return total / self.n
+
+    @property
     def share_ideal_base(self) -> float | None:
         """Share (0-1) of compared subjects in the ideal zone on base."""
         return self.n_ideal_base / self.n if self.n else None
@@ -286,6 +301,11 @@ class Comparison(TableResult):
         """Pairs on the same level."""
         return sum(c.unchanged for c in self.components)
 
+    @property
+    def share_base_higher(self) -> float | None:
+        """Share (0-1) of pairs rated more desired on base than on other."""
+        return self.away / self.n if self.n else None
+
     def _moves_table(self) -> Table:
         cols = (
             *(Column(u) for u in self.unit_columns),
@@ -312,6 +332,14 @@ class Comparison(TableResult):
             Column("change_share_ideal", "change", "change"),
             Column("base_only", "int", show=False),
             Column("other_only", "int", show=False),
+            *(
+                (
+                    Column("share_base_higher", "share", f"% {self.base} higher"),
+                    Column("base_above_other", "float", f"{self.base} - {self.other}", digits=2),
+                )
+                if self.by != "occasion"
+                else ()
+            ),
         )
         rows = tuple(
             (
@@ -326,6 +354,7 @@ class Comparison(TableResult):
                 c.change_share_ideal,
                 c.base_only,
                 c.other_only,
+                *((c.share_base_higher, c.base_above_other) if self.by != "occasion" else ()),
             )
             for c in self.components
         )
@@ -421,6 +450,7 @@ def compare(
     rule: Rule = "median",
     occasions: Sequence[str] | None = None,
     period: Period | Mapping[str, str] | None = None,
+    between: str | None = None,
 ) -> Comparison:
     """Per-component transitions from ``base`` to ``other`` (two values of column ``by``).
 
@@ -435,6 +465,12 @@ def compare(
     up into periods (:meth:`~icmaps.RatingSet.in_periods`), so monthly walkthroughs compare
     term against term. When nothing could be compared, ``note`` says why.
 
+    ``between`` names the column the same way ``by`` does and reads better for sources of a
+    rating: ``compare(rs, between="source", base="self", other="observer")`` pairs each
+    subject's self-rating with the observation of the same occasion; then
+    ``share_base_higher`` is the share of components where the self-rating is higher and
+    ``base_above_other`` the mean difference in levels (self minus observer).
+
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
     >>> c = compare(rs, by="occasion", base="2025-fall", other="2026-spring")
@@ -445,6 +481,10 @@ def compare(
     True
     """
     check_rule(rule)
+    if between is not None:
+        if by not in ("occasion", between):
+            raise UsageError(f"give by= or between=, not both ({by!r}, {between!r})")
+        by = between
     check_columns(ratings, [by], forbid=("component", "code", "subject"))
     if period is not None:
         ratings = ratings.in_periods(period)
