@@ -69,6 +69,7 @@ RESULTS: dict[str, Build] = {
     "Tally": lambda m, rs: icmaps.tally(rs, by="occasion"),
     "Trend": lambda m, rs: icmaps.trend(rs),
     "ActionPlan": lambda m, rs: icmaps.action_plan(rs, str(rs.categories("subject")[0])),
+    "Profile": lambda m, rs: icmaps.profile(rs, str(rs.categories("subject")[0])),
     "Report": lambda m, rs: icmaps.report(rs),
 }  # fmt: skip
 
@@ -87,6 +88,7 @@ UNKNOWN: dict[str, Callable[[TableResult], object]] = {
     "Tally": lambda r: r.row("no-such-component", key=("2025-fall",)),  # type: ignore[attr-defined]
     "Trend": lambda r: r.row("no-such-row"),  # type: ignore[attr-defined]
     "ActionPlan": lambda r: r.row("no-such-component"),  # type: ignore[attr-defined]
+    "Profile": lambda r: r.row("no-such-component"),  # type: ignore[attr-defined]
     "Report": lambda r: r.row("no-such-row"),  # type: ignore[attr-defined]
 }  # fmt: skip
 

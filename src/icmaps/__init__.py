@@ -92,6 +92,8 @@ _EXPORTS: dict[str, str] = {
     "trend": "icmaps.stats.growth",
     "ActionPlan": "icmaps.stats.plans",
     "action_plan": "icmaps.stats.plans",
+    "Profile": "icmaps.stats.profiles",
+    "profile": "icmaps.stats.profiles",
     "AgreementReport": "icmaps.stats.reliability",
     "agreement": "icmaps.stats.reliability",
     "Summary": "icmaps.stats.summary",

@@ -84,6 +84,7 @@ from icmaps.stats.growth import (
     trend as trend,
 )
 from icmaps.stats.plans import ActionPlan as ActionPlan, action_plan as action_plan
+from icmaps.stats.profiles import Profile as Profile, profile as profile
 from icmaps.stats.reliability import AgreementReport as AgreementReport, agreement as agreement
 from icmaps.stats.summary import (
     Summary as Summary,
@@ -120,6 +121,7 @@ __all__ = [
     "MissingExtraError",
     "NotFoundError",
     "Problem",
+    "Profile",
     "Rating",
     "RatingBatch",
     "RatingSet",
@@ -164,6 +166,7 @@ __all__ = [
     "loads_map",
     "migrate_ratings",
     "percent_agreement",
+    "profile",
     "read_ratings",
     "report",
     "summarize",

@@ -175,6 +175,8 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "(--allow-problems writes one without the bad rows and lists them)\n"
         )
         return EXIT_INVALID
+    if args.subject or args.each_subject:
+        return _profiles(args, result.ratings, out, err)
     suffix = str(args.output or "").lower()
     fmt = args.format or (
         "markdown"
@@ -300,6 +302,57 @@ def _cmd_trend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if result.order == "file" and len(result.occasions) > 1:
         err.write(f"warning: {_occasion_warning(result.occasions)}\n")
     return _emit(result, args.format, out)
+
+
+def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> int:
+    """``report --subject S`` (one profile) and ``report --each-subject -o DIR``."""
+    import re
+    from pathlib import Path
+
+    from icmaps._io import atomic_write
+    from icmaps.render.html import profile_html, profiles_index_html
+    from icmaps.stats.profiles import profile
+
+    occasions = _occasion_list(args.occasions)
+    if args.subject:
+        p = profile(rs, args.subject, occasion=args.occasion, occasions=occasions)
+        suffix = str(args.output or "").lower()
+        fmt = args.format or (
+            "markdown" if suffix.endswith(".md") else "json" if suffix.endswith(".json") else "html"
+        )
+        if fmt == "json":
+            text = json.dumps(p.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        elif fmt == "markdown":
+            text = p.render("markdown")
+        else:
+            text = profile_html(p)
+        if args.output:
+            atomic_write(args.output, text)
+            err.write(f"wrote {args.output} (profile of {p.subject}, {p.occasion})\n")
+        else:
+            out.write(text)
+        return EXIT_OK
+    if not args.output:
+        raise UsageError("--each-subject writes one file per subject: give -o DIR")
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder (--each-subject writes one file per subject)")
+    folder.mkdir(parents=True, exist_ok=True)
+    entries: list[tuple[str, str]] = []
+    used: set[str] = {"index"}
+    for subject in sorted(str(s) for s in rs.categories("subject") if s is not None):
+        # a safe, unique file name whatever the subject is called
+        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", subject).strip("-")[:80] or "subject"
+        name, n = stem, 2
+        while name.lower() in used:
+            name, n = f"{stem}-{n}", n + 1
+        used.add(name.lower())
+        p = profile(rs, subject, occasions=occasions)
+        atomic_write(folder / f"{name}.html", profile_html(p, index="index.html"))
+        entries.append((subject, f"{name}.html"))
+    atomic_write(folder / "index.html", profiles_index_html(rs.map.title, entries))
+    err.write(f"wrote {len(entries)} profiles and index.html to {folder}\n")
+    return EXIT_OK
 
 
 def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -540,6 +593,16 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--role", help="only the components (and ratings) for this role")
     rp.add_argument("--by", metavar="ATTR", help="split figures by a subject attribute")
     rp.add_argument("--occasion", help="occasion of the snapshot (default: the last one)")
+    rp.add_argument(
+        "--subject",
+        help="write this subject's IC profile instead: where it is on each component, the "
+        "next step up, evidence and the change since its previous occasion",
+    )
+    rp.add_argument(
+        "--each-subject",
+        action="store_true",
+        help="write one profile page per subject, and an index page, into the folder -o",
+    )
     rp.add_argument(
         "--base", help="occasion growth is measured from (default: the one before the snapshot)"
     )

@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from icmaps._table import bar
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from icmaps.reporting import Report
     from icmaps.stats.plans import ActionPlan
+    from icmaps.stats.profiles import Profile
 
 __all__ = [
     "environment",
@@ -31,6 +33,8 @@ __all__ = [
     "map_markdown",
     "markdown_escape",
     "plan_html",
+    "profile_html",
+    "profiles_index_html",
     "render",
     "report_html",
 ]
@@ -59,6 +63,24 @@ def plan_html(plan: ActionPlan) -> str:
     True
     """
     return render("plan.html.j2", plan=plan, version=__version__)
+
+
+def profile_html(p: Profile, *, index: str | None = None) -> str:
+    """One subject's IC profile as a printable, self-contained HTML page (A4, no script);
+    ``index`` links back to a page of all subjects.
+
+    >>> import icmaps
+    >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+    >>> profile_html(icmaps.profile(rs, "lincoln-elementary")).startswith("<!DOCTYPE html>")
+    True
+    """
+    return render("profile.html.j2", p=p, index=index, version=__version__)
+
+
+def profiles_index_html(map_title: str, entries: Sequence[tuple[str, str]]) -> str:
+    """An index page linking to one profile page per subject: ``entries`` are (subject,
+    file name) pairs."""
+    return render("profiles_index.html.j2", title=map_title, entries=entries, version=__version__)
 
 
 _FILL = {"fidelity": "#2e8b57", "below threshold": "#e6a600", "critical failed": "#c8503f"}

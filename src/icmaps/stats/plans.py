@@ -134,6 +134,20 @@ class ActionPlan(TableResult):
         }
 
 
+def _written(ratings: RatingSet, occasion: str) -> dict[str, list[str]]:
+    """What raters wrote (note, evidence) on each component on ``occasion``, in file order,
+    each text once."""
+    said: dict[str, list[str]] = {}
+    if ratings.text_columns:
+        now = ratings.filter(occasion=occasion)
+        comps = now.column("component")
+        for name in now.text_columns:
+            for comp, text in zip(comps, now.column(name), strict=True):
+                if text and text not in said.setdefault(str(comp), []):
+                    said[str(comp)].append(text)
+    return said
+
+
 def _up(m: Map, component_id: str, level: int) -> tuple[str, str]:
     """The next filled variation up from ``level`` (desired-first), as (code, text)."""
     variations = {v.index: v for v in m.variations_of(component_id)}
@@ -192,15 +206,7 @@ def action_plan(
             raise UsageError(f"target {target!r} is not 'ideal', 'acceptable' or a level code")
     gaps = gap_to_target(mine, wanted, rule=rule, occasion=occasion)  # type: ignore[arg-type]
     rank = {c.id: i for i, c in enumerate(m.iter_components())}
-    # what raters wrote (note, evidence) about each component on this occasion, in file order
-    said: dict[str, list[str]] = {}
-    if mine.text_columns:
-        now = mine.filter(occasion=occasion)
-        comps = now.column("component")
-        for name in now.text_columns:
-            for comp, text in zip(comps, now.column(name), strict=True):
-                if text and text not in said.setdefault(str(comp), []):
-                    said[str(comp)].append(text)
+    said = _written(mine, occasion)
     below = [g for g in gaps.gaps if g.gap]
     below.sort(
         key=lambda g: (
