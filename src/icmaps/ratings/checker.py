@@ -36,6 +36,7 @@ from icmaps.ratings.columns import (
     BASE_COLUMNS,
     LEVEL_MISSING,
     MAX_TEXT_CHARS,
+    RATING_ATTRIBUTES,
     _Column,
     _typecode,
     as_numpy,
@@ -902,6 +903,8 @@ def check_consistency(ratings: RatingSet, lines: Sequence[int], path: str | None
             )
     subject = as_numpy(ratings.codes_of("subject")).astype(np.int64)
     for attr in ratings.attributes:
+        if attr in RATING_ATTRIBUTES:  # who rated may differ from row to row
+            continue
         values = ratings.categories(attr)
         value = as_numpy(ratings.codes_of(attr)).astype(np.int64)
         # distinct (subject, value) pairs in linear time, and the first row of each

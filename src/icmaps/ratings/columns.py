@@ -16,6 +16,7 @@ __all__ = [
     "LEVEL_MISSING",
     "LEVEL_NA",
     "MAX_TEXT_CHARS",
+    "RATING_ATTRIBUTES",
     "TEXT_COLUMNS",
     "Status",
     "as_numpy",
@@ -29,6 +30,10 @@ BASE_COLUMNS = ("subject", "rater", "occasion", "component", "role", "code")
 TEXT_COLUMNS = ("note", "evidence")
 """Columns of free text kept with each rating (why this rating, what was seen): stored and
 written like any column, but never an attribute to group by."""
+
+RATING_ATTRIBUTES = ("source",)
+"""Attributes of a rating, not of its subject (who rated: self, observer, ...): ratings can be
+grouped and compared by them, and they may differ between a subject's rows."""
 
 MAX_TEXT_CHARS = 2000
 """Longest note or evidence text a rating may carry (longer is an error, with its line)."""
