@@ -175,8 +175,9 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "(--allow-problems writes one without the bad rows and lists them)\n"
         )
         return EXIT_INVALID
+    rated = _private(args, result.ratings)
     if args.subject or args.each_subject:
-        return _profiles(args, result.ratings, out, err)
+        return _profiles(args, rated, out, err)
     suffix = str(args.output or "").lower()
     fmt = args.format or (
         "markdown"
@@ -186,7 +187,8 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else "html"
     )
     r = report(
-        result,
+        rated,
+        problems=result.problems,
         role=args.role,
         by=args.by,
         title=args.title,
@@ -194,6 +196,11 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         occasions=_occasion_list(args.occasions),
         base=args.base,
         period=args.period,
+        privacy=(
+            "subject and rater names pseudonymized (keyed HMAC-SHA256)"
+            if args.pseudonymize
+            else None
+        ),
     )
     if r.occasion_order == "file" and len(r.occasions) > 1:
         err.write(f"warning: {_occasion_warning(r.occasions)}\n")
@@ -227,6 +234,40 @@ def _emit(result: _Result, fmt: str, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _private(args: argparse.Namespace, rs: Any) -> Any:
+    """``--pseudonymize KEYFILE``: subject and rater names replaced by keyed pseudonyms;
+    ``--pseudonym-map FILE`` writes the table back to names (only when asked)."""
+    if not getattr(args, "pseudonymize", None):
+        if getattr(args, "pseudonym_map", None):
+            raise UsageError("--pseudonym-map needs --pseudonymize KEYFILE")
+        return rs
+    from icmaps._io import atomic_write
+    from icmaps.ratings.privacy import pseudonymize, read_key
+
+    hidden, table = pseudonymize(rs, read_key(args.pseudonymize))
+    if args.pseudonym_map:
+        lines = ["kind,pseudonym,name"] + [",".join(_csv_cell(x) for x in row) for row in table]
+        atomic_write(args.pseudonym_map, "\n".join(lines) + "\n")
+    return hidden
+
+
+def _csv_cell(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n\r') else text
+
+
+def _privacy_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--pseudonymize",
+        metavar="KEYFILE",
+        help="replace subject and rater names by stable pseudonyms keyed by this file's secret",
+    )
+    p.add_argument(
+        "--pseudonym-map",
+        metavar="FILE",
+        help="with --pseudonymize: also write the table from pseudonyms back to names",
+    )
+
+
 def _read_rated(args: argparse.Namespace) -> Any:
     from icmaps.maps.codec import load_map
     from icmaps.ratings.ratingset import RatingSet
@@ -235,6 +276,7 @@ def _read_rated(args: argparse.Namespace) -> Any:
 
     rs = read_ratings(args.ratings, load_map(args.map))
     assert isinstance(rs, RatingSet)
+    rs = _private(args, rs)
     if getattr(args, "role", None):
         rs = rs.for_role(args.role)
         if not len(rs):
@@ -619,6 +661,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the report even when some rows are invalid (they are listed in it)",
     )
+    _privacy_options(rp)
     rp.set_defaults(handler=_cmd_report)
 
     rules = list(_COMBINE)
@@ -639,6 +682,7 @@ def _parser() -> argparse.ArgumentParser:
         help="first combine raters into one rating per subject with this rule",
     )
     su.add_argument("--format", choices=formats, default="text")
+    _privacy_options(su)
     su.set_defaults(handler=_cmd_summarize)
 
     fi = sub.add_parser("fidelity", help="fidelity index and classification per subject")
@@ -684,6 +728,7 @@ def _parser() -> argparse.ArgumentParser:
         help="do not let a failed critical component fail the subject",
     )
     fi.add_argument("--format", choices=formats, default="text")
+    _privacy_options(fi)
     fi.set_defaults(handler=_cmd_fidelity)
 
     pl = sub.add_parser("plan", help="an action plan: one subject's components below target")
@@ -706,6 +751,7 @@ def _parser() -> argparse.ArgumentParser:
         help="output format (default: from the suffix of -o, else text); html prints on A4",
     )
     pl.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
+    _privacy_options(pl)
     pl.set_defaults(handler=_cmd_plan)
 
     cf = sub.add_parser("configurations", help="patterns of use: subjects clustered by profile")
@@ -717,6 +763,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cf.add_argument("--role", help="only the components (and ratings) for this role")
     cf.add_argument("--format", choices=formats, default="text")
+    _privacy_options(cf)
     cf.set_defaults(handler=_cmd_configurations)
 
     tr = sub.add_parser("trend", help="%% ideal on every occasion, per component and group")
@@ -725,6 +772,7 @@ def _parser() -> argparse.ArgumentParser:
     _period_option(tr)
     tr.add_argument("--role", help="only the components (and ratings) for this role")
     tr.add_argument("--format", choices=formats, default="text")
+    _privacy_options(tr)
     tr.set_defaults(handler=_cmd_trend)
 
     co = sub.add_parser("compare", help="growth between two occasions (or raters, ...)")
@@ -754,6 +802,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     co.add_argument("--role", help="only the components (and ratings) for this role")
     co.add_argument("--format", choices=formats, default="text")
+    _privacy_options(co)
     co.set_defaults(handler=_cmd_compare)
 
     di = sub.add_parser("diff", help="what changed between two versions of a map")

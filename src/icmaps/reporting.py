@@ -113,6 +113,7 @@ class Report(TableResult):
     comparison: Comparison | None
     sources: Comparison | None  # self-rating against another source, when ratings say so
     quality: tuple[str, ...]
+    privacy: str  # the privacy settings the report was made with, as shown on it
     problems: tuple[Problem, ...]
     _counts: Mapping[str, tuple[int, ...]] = dataclasses.field(repr=False)
     _extra: Mapping[str, tuple[int, int]] = dataclasses.field(repr=False)
@@ -191,6 +192,7 @@ class Report(TableResult):
             "sources": self.sources.to_dict() if self.sources else None,
             "comparison": self.comparison.to_dict() if self.comparison else None,
             "quality": list(self.quality),
+            "privacy": self.privacy,
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -412,6 +414,7 @@ def report(
     occasions: Sequence[str] | None = None,
     base: str | None = None,
     period: Period | Mapping[str, str] | None = None,
+    privacy: str | None = None,
 ) -> Report:
     """Compute an implementation report of ``ratings`` (on the map they were read against).
 
@@ -426,6 +429,7 @@ def report(
     notes then say so). Growth is from ``base`` (default: the occasion just before the
     snapshot) to the snapshot, never the snapshot against itself. ``period`` (``"month"``,
     ``"term"``, ``"year"`` or a mapping) first rolls dated occasions up into periods.
+    ``privacy`` says how names were treated (e.g. pseudonymized); the report states it.
 
     >>> import icmaps
     >>> m = icmaps.load_map("learning-school")
@@ -590,6 +594,7 @@ def report(
         fidelity=_fidelity(rs, shared, occasions),
         comparison=_comparison(rs, growth_base, snapshot, shared),
         sources=_sources(rs),
+        privacy=privacy or "subject and rater names as in the ratings",
         quality=quality,
         problems=tuple(problems),
         _counts=counts,

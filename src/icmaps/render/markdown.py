@@ -63,6 +63,7 @@ def report_markdown(r: Report) -> str:
             meta += f" ({len(r.occasions)} occasions: {', '.join(e(o) for o in r.occasions)})"
     if r.by:
         meta += f" · split by **{e(r.by)}**"
+    meta += f" · {e(r.privacy)}"
     o = r.overall
     out += [
         meta,
