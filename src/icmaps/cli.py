@@ -368,12 +368,7 @@ def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> in
             text = p.render("markdown")
         else:
             text = profile_html(p)
-        if args.output:
-            atomic_write(args.output, text)
-            err.write(f"wrote {args.output} (profile of {p.subject}, {p.occasion})\n")
-        else:
-            out.write(text)
-        return EXIT_OK
+        return _deliver(args.output, text, out, err, f"profile of {p.subject}, {p.occasion}")
     if not args.output:
         raise UsageError("--each-subject writes one file per subject: give -o DIR")
     folder = Path(args.output)
@@ -398,7 +393,6 @@ def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> in
 
 
 def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps._io import atomic_write
     from icmaps.stats.plans import action_plan
 
     plan = action_plan(
@@ -424,9 +418,16 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         text = plan.render("markdown")
     else:
         text = f"{plan}\n"
-    if args.output:
-        atomic_write(args.output, text)
-        err.write(f"wrote {args.output} ({len(plan.items)} item(s) for {plan.subject})\n")
+    return _deliver(args.output, text, out, err, f"{len(plan.items)} item(s) for {plan.subject}")
+
+
+def _deliver(output: str | None, text: str, out: TextIO, err: TextIO, what: str) -> int:
+    """Write ``text`` to ``output`` atomically (saying so on stderr) or to stdout."""
+    if output:
+        from icmaps._io import atomic_write
+
+        atomic_write(output, text)
+        err.write(f"wrote {output} ({what})\n")
     else:
         out.write(text)
     return EXIT_OK

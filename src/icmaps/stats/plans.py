@@ -134,6 +134,33 @@ class ActionPlan(TableResult):
         }
 
 
+def subject_occasion(
+    ratings: RatingSet,
+    subject: str,
+    occasion: str | None,
+    occasions: Sequence[str] | None,
+) -> tuple[RatingSet, tuple[str, ...], str]:
+    """One subject's ratings, its occasions in time order, and the occasion asked for (by
+    default its last); errors name the subjects or occasions there are."""
+    subjects = [s for s in ratings.categories("subject") if s is not None]
+    if subject not in subjects:
+        shown = ", ".join(map(str, subjects[:8])) + (" ..." if len(subjects) > 8 else "")
+        raise NotFoundError(f"no subject {subject!r} in the ratings (subjects: {shown})")
+    mine = ratings.filter(subject=subject)
+    rated = mine.categories("occasion")
+    order = mine.occasion_order([o for o in occasions if o in rated] if occasions else None)
+    if not order.occasions:
+        raise UsageError(f"subject {subject!r} has no rated occasion")
+    if occasion is None:
+        occasion = order.occasions[-1]
+    elif occasion not in order.occasions:
+        raise NotFoundError(
+            f"subject {subject!r} was not rated on {occasion!r} "
+            f"(its occasions: {', '.join(order.occasions)})"
+        )
+    return mine, order.occasions, occasion
+
+
 def _written(ratings: RatingSet, occasion: str) -> dict[str, list[str]]:
     """What raters wrote (note, evidence) on each component on ``occasion``, in file order,
     each text once."""
@@ -181,23 +208,7 @@ def action_plan(
     ('2026-spring', True)
     """
     m = ratings.map
-    subjects = [s for s in ratings.categories("subject") if s is not None]
-    if subject not in subjects:
-        shown = ", ".join(map(str, subjects[:8])) + (" ..." if len(subjects) > 8 else "")
-        raise NotFoundError(f"no subject {subject!r} in the ratings (subjects: {shown})")
-    mine = ratings.filter(subject=subject)
-    order = mine.occasion_order(
-        [o for o in occasions if o in mine.categories("occasion")] if occasions else None
-    )
-    if occasion is None:
-        if not order.occasions:
-            raise UsageError(f"subject {subject!r} has no rated occasion")
-        occasion = order.occasions[-1]
-    elif occasion not in order.occasions:
-        raise NotFoundError(
-            f"subject {subject!r} was not rated on {occasion!r} "
-            f"(its occasions: {', '.join(order.occasions)})"
-        )
+    mine, _, occasion = subject_occasion(ratings, subject, occasion, occasions)
     if target in ("ideal", "acceptable"):
         wanted: str | dict[str, str] = target
     else:  # a level code, for every component whose scale has it

@@ -116,25 +116,11 @@ def profile(
     >>> p.occasion, p.previous_occasion, p.row("al-team-agenda").change
     ('2026-spring', '2025-fall', 1)
     """
-    from icmaps.stats.plans import _up, _written
+    from icmaps.stats.plans import _up, _written, subject_occasion
 
     check_rule(rule)
     m = ratings.map
-    subjects = [s for s in ratings.categories("subject") if s is not None]
-    if subject not in subjects:
-        shown = ", ".join(map(str, subjects[:8])) + (" ..." if len(subjects) > 8 else "")
-        raise NotFoundError(f"no subject {subject!r} in the ratings (subjects: {shown})")
-    mine = ratings.filter(subject=subject)
-    mine_occasions = mine.categories("occasion")
-    order = mine.occasion_order(
-        [o for o in occasions if o in mine_occasions] if occasions else None
-    ).occasions
-    if occasion is None:
-        occasion = order[-1]
-    elif occasion not in order:
-        raise NotFoundError(
-            f"subject {subject!r} was not rated on {occasion!r} (its occasions: {', '.join(order)})"
-        )
+    mine, order, occasion = subject_occasion(ratings, subject, occasion, occasions)
     at = order.index(occasion)
     previous = order[at - 1] if at else None
     d = decisions(mine, ("occasion",), rule)
