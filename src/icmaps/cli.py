@@ -175,7 +175,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "(--allow-problems writes one without the bad rows and lists them)\n"
         )
         return EXIT_INVALID
-    rated = _private(args, result.ratings)
+    rated = _from_source(args, _private(args, result.ratings))
     if args.subject or args.each_subject:
         return _profiles(args, rated, out, err)
     suffix = str(args.output or "").lower()
@@ -396,7 +396,7 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.stats.plans import action_plan
 
     plan = action_plan(
-        _read_rated(args),
+        _from_source(args, _read_rated(args)),
         args.subject,
         target=args.target,
         occasion=args.occasion,
@@ -419,6 +419,19 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         text = f"{plan}\n"
     return _deliver(args.output, text, out, err, f"{len(plan.items)} item(s) for {plan.subject}")
+
+
+def _from_source(args: argparse.Namespace, rs: Any) -> Any:
+    """``--source S``: only the ratings from that source (``self``, ``observer`` ...)."""
+    wanted = getattr(args, "source", None)
+    if not wanted:
+        return rs
+    if "source" not in rs.attributes:
+        raise UsageError(f"--source {wanted}: the ratings have no source column")
+    values = [str(v) for v in rs.categories("source") if v is not None]
+    if wanted not in values:
+        raise NotFoundError(f"--source: no ratings from {wanted!r} (sources: {', '.join(values)})")
+    return rs.filter(source=wanted)
 
 
 def _deliver(output: str | None, text: str, out: TextIO, err: TextIO, what: str) -> int:
@@ -642,6 +655,10 @@ def _parser() -> argparse.ArgumentParser:
         "next step up, evidence and the change since its previous occasion",
     )
     rp.add_argument(
+        "--source",
+        help="only the ratings from this source (self, observer ...; needs a source column)",
+    )
+    rp.add_argument(
         "--each-subject",
         action="store_true",
         help="write one profile page per subject, and an index page, into the folder -o",
@@ -744,6 +761,10 @@ def _parser() -> argparse.ArgumentParser:
     _occasions_option(pl)
     pl.add_argument(
         "--rule", choices=rules, default="median", help="how several raters are combined"
+    )
+    pl.add_argument(
+        "--source",
+        help="only the ratings from this source (self, observer ...; needs a source column)",
     )
     pl.add_argument("--role", help="only the components (and ratings) for this role")
     pl.add_argument(

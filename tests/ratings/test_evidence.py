@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,56 @@ def test_self_assessment_against_observation(tmp_path: Path) -> None:
     assert r.to_dict()["sources"] is not None
     with pytest.raises(UsageError, match="give by= or between="):
         icmaps.compare(rs, by="district", between="source")
+
+
+def test_plans_and_profiles_from_one_source(tmp_path: Path) -> None:
+    path = tmp_path / "sources.csv"
+    path.write_text(
+        "subject,rater,occasion,component,code,source\n"
+        "lincoln,principal,fall,al-team-agenda,1,self\n"
+        "lincoln,coach,fall,al-team-agenda,3,observer\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(
+        "plan",
+        "learning-school",
+        str(path),
+        "--subject",
+        "lincoln",
+        "--source",
+        "observer",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    assert [i["current"] for i in json.loads(out)["items"]] == ["3"]
+    code, out, err = run_cli(
+        "plan",
+        "learning-school",
+        str(path),
+        "--subject",
+        "lincoln",
+        "--source",
+        "self",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    assert json.loads(out)["items"] == []  # the school rates itself ideal
+    code, out, err = run_cli(
+        "report",
+        "learning-school",
+        str(path),
+        "--subject",
+        "lincoln",
+        "--source",
+        "observer",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    code, _, err = run_cli(
+        "plan", "learning-school", str(path), "--subject", "lincoln", "--source", "team"
+    )
+    assert code == 2
+    assert "no ratings from 'team' (sources: self, observer)" in err
