@@ -188,7 +188,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     r = report(
         rated,
-        problems=result.problems,
+        problems=_hide(args, result.problems),
         role=args.role,
         by=args.by,
         title=args.title,
@@ -248,7 +248,31 @@ def _private(args: argparse.Namespace, rs: Any) -> Any:
     if args.pseudonym_map:
         lines = ["kind,pseudonym,name"] + [",".join(_csv_cell(x) for x in row) for row in table]
         atomic_write(args.pseudonym_map, "\n".join(lines) + "\n")
+    args.pseudonym_table = table  # for messages built from the file before (see _hide)
     return hidden
+
+
+def _hide(args: argparse.Namespace, problems: Sequence[Problem]) -> tuple[Problem, ...]:
+    """Problems found while reading name subjects and raters: under --pseudonymize their
+    names become the pseudonyms there too."""
+    table = getattr(args, "pseudonym_table", None)
+    if not table:
+        return tuple(problems)
+    import dataclasses
+
+    def hide(text: str) -> str:
+        for _, pseudo, name in table:
+            text = text.replace(repr(name), repr(pseudo))
+        return text
+
+    return tuple(
+        dataclasses.replace(
+            p,
+            message=hide(p.message),
+            value=hide(p.value) if isinstance(p.value, str) else p.value,
+        )
+        for p in problems
+    )
 
 
 def _csv_cell(text: str) -> str:
@@ -377,6 +401,7 @@ def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> in
     folder.mkdir(parents=True, exist_ok=True)
     entries: list[tuple[str, str]] = []
     used: set[str] = {"index"}
+    skipped = 0
     for subject in sorted(str(s) for s in rs.categories("subject") if s is not None):
         # a safe, unique file name whatever the subject is called
         stem = re.sub(r"[^A-Za-z0-9_-]+", "-", subject).strip("-")[:80] or "subject"
@@ -384,11 +409,15 @@ def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> in
         while name.lower() in used:
             name, n = f"{stem}-{n}", n + 1
         used.add(name.lower())
-        p = profile(rs, subject, occasions=occasions)
+        if args.occasion and args.occasion not in rs.filter(subject=subject).categories("occasion"):
+            skipped += 1  # not rated on the occasion asked for
+            continue
+        p = profile(rs, subject, occasion=args.occasion, occasions=occasions)
         atomic_write(folder / f"{name}.html", profile_html(p, index="index.html"))
         entries.append((subject, f"{name}.html"))
     atomic_write(folder / "index.html", profiles_index_html(rs.map.title, entries))
-    err.write(f"wrote {len(entries)} profiles and index.html to {folder}\n")
+    missing = f"; {skipped} not rated on {args.occasion}" if skipped else ""
+    err.write(f"wrote {len(entries)} profiles and index.html to {folder}{missing}\n")
     return EXIT_OK
 
 

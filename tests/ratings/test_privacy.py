@@ -95,3 +95,30 @@ def test_a_short_or_missing_key_is_refused(tmp_path: Path) -> None:
     )
     assert code == 2
     assert "cannot read the pseudonym key" in err
+
+
+def test_problems_listed_in_a_report_show_pseudonyms_too(tmp_path: Path) -> None:
+    keyfile = tmp_path / "key"
+    keyfile.write_text(KEY.decode())
+    lines = Path(EXAMPLE).read_text(encoding="utf-8").splitlines()
+    # a repeated row (a warning naming subject and rater) and a district that differs
+    first = lines[1].split(",")
+    changed = ",".join([*first[:-1], "other-usd"])
+    path = tmp_path / "warned.csv"
+    path.write_text("\n".join([*lines, lines[1], changed.replace(first[2], "2030-x")]) + "\n")
+    out = tmp_path / "r.json"
+    code, _, err = run_cli(
+        "report",
+        "learning-school",
+        str(path),
+        "--pseudonymize",
+        str(keyfile),
+        "-o",
+        str(out),
+        "--allow-problems",
+    )
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert json.loads(text)["problems"]  # the warnings are listed ...
+    for name in _names():
+        assert name not in text, name  # ... with pseudonyms only

@@ -75,3 +75,20 @@ def test_cli_writes_one_profile_or_one_per_subject(tmp_path: Path) -> None:
     code, _, err = run_cli("report", "learning-school", str(path), "--each-subject")
     assert code == 2
     assert "give -o DIR" in err
+
+
+def test_each_subject_keeps_the_occasion_asked_for(tmp_path: Path) -> None:
+    folder = tmp_path / "fall"
+    code, _, err = run_cli(
+        "report",
+        "learning-school",
+        EXAMPLE,
+        "--each-subject",
+        "--occasion",
+        "2025-fall",
+        "-o",
+        str(folder),
+    )
+    assert code == 0, err
+    page = (folder / "lincoln-elementary.html").read_text(encoding="utf-8")
+    assert "occasion <b>2025-fall</b>" in page
