@@ -92,3 +92,16 @@ def test_each_subject_keeps_the_occasion_asked_for(tmp_path: Path) -> None:
     assert code == 0, err
     page = (folder / "lincoln-elementary.html").read_text(encoding="utf-8")
     assert "occasion <b>2025-fall</b>" in page
+
+
+def test_a_special_code_is_shown_as_given_not_as_the_level_it_counts_as() -> None:
+    m = icmaps.load_map("cbam-classroom-practice")  # non-use counts as the lowest level
+    recs = [
+        {"subject": "t", "rater": "r", "occasion": "o", "component": c.id, "code": "non-use"}
+        for c in m.iter_components()
+    ]
+    rs = RatingSet.from_records(m, recs)
+    row = icmaps.profile(rs, "t").rows[0]
+    assert (row.code, row.text.split(":")[0]) == ("non-use", "Non-use")
+    item = icmaps.action_plan(rs, "t").items[0]
+    assert (item.current, item.current_text.split(":")[0]) == ("non-use", "Non-use")

@@ -161,6 +161,34 @@ def subject_occasion(
     return mine, order.occasions, occasion
 
 
+def _given(ratings: RatingSet, rule: Rule) -> dict[str, tuple[str, str]]:
+    """Per component of these ratings (one subject on one occasion), the code to show for the
+    decided level and its text: the level's own code and variation, or, when raters gave a
+    special code that counts as that level (non-use), that code and its label."""
+    import numpy as np
+
+    from icmaps.stats.tally import decisions
+
+    m = ratings.map
+    d = decisions(ratings, (), rule)
+    rows = np.flatnonzero(d.level >= 0)
+    shown = d.counts.shown_codes(rows, d.level[rows]) if len(rows) else []
+    out: dict[str, tuple[str, str]] = {}
+    for row, code in zip(rows.tolist(), shown, strict=True):
+        comp = d.components[int(d.component[row])]
+        texts = {v.code: v.text for v in m.variations_of(comp)}
+        if code in texts:
+            out[comp] = (code, texts[code])
+        else:  # a special code counting as a level: say what it is, not the level's text
+            special = next((sp for sp in m.scale_of(comp).special if sp.code == code), None)
+            label = special.label if special is not None else code
+            extra = (
+                f": {special.description}" if special is not None and special.description else ""
+            )
+            out[comp] = (code, f"{label}{extra}")
+    return out
+
+
 def _written(ratings: RatingSet, occasion: str) -> dict[str, list[str]]:
     """What raters wrote (note, evidence) on each component on ``occasion``, in file order,
     each text once."""
@@ -228,11 +256,12 @@ def action_plan(
         )
     )
     items = []
+    given = _given(mine.filter(occasion=occasion), rule)
     for n, g in enumerate(below, start=1):
         c = m.component(g.component)
         scale = m.scale_of(c.id)
         level = scale.index(str(g.current))
-        texts = {v.code: v.text for v in m.variations_of(c.id)}
+        code, text = given.get(c.id, (str(g.current), ""))
         nxt, nxt_text = _up(m, c.id, level)
         items.append(
             PlanItem(
@@ -241,8 +270,8 @@ def action_plan(
                 c.title,
                 c.critical,
                 c.weight,
-                str(g.current),
-                texts.get(str(g.current), ""),
+                code,
+                text,
                 nxt,
                 nxt_text,
                 g.target,

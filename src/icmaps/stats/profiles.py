@@ -116,7 +116,7 @@ def profile(
     >>> p.occasion, p.previous_occasion, p.row("al-team-agenda").change
     ('2026-spring', '2025-fall', 1)
     """
-    from icmaps.stats.plans import _up, _written, subject_occasion
+    from icmaps.stats.plans import _given, _up, _written, subject_occasion
 
     check_rule(rule)
     m = ratings.map
@@ -128,6 +128,7 @@ def profile(
     for u, c, lv in zip(d.unit.tolist(), d.component.tolist(), d.level.tolist(), strict=True):
         level[(str(d.units[u][0]), d.components[c])] = lv
     said = _written(mine, occasion)
+    given = _given(mine.filter(occasion=occasion), rule)
     rows = []
     for c in m.iter_components():
         desired = m.scale_of(c.id).desired()
@@ -153,7 +154,7 @@ def profile(
                 )
             )
             continue
-        code = desired[lv].code
+        code, text = given.get(c.id, (desired[lv].code, texts.get(desired[lv].code, "")))
         nxt, nxt_text = _up(m, c.id, lv) if lv > 0 else (None, "")
         prev_code = desired[before].code if before is not None and before >= 0 else None
         change = before - lv if before is not None and before >= 0 else None
@@ -163,7 +164,7 @@ def profile(
                 c.title,
                 c.critical,
                 code,
-                texts.get(code, ""),
+                text,
                 desired[lv].zone,
                 "rated",
                 nxt,
