@@ -34,7 +34,7 @@ def test_notes_and_evidence_round_trip_and_are_not_attributes(tmp_path: Path, fm
     assert rs.column("note")[0] == "Agenda set in August, not revisited"
     out = tmp_path / ("again.jsonl" if fmt == "jsonl" else "again.csv")
     if fmt == "wide":  # one row per subject x rater x occasion cannot hold per-rating texts
-        with pytest.raises(UsageError, match="cannot hold: write long CSV or JSON Lines"):
+        with pytest.raises(UsageError, match="differs between the ratings of one subject"):
             icmaps.write_ratings(rs, out, format="wide")
     else:
         icmaps.write_ratings(rs, out, format=fmt)  # type: ignore[arg-type]
@@ -89,6 +89,10 @@ def test_a_wide_file_gives_its_row_note_to_every_rating_of_the_row(tmp_path: Pat
     rs = icmaps.read_ratings(path, "learning-school")
     assert rs.text_columns == ("note",)
     assert rs.column("note") == ["visited in October", "visited in October"]
+    # one note per row: written back wide as it was read
+    out = tmp_path / "again.csv"
+    icmaps.write_ratings(rs, out, format="wide")
+    assert icmaps.read_ratings(out, "learning-school") == rs
 
 
 def test_the_disagreement_view_shows_what_each_rater_wrote(tmp_path: Path) -> None:

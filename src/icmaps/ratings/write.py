@@ -54,11 +54,20 @@ def dumps_ratings(ratings: RatingSet, format: Literal["long", "wide", "jsonl"] =
         return buf.getvalue()
     if format != "wide":
         raise UsageError(f"format must be long, wide or jsonl, not {format!r}")
-    texts = [c for c in ratings.text_columns if any(v is not None for v in ratings.categories(c))]
-    if texts:  # a wide row holds one subject x rater x occasion, not one rating
+    # a wide row holds one subject x rater x occasion: a text must be the same on each
+    varying = []
+    for name in ratings.text_columns:
+        seen: dict[tuple[object, ...], object] = {}
+        for r in records:
+            key = tuple(r.get(k) for k in WIDE_KEYS)
+            if seen.setdefault(key, r.get(name)) != r.get(name):
+                varying.append(name)
+                break
+    if varying:
         raise UsageError(
-            f"the ratings carry {' and '.join(texts)} text per rating, which a wide file (one "
-            "row per subject, rater and occasion) cannot hold: write long CSV or JSON Lines"
+            f"the ratings carry {' and '.join(varying)} text that differs between the ratings "
+            "of one subject, rater and occasion, which a wide file (one row each) cannot "
+            "hold: write long CSV or JSON Lines"
         )
     comps = [c.id for c in ratings.map.iter_components()]
     used = set(ratings.categories("component"))
