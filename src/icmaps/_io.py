@@ -11,8 +11,10 @@ from icmaps.errors import NotFoundError, UsageError
 __all__ = ["atomic_write"]
 
 
-def atomic_write(path: str | os.PathLike[str], text: str) -> None:
-    """Write text to ``path`` through a temporary file and rename: never a partial file."""
+def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int = 0o666) -> None:
+    """Write text to ``path`` through a temporary file and rename: never a partial file.
+    ``mode`` (before the umask) is 0o666 as for a plain ``open``; 0o600 keeps a file private
+    to its owner (e.g. a table from pseudonyms back to names)."""
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"{os.fspath(path)}: is a folder; expected a file name to write")
@@ -22,7 +24,7 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> None:
     # touching the process-wide umask (mkstemp would create 0600)
     tmp = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except OSError as e:
         raise UsageError(f"{os.fspath(path)}: cannot write: {e.strerror}") from e
     try:

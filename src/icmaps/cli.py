@@ -247,7 +247,8 @@ def _private(args: argparse.Namespace, rs: Any) -> Any:
     hidden, table = pseudonymize(rs, read_key(args.pseudonymize))
     if args.pseudonym_map:
         lines = ["kind,pseudonym,name"] + [",".join(_csv_cell(x) for x in row) for row in table]
-        atomic_write(args.pseudonym_map, "\n".join(lines) + "\n")
+        # the way back to names: readable by its owner only
+        atomic_write(args.pseudonym_map, "\n".join(lines) + "\n", mode=0o600)
     args.pseudonym_table = table  # for messages built from the file before (see _hide)
     return hidden
 

@@ -79,6 +79,7 @@ def test_no_real_name_in_any_output(tmp_path: Path) -> None:
     assert code == 0, err
     with table.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
+    assert table.stat().st_mode & 0o077 == 0  # readable by its owner only
     assert {r["name"] for r in rows} == names
     code, _, err = run_cli("summarize", "learning-school", EXAMPLE, "--pseudonym-map", "x.csv")
     assert code == 2
