@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TextIO
@@ -158,6 +159,26 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # -- report -----------------------------------------------------------------------------------
 
 
+_BY_SUFFIX = {
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".json": "json",
+    ".csv": "csv",
+}
+
+
+def _output_format(
+    args: argparse.Namespace, default: str, formats: tuple[str, ...] = ("html", "markdown", "json")
+) -> str:
+    """--format if given, else the one the suffix of -o names (among ``formats``), else default."""
+    if args.format:
+        return str(args.format)
+    fmt = _BY_SUFFIX.get(os.path.splitext(str(args.output or ""))[1].lower(), default)
+    return fmt if fmt in formats else default
+
+
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps._io import atomic_write
     from icmaps.maps.codec import load_map
@@ -178,14 +199,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rated = _from_source(args, _private(args, result.ratings))
     if args.subject or args.each_subject:
         return _profiles(args, rated, out, err)
-    suffix = str(args.output or "").lower()
-    fmt = args.format or (
-        "markdown"
-        if suffix.endswith((".md", ".markdown"))
-        else "json"
-        if suffix.endswith(".json")
-        else "html"
-    )
+    fmt = _output_format(args, "html")
     r = report(
         rated,
         problems=_hide(args, result.problems),
@@ -383,10 +397,7 @@ def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> in
     occasions = _occasion_list(args.occasions)
     if args.subject:
         p = profile(rs, args.subject, occasion=args.occasion, occasions=occasions)
-        suffix = str(args.output or "").lower()
-        fmt = args.format or (
-            "markdown" if suffix.endswith(".md") else "json" if suffix.endswith(".json") else "html"
-        )
+        fmt = _output_format(args, "html")
         if fmt == "json":
             text = json.dumps(p.to_dict(), indent=2, ensure_ascii=False) + "\n"
         elif fmt == "markdown":
@@ -433,9 +444,7 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         occasions=_occasion_list(args.occasions),
         rule=args.rule,
     )
-    suffix = str(args.output or "").lower()
-    by_suffix = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json", ".csv": "csv"}
-    fmt = args.format or next((f for s, f in by_suffix.items() if suffix.endswith(s)), "text")
+    fmt = _output_format(args, "text", ("html", "markdown", "json", "csv"))
     if fmt == "html":
         from icmaps.render.html import plan_html
 

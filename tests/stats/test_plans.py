@@ -74,6 +74,7 @@ def test_cli_plan_in_every_format(tmp_path: Path) -> None:
     code, out, err = run_cli("plan", "learning-school", EXAMPLE, "--subject", "lincoln-elementary")
     assert code == 0, err
     assert "action plan for lincoln-elementary (2026-spring)" in out
+    out_text = out
     code, out, err = run_cli(
         "plan", "learning-school", EXAMPLE, "--subject", "lincoln-elementary", "--format", "json"
     )
@@ -81,14 +82,19 @@ def test_cli_plan_in_every_format(tmp_path: Path) -> None:
     data = json.loads(out)
     assert data["items"][0]["priority"] == 1
     assert data["items"][0]["next_text"]
-    for suffix in ("html", "md", "csv"):
+    for suffix in ("html", "htm", "md", "markdown", "csv", "txt"):
         target = tmp_path / f"plan.{suffix}"
         code, _, err = run_cli(
             "plan", "learning-school", EXAMPLE, "--subject", "lincoln-elementary", "-o", str(target)
         )
         assert code == 0, err
         assert target.read_text(encoding="utf-8")
-    assert (tmp_path / "plan.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    written = {p.suffix: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()}
+    assert written[".html"].startswith("<!DOCTYPE html>")
+    assert written[".htm"] == written[".html"]
+    # the format comes from the suffix; one it does not know gives plain text
+    assert written[".markdown"] == written[".md"] != written[".txt"]
+    assert written[".txt"] == out_text
     code, _, err = run_cli("plan", "learning-school", EXAMPLE, "--subject", "nobody")
     assert code == 2
     assert "no subject 'nobody'" in err

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from icmaps._grouping import duplicate_groups, unique_rows as _unique_rows
-from icmaps.errors import Problem
+from icmaps.errors import Problem, Severity
 from icmaps.maps.model import Map
 from icmaps.ratings.columns import (
     BASE_COLUMNS,
@@ -943,8 +943,8 @@ def check_consistency(ratings: RatingSet, lines: Sequence[int], path: str | None
     return out
 
 
-def _more(path: str | None, n: int, what: str) -> Problem:
-    return Problem(path, None, None, f"and {n} {what} (not listed)", "", "warning")
+def _more(path: str | None, n: int, what: str, severity: Severity = "warning") -> Problem:
+    return Problem(path, None, None, f"and {n} {what} (not listed)", "", severity)
 
 
 def check_texts(
@@ -973,9 +973,7 @@ def check_texts(
         rows = np.flatnonzero(hit & ~bad_rows)
         for n, row in enumerate(rows.tolist()):
             if n == MAX_CONSISTENCY_WARNINGS:
-                problems.append(
-                    Problem(path, None, None, f"and {len(rows) - n} more {name} texts too long")
-                )
+                problems.append(_more(path, len(rows) - n, f"more {name} texts too long", "error"))
                 break
             length = len(values[int(index[row])] or "")
             problems.append(

@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal, overload
+from typing import IO, Any, Literal, overload
 
 from icmaps._optional import has, require
 from icmaps.errors import Problem, RatingsError, UsageError
@@ -169,6 +169,16 @@ def _ratings(checked: Checked) -> RatingSet:
     return RatingSet(checked.map, checked.columns, checked.levels, checked.attrs)
 
 
+def _keep_rows(
+    ratings: RatingSet, lines: array.array[int], keep: Any
+) -> tuple[RatingSet, array.array[int]]:
+    """The ratings (and their source lines) at the row positions ``keep`` (None: all)."""
+    if keep is None:
+        return ratings, lines
+    rows = keep.tolist()
+    return ratings._take(rows), array.array("I", [lines[i] for i in rows])
+
+
 def iter_ratings(
     source: Source,
     map: Map | str,
@@ -292,16 +302,11 @@ def read_ratings(
     ratings = parts[0] if len(parts) == 1 else _concat(parts, first_seen=True)
     del parts
     keep, repeated = check_duplicates(ratings._cols, lines, path)
-    if keep is not None:
-        ratings = ratings._take(keep.tolist())
-        lines = array.array("I", [lines[i] for i in keep.tolist()])
-    if repeated:
-        problems.extend(repeated)
+    ratings, lines = _keep_rows(ratings, lines, keep)
+    problems.extend(repeated)
     # note / evidence texts past the bound: errors, those ratings left out
     keep, too_long = check_texts(ratings, lines, path)
-    if keep is not None:
-        ratings = ratings._take(keep.tolist())
-        lines = array.array("I", [lines[i] for i in keep.tolist()])
+    ratings, lines = _keep_rows(ratings, lines, keep)
     problems.extend(too_long)
     # empty cells rated, a subject's attribute that differs between rows: warnings
     problems.extend(check_consistency(ratings, lines, path))
