@@ -9,6 +9,7 @@ formats.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Record",
     "Scalar",
+    "Suppressed",
     "fmt_num",
     "fmt_pct",
     "fmt_pp",
@@ -35,6 +37,23 @@ __all__ = [
 
 Scalar = str | int | float | bool | None
 Record = dict[str, Scalar]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A figure hidden under a minimum number of subjects ``k`` (see
+    :mod:`icmaps.stats.disclosure`): shown ``<k`` when it rests on fewer than k subjects,
+    ``*`` when it is hidden so that another cannot be worked out from a total.
+
+    >>> str(Suppressed(5)), str(Suppressed(5, complementary=True))
+    ('<5', '*')
+    """
+
+    k: int
+    complementary: bool = False
+
+    def __str__(self) -> str:
+        return "*" if self.complementary else f"<{self.k}"
 
 
 def records_frame(
@@ -61,7 +80,12 @@ def records_csv(records: Sequence[Mapping[str, Scalar]], columns: Sequence[str])
 
 
 def fmt_pct(
-    pct: float | None, digits: int = 1, *, unit: str = "", sign: bool = False, none: str = ""
+    pct: float | Suppressed | None,
+    digits: int = 1,
+    *,
+    unit: str = "",
+    sign: bool = False,
+    none: str = "",
 ) -> str:
     """A percentage (0-100) with ``digits`` decimals, an optional ``unit`` and, with ``sign``,
     a leading ``+`` or ``-``; ``none`` for None.
@@ -73,41 +97,48 @@ def fmt_pct(
     """
     if pct is None:
         return none
+    if isinstance(pct, Suppressed):
+        return str(pct)
     return f"{pct:+.{digits}f}{unit}" if sign else f"{pct:.{digits}f}{unit}"
 
 
-def fmt_share(share: float | None, none: str = "") -> str:
+def fmt_share(share: float | Suppressed | None, none: str = "") -> str:
     """A share (0-1) as a whole percentage with ``%``; ``none`` for None.
 
     >>> fmt_share(0.666), fmt_share(None), fmt_share(None, "–")
     ('67%', '', '–')
     """
+    if isinstance(share, Suppressed):
+        return str(share)
     return none if share is None else fmt_pct(100 * share, 0, unit="%")
 
 
-def pp_change(a: float | None, b: float | None) -> int | None:
+def pp_change(a: float | Suppressed | None, b: float | Suppressed | None) -> int | None:
     """The change from share ``a`` to share ``b`` in whole percentage points, None if either
     is None.
 
     >>> pp_change(0.25, 0.5), pp_change(0.5, 0.25), pp_change(None, 0.5)
     (25, -25, None)
     """
-    if a is None or b is None:
+    if a is None or b is None or isinstance(a, Suppressed) or isinstance(b, Suppressed):
         return None
     return round((b - a) * 100)
 
 
-def fmt_pp(a: float | None, b: float | None, *, none: str = "–") -> str:
+def fmt_pp(a: float | Suppressed | None, b: float | Suppressed | None, *, none: str = "–") -> str:
     """The change from share ``a`` to share ``b`` as signed percentage points.
 
     >>> fmt_pp(0.25, 0.5), fmt_pp(0.5, 0.5), fmt_pp(None, 0.5)
     ('+25 pp', '+0 pp', '–')
     """
+    for v in (a, b):
+        if isinstance(v, Suppressed):
+            return str(v)
     x = pp_change(a, b)
     return none if x is None else f"{x:+d} pp"
 
 
-def fmt_num(x: float | None, digits: int = 2, none: str = "") -> str:
+def fmt_num(x: float | Suppressed | None, digits: int = 2, none: str = "") -> str:
     """A number with ``digits`` decimals (integers as they are), ``none`` for None.
 
     >>> fmt_num(2.0), fmt_num(1.23456), fmt_num(3, 3), fmt_num(None, 3, "–")
@@ -115,7 +146,7 @@ def fmt_num(x: float | None, digits: int = 2, none: str = "") -> str:
     """
     if x is None:
         return none
-    if isinstance(x, int):
+    if isinstance(x, int | Suppressed):
         return str(x)
     return f"{x:.{digits}f}"
 

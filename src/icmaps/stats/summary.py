@@ -41,6 +41,7 @@ from icmaps.stats.tally import Cell, Distribution, MapRef, Tally, tally
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
+    from icmaps.stats.disclosure import Mask, Suppressed
 
 __all__ = ["Scope", "Summary", "SummaryRow", "summarize"]
 
@@ -314,8 +315,12 @@ class Summary(TableResult):
     map: Map
     tally: Tally
     rows: tuple[SummaryRow, ...] = dataclasses.field(init=False, repr=False)
+    min_n: int | None = None  # hide figures resting on fewer subjects (see disclosure)
+    subjects: Tally | None = dataclasses.field(default=None, repr=False)  # by + subject
 
     def __post_init__(self) -> None:
+        if self.min_n is not None and self.subjects is None:
+            raise UsageError("a summary with min_n needs the tally by subject (summarize does it)")
         if self.tally.map_ref != MapRef.of(self.map):
             raise UsageError(
                 f"the tally counts map {self.tally.map_ref.id!r} v{self.tally.map_ref.version}, "
@@ -337,7 +342,12 @@ class Summary(TableResult):
         >>> summarize(a).merge(summarize(b)) == summarize(a + b)
         True
         """
-        return Summary(self.map, self.tally + other.tally)
+        if self.min_n != other.min_n:
+            raise UsageError(f"cannot merge summaries with min_n {self.min_n} and {other.min_n}")
+        subjects = None
+        if self.subjects is not None and other.subjects is not None:
+            subjects = self.subjects + other.subjects
+        return Summary(self.map, self.tally + other.tally, min_n=self.min_n, subjects=subjects)
 
     __add__ = merge
 
@@ -401,8 +411,10 @@ class Summary(TableResult):
             Column("median_score", "float", "median"),
         )
         rows = []
+        mask = self.mask()
         for r in self.rows:
-            dist = r.distribution()
+            d = _display(r, mask)
+            counts = d["counts"]
             rows.append(
                 (
                     *r.key,
@@ -411,26 +423,28 @@ class Summary(TableResult):
                     r.kind,
                     r.title,
                     r.id if r.scope == "component" else f"[{r.kind}] {r.id}",
-                    r.n,
-                    r.na,
-                    r.missing,
-                    None if dist is None else " ".join(f"{c}:{n}" for c, n in dist.items()),
-                    "" if r.counts is None else "/".join(map(str, r.counts)),
-                    r.n_ideal,
-                    r.n_acceptable,
-                    r.n_unacceptable,
-                    r.zones(),
-                    r.share_ideal,
-                    r.share_ideal_or_acceptable,
-                    r.mean_score,
-                    r.median_score,
+                    d["n"],
+                    d["na"],
+                    d["missing"],
+                    d["distribution"],
+                    "" if not isinstance(counts, list) else "/".join(map(str, counts)),
+                    d["n_ideal"],
+                    d["n_acceptable"],
+                    d["n_unacceptable"],
+                    d["zones"],
+                    d["share_ideal"],
+                    d["share_ideal_or_acceptable"],
+                    d["mean_score"],
+                    d["median_score"],
                 )
             )
-        facts = (
+        facts: tuple[tuple[str, object], ...] = (
             ("map", self.map.id),
             ("by", ", ".join(self.by) or "–"),
-            ("ratings", self.tally.total),
+            ("ratings", mask.show(_TOTAL, self.tally.total) if mask else self.tally.total),
         )
+        if mask is not None:
+            facts += (("privacy", _privacy_note(mask)),)
         return Table(
             "Summary",
             cols,
@@ -438,22 +452,58 @@ class Summary(TableResult):
             facts,
             roll=tuple(r.scope != "component" for r in self.rows),
             depth=tuple(r.depth for r in self.rows),
+            note=_privacy_note(mask) if mask is not None else "",
         )
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (``icmaps summarize --format json``): rows with counts per code and the
         share (0-1) on each level."""
         rows = []
-        for r in self.rows:
-            rec: dict[str, object] = dict(r.to_record(self.by))
-            rec["distribution"] = r.distribution()
-            rec["shares"] = None if r.shares is None else list(r.shares)
-            rows.append(rec)
-        return {
+        mask = self.mask()
+        if mask is None:
+            for r in self.rows:
+                rec: dict[str, object] = dict(r.to_record(self.by))
+                rec["distribution"] = r.distribution()
+                rec["shares"] = None if r.shares is None else list(r.shares)
+                rows.append(rec)
+        else:
+            for r in self.rows:
+                d = _display(r, mask)
+                rec = dict(zip(self.by, r.key, strict=True))
+                rec.update(scope=r.scope, id=r.id, kind=r.kind, title=r.title)
+                for name in _ROW_COLUMNS[4:]:
+                    rec[name] = _plain(d[name])
+                counts, shares = d["counts"], d["shares"]
+                rec["distribution"] = (
+                    None
+                    if not isinstance(counts, list) or r.codes is None
+                    else {c: _plain(n) for c, n in zip(r.codes, counts, strict=True)}
+                )
+                rec["shares"] = [_plain(x) for x in shares] if isinstance(shares, list) else None
+                rows.append(rec)
+        out: dict[str, object] = {
             "map": {"id": self.map.id, "version": self.map.version},
             "by": list(self.by),
             "rows": rows,
         }
+        if mask is not None:
+            out["privacy"] = {"min_n": mask.k, "note": _privacy_note(mask)}
+        return out
+
+    def mask(self) -> Mask | None:
+        """Which figures are hidden under :attr:`min_n` (None without a minimum): every
+        count, share and score resting on fewer than ``min_n`` subjects, and the figures that
+        would give one back by subtraction (see :mod:`icmaps.stats.disclosure`).
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> s = summarize(rs, by="district", min_n=5)
+        >>> s.mask().n_hidden > 0, "<5" in s.to_csv()
+        (True, True)
+        """
+        if self.min_n is None or self.subjects is None:
+            return None
+        return _protect(self)
 
     def __repr__(self) -> str:
         return (
@@ -462,7 +512,9 @@ class Summary(TableResult):
         )
 
 
-def summarize(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Summary:
+def summarize(
+    ratings: RatingSet, by: str | Iterable[str] | None = (), *, min_n: int | None = None
+) -> Summary:
     """Counts per level, distribution, % ideal, % ideal-or-acceptable, mean and median score,
     and the numbers rated / N/A / missing, per component and rolled up for the whole map, each
     role and every group of the hierarchy, in each group of ratings given by ``by``.
@@ -478,5 +530,136 @@ def summarize(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Summar
     (41, 0.268, 2.02)
     >>> "% ideal" in s._repr_html_()
     True
+
+    With ``min_n``, what the summary shows (table, records, CSV, JSON, HTML) hides every
+    figure resting on fewer than ``min_n`` subjects (``<5``) and the figures that would give
+    one back from a total (``*``); the summary's rows keep the true values.
     """
-    return Summary(ratings.map, tally(ratings, by))
+    from icmaps.stats.disclosure import check_min_n
+
+    min_n = check_min_n(min_n)
+    t = tally(ratings, by)
+    if min_n is None:
+        return Summary(ratings.map, t)
+    by_cols = t.by if "subject" in t.by else (*t.by, "subject")
+    return Summary(ratings.map, t, min_n=min_n, subjects=tally(ratings, by_cols))
+
+
+# -- small-count suppression ----------------------------------------------------------------
+
+_TOTAL = ("total",)
+_FIGURES = ("n", "na", "missing", "n_ideal", "n_acceptable", "n_unacceptable")
+_ZONE_FIGURES = ("n_ideal", "n_acceptable", "n_unacceptable")
+
+
+def _privacy_note(mask: Mask) -> str:
+    return (
+        f"Figures resting on fewer than {mask.k} subjects are shown as <{mask.k}; "
+        "* marks a figure hidden so that none of those can be worked out from a total."
+    )
+
+
+def _plain(v: object) -> object:
+    """A shown value as plain JSON data (a hidden figure becomes its marker text)."""
+    from icmaps.stats.disclosure import Suppressed
+
+    return str(v) if isinstance(v, Suppressed) else v
+
+
+def _pooled(m: Map) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The components each roll-up row pools (as :func:`_summary_rows` pools them)."""
+    ids = tuple(c.id for c in m.iter_components())
+    out: dict[tuple[str, str], tuple[str, ...]] = {("map", m.id): ids}
+    for r in m.roles:
+        out[("role", r.id)] = tuple(c for c in ids if m.applies_to(c, r.id))
+    for node in m.outline():
+        if node.kind == "group":
+            out[("group", node.id)] = node.below
+    return out
+
+
+def _protect(s: Summary) -> Mask:
+    """Decide what a summary with a minimum hides: counts per level and zone, N/A, missing
+    and rated, each with the number of subjects behind it; every sum the rows show (zones
+    to rated, levels to zones, components to a roll-up, groups to the total) is protected."""
+    from icmaps.stats.disclosure import Protection
+
+    assert s.min_n is not None
+    assert s.subjects is not None
+    at = s.subjects.by.index("subject")
+    n_by = len(s.by)
+    subjects: Counter[tuple[object, ...]] = Counter()
+    for r in _summary_rows(s.map, s.subjects):
+        key = r.key[:at] + r.key[at + 1 :] if "subject" not in s.by else r.key
+        base = (key[:n_by], r.scope, r.id)
+        for f in _FIGURES:
+            if getattr(r, f):
+                subjects[base + (f,)] += 1
+        for i, c in enumerate(r.counts or ()):
+            if c:
+                subjects[base + (i,)] += 1
+    p = Protection(s.min_n)
+    pooled = _pooled(s.map)
+    present = {(r.key, r.id) for r in s.rows if r.scope == "component"}
+    infos = {c.id: _info(s.map, c.id) for c in s.map.iter_components()}
+    map_rows = []
+    for r in s.rows:
+        base = (r.key, r.scope, r.id)
+        for f in _FIGURES:
+            p.count((*base, f), getattr(r, f), subjects=subjects[base + (f,)])
+        for i, c in enumerate(r.counts or ()):
+            p.count((*base, i), c, subjects=subjects[base + (i,)])
+    for r in s.rows:
+        base = (r.key, r.scope, r.id)
+        p.adds_up((*base, "n"), [(*base, f) for f in _ZONE_FIGURES])
+        if r.counts is not None and r.scope == "component":
+            zones = infos[r.id].zones
+            for z, f in enumerate(_ZONE_FIGURES):
+                p.adds_up((*base, f), [(*base, i) for i, zi in enumerate(zones) if zi == z])
+        if r.scope == "component":
+            continue
+        if r.scope == "map":
+            map_rows.append((*base, "n"))
+        comps = [c for c in pooled[(r.scope, r.id)] if (r.key, c) in present]
+        for f in _FIGURES:
+            p.adds_up((*base, f), [(r.key, "component", c, f) for c in comps])
+        if r.counts is not None:
+            for i in range(len(r.counts)):
+                p.adds_up((*base, i), [(r.key, "component", c, i) for c in comps])
+    p.count(_TOTAL, s.tally.total, subjects=s.min_n)  # the grand total hides no one alone
+    p.adds_up(_TOTAL, map_rows)
+    return p.solve()
+
+
+def _display(r: SummaryRow, mask: Mask | None) -> dict[str, object]:
+    """A row's figures as shown: hidden ones replaced by their markers, and every share or
+    score that would reveal one hidden too."""
+    base = (r.key, r.scope, r.id)
+
+    def show(k: object, v: object) -> object:
+        return v if mask is None else mask.show((*base, k), v)
+
+    d: dict[str, object] = {f: show(f, getattr(r, f)) for f in _FIGURES}
+    counts = None if r.counts is None else [show(i, c) for i, c in enumerate(r.counts)]
+    d["counts"] = counts
+    d["distribution"] = (
+        None
+        if counts is None or r.codes is None
+        else " ".join(f"{c}:{n}" for c, n in zip(r.codes, counts, strict=True))
+    )
+
+    def hidden(*keys: object) -> Suppressed | None:
+        return None if mask is None else mask.any_hidden((*base, k) for k in keys)
+
+    n_hidden = hidden("n")
+    d["share_ideal"] = hidden("n", "n_ideal") or r.share_ideal
+    d["share_ideal_or_acceptable"] = hidden("n", *_ZONE_FIGURES) or r.share_ideal_or_acceptable
+    every = hidden("n", *_ZONE_FIGURES, *range(len(r.counts or ())))
+    d["mean_score"] = every or r.mean_score
+    d["median_score"] = every or r.median_score
+    shares = r.shares
+    d["shares"] = (
+        None if shares is None else [n_hidden or hidden(i) or x for i, x in enumerate(shares)]
+    )
+    d["zones"] = r.zones() if hidden(*_ZONE_FIGURES) is None else None
+    return d
