@@ -36,6 +36,7 @@ from icmaps.stats.tally import Decisions, decisions, value_ranks
 if TYPE_CHECKING:
     from icmaps.ratings.occasions import Period
     from icmaps.ratings.ratingset import RatingSet
+    from icmaps.stats.disclosure import Mask
     from icmaps.stats.summary import SummaryRow
 
 __all__ = [
@@ -267,6 +268,7 @@ class Comparison(TableResult):
     components: tuple[ComponentChange, ...]
     moves: Sequence[Move]
     note: str | None = None  # why nothing could be compared, when nothing was
+    min_n: int | None = None  # hide figures resting on fewer units (see disclosure)
 
     def row(self, component_id: str) -> ComponentChange:
         """The result of one component; :class:`~icmaps.errors.NotFoundError` names the
@@ -341,68 +343,155 @@ class Comparison(TableResult):
                 else ()
             ),
         )
+        mask = self.mask()
+        shown = [_shown_change(c, mask) for c in self.components]
         rows = tuple(
             (
                 c.component,
                 c.title,
-                c.n,
-                c.toward,
-                c.unchanged,
-                c.away,
-                c.share_ideal_base,
-                c.share_ideal_other,
-                c.change_share_ideal,
-                c.base_only,
-                c.other_only,
-                *((c.share_base_higher, c.base_above_other) if self.by != "occasion" else ()),
+                *(d[f] for f in _CHANGE_FIGURES),
+                *((d["share_base_higher"], d["base_above_other"]) if self.by != "occasion" else ()),
             )
-            for c in self.components
+            for c, d in zip(self.components, shown, strict=True)
         )
+        t = _shown_totals(self, mask)
         facts: tuple[tuple[str, object], ...] = (
             ("map", self.map_id),
             (self.by, f"{self.base} → {self.other}"),
-            ("moved toward", self.toward),
-            ("unchanged", self.unchanged),
-            ("moved away", self.away),
+            ("moved toward", t["toward"]),
+            ("unchanged", t["unchanged"]),
+            ("moved away", t["away"]),
         )
         note = (
-            f"{self.by}: {self.base} -> {self.other}: {self.n} subject x component pairs, "
-            f"{self.toward} toward the desired end, {self.unchanged} unchanged, "
-            f"{self.away} away" + (f". {self.note}" if self.note else "")
+            f"{self.by}: {self.base} -> {self.other}: {t['n']} subject x component pairs, "
+            f"{t['toward']} toward the desired end, {t['unchanged']} unchanged, "
+            f"{t['away']} away" + (f". {self.note}" if self.note else "")
         )
-        more = (self._moves_table(),) if self.moves else ()
+        if mask is not None:
+            note += (
+                f". Figures resting on fewer than {mask.k} subjects are shown as <{mask.k}; * "
+                "marks a figure hidden so that none of those can be worked out from a total; "
+                "the subjects' moves are not listed"
+            )
+        more = (self._moves_table(),) if self.moves and mask is None else ()
         return Table("Comparison", cols, rows, facts, note=note, more=more)
+
+    def mask(self) -> Mask | None:
+        """Which figures are hidden under :attr:`min_n` (None without a minimum): counts of
+        fewer than ``min_n`` compared subjects, the shares and means they enter, and the
+        figures that would give one back from a total."""
+        if self.min_n is None:
+            return None
+        return _protect_changes(self, self.min_n)
 
     def to_dict(self) -> dict[str, object]:
         """Plain data: components (shares 0-1) with their matrices, and every move."""
+        mask = self.mask()
         comps = []
         for c, rec in zip(self.components, self.to_records(), strict=True):
             d: dict[str, object] = dict(rec)
             d["codes"] = list(c.codes)
-            d["matrix"] = [list(r) for r in c.matrix]
+            # the matrix counts subjects per pair of levels: not shown under a minimum
+            d["matrix"] = [list(r) for r in c.matrix] if mask is None else None
             comps.append(d)
-        return {
+        t = _shown_totals(self, mask)
+        out: dict[str, object] = {
             "map": self.map_id,
             "by": self.by,
             "base": self.base,
             "other": self.other,
             "rule": self.rule,
             "note": self.note,
-            "totals": {
-                "n": self.n,
-                "toward": self.toward,
-                "unchanged": self.unchanged,
-                "away": self.away,
-            },
+            "totals": {k: _plain(v) for k, v in t.items()},
             "components": comps,
-            "moves": self._moves_table().records(),
+            "moves": self._moves_table().records() if mask is None else [],
         }
+        if mask is not None:
+            out["privacy"] = {"min_n": mask.k}
+        return out
 
     def __repr__(self) -> str:
         return (
             f"<Comparison {self.by} {self.base} -> {self.other}: {self.toward} toward, "
             f"{self.unchanged} unchanged, {self.away} away>"
         )
+
+
+# -- small-count suppression ----------------------------------------------------------------
+
+_CHANGE_FIGURES = (
+    "n",
+    "toward",
+    "unchanged",
+    "away",
+    "share_ideal_base",
+    "share_ideal_other",
+    "change_share_ideal",
+    "base_only",
+    "other_only",
+)
+_CHANGE_COUNTS = ("n", "toward", "unchanged", "away", "base_only", "other_only")
+
+
+def _plain(v: object) -> object:
+    from icmaps._tabular import Suppressed
+
+    return str(v) if isinstance(v, Suppressed) else v
+
+
+def _protect_changes(cmp: Comparison, k: int) -> Mask:
+    """Every count of a comparison counts compared units (subjects, or subject x occasion
+    when sources or raters are compared), so each is protected as it stands; the sums are
+    the moves of a component, the ideal and not ideal on each side, and the totals."""
+    from icmaps.stats.disclosure import Protection
+
+    p = Protection(k)
+    for c in cmp.components:
+        cid = c.component
+        for f in _CHANGE_COUNTS:
+            v = getattr(c, f)
+            p.count((cid, f), v, subjects=v)
+        for side, ideal in (("base", c.n_ideal_base), ("other", c.n_ideal_other)):
+            p.count((cid, f"ideal_{side}"), ideal, subjects=ideal)
+            p.count((cid, f"not_ideal_{side}"), c.n - ideal, subjects=c.n - ideal, shown=False)
+            p.adds_up((cid, "n"), [(cid, f"ideal_{side}"), (cid, f"not_ideal_{side}")])
+        p.adds_up((cid, "n"), [(cid, "toward"), (cid, "unchanged"), (cid, "away")])
+    for f in ("n", "toward", "unchanged", "away"):
+        v = getattr(cmp, f)
+        p.count(("*", f), v, subjects=v)
+        p.adds_up(("*", f), [(c.component, f) for c in cmp.components])
+    p.adds_up(("*", "n"), [("*", "toward"), ("*", "unchanged"), ("*", "away")])
+    return p.solve()
+
+
+def _shown_change(c: ComponentChange, mask: Mask | None) -> dict[str, object]:
+    """A component's figures as shown: hidden counts as markers, and the shares and mean
+    they enter hidden too."""
+    d: dict[str, object] = {f: getattr(c, f) for f in _CHANGE_FIGURES}
+    d["share_base_higher"] = c.share_base_higher
+    d["base_above_other"] = c.base_above_other
+    if mask is None:
+        return d
+    cid = c.component
+
+    def hidden(*fs: str) -> object:
+        return mask.any_hidden((cid, f) for f in fs)
+
+    for f in _CHANGE_COUNTS:
+        d[f] = mask.show((cid, f), d[f])
+    d["share_ideal_base"] = hidden("n", "ideal_base") or c.share_ideal_base
+    d["share_ideal_other"] = hidden("n", "ideal_other") or c.share_ideal_other
+    d["change_share_ideal"] = hidden("n", "ideal_base", "ideal_other") or c.change_share_ideal
+    d["share_base_higher"] = hidden("n", "away") or c.share_base_higher
+    d["base_above_other"] = hidden("n", "toward", "unchanged", "away") or c.base_above_other
+    return d
+
+
+def _shown_totals(cmp: Comparison, mask: Mask | None) -> dict[str, object]:
+    return {
+        f: getattr(cmp, f) if mask is None else mask.show(("*", f), getattr(cmp, f))
+        for f in ("n", "toward", "unchanged", "away")
+    }
 
 
 def _sides(
@@ -451,6 +540,7 @@ def compare(
     occasions: Sequence[str] | None = None,
     period: Period | Mapping[str, str] | None = None,
     between: str | None = None,
+    min_n: int | None = None,
 ) -> Comparison:
     """Per-component transitions from ``base`` to ``other`` (two values of column ``by``).
 
@@ -471,6 +561,10 @@ def compare(
     ``share_base_higher`` is the share of components where the self-rating is higher and
     ``base_above_other`` the mean difference in levels (self minus observer).
 
+    With ``min_n``, what the comparison shows hides every count of fewer than ``min_n``
+    compared subjects (``<5``), the figures that would give one back (``*``), the shares and
+    means they enter, the transition matrices and the list of moves.
+
     >>> import icmaps
     >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
     >>> c = compare(rs, by="occasion", base="2025-fall", other="2026-spring")
@@ -481,6 +575,9 @@ def compare(
     True
     """
     check_rule(rule)
+    from icmaps.stats.disclosure import check_min_n
+
+    min_n = check_min_n(min_n)
     if between is not None:
         if by not in ("occasion", between):
             raise UsageError(f"give by= or between=, not both ({by!r}, {between!r})")
@@ -490,9 +587,10 @@ def compare(
         ratings = ratings.in_periods(period)
     base, other = _sides(ratings, by, base, other, occasions)
     unit = ("subject",) if by == "occasion" else ("subject", "occasion")
-    return compare_from(
+    result = compare_from(
         ratings.map, decisions(ratings, (by, *unit), rule), 0, unit, by, base, other, rule
     )
+    return result if min_n is None else dataclasses.replace(result, min_n=min_n)
 
 
 def compare_from(  # noqa: PLR0917 (the parts of a comparison, in order)

@@ -592,12 +592,9 @@ def _protect(s: Summary) -> Mask:
     for r in _summary_rows(s.map, s.subjects):
         key = r.key[:at] + r.key[at + 1 :] if "subject" not in s.by else r.key
         base = (key[:n_by], r.scope, r.id)
-        for f in _FIGURES:
-            if getattr(r, f):
-                subjects[base + (f,)] += 1
-        for i, c in enumerate(r.counts or ()):
-            if c:
-                subjects[base + (i,)] += 1
+        figures: list[str | int] = [f for f in _FIGURES if getattr(r, f)]
+        figures += [i for i, c in enumerate(r.counts or ()) if c]
+        subjects.update((*base, f) for f in figures)
     p = Protection(s.min_n)
     pooled = _pooled(s.map)
     present = {(r.key, r.id) for r in s.rows if r.scope == "component"}
@@ -605,10 +602,11 @@ def _protect(s: Summary) -> Mask:
     map_rows = []
     for r in s.rows:
         base = (r.key, r.scope, r.id)
-        for f in _FIGURES:
-            p.count((*base, f), getattr(r, f), subjects=subjects[base + (f,)])
-        for i, c in enumerate(r.counts or ()):
-            p.count((*base, i), c, subjects=subjects[base + (i,)])
+        values: list[tuple[str | int, int]] = [(f, getattr(r, f)) for f in _FIGURES]
+        values += list(enumerate(r.counts or ()))
+        for f, v in values:
+            fig: tuple[object, ...] = (*base, f)
+            p.count(fig, v, subjects=subjects[fig])
     for r in s.rows:
         base = (r.key, r.scope, r.id)
         p.adds_up((*base, "n"), [(*base, f) for f in _ZONE_FIGURES])
