@@ -198,6 +198,11 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_INVALID
     rated = _from_source(args, _private(args, result.ratings))
     if args.subject or args.each_subject:
+        if args.min_n is not None:
+            raise UsageError(
+                "--min-n does not apply to --subject/--each-subject: a profile is one "
+                "subject's own figures, for that subject's coaching conversation"
+            )
         return _profiles(args, rated, out, err)
     fmt = _output_format(args, "html")
     r = report(
@@ -215,6 +220,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if args.pseudonymize
             else None
         ),
+        min_n=args.min_n,
     )
     if r.occasion_order == "file" and len(r.occasions) > 1:
         err.write(f"warning: {_occasion_warning(r.occasions)}\n")
@@ -307,6 +313,26 @@ def _privacy_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _min_n_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--min-n",
+        type=_min_n,
+        metavar="K",
+        help="hide every figure resting on fewer than K subjects (shown <K), and those that "
+        "would give one back from a total (shown *); 10 or more for sharing beyond the school",
+    )
+
+
+def _min_n(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if k < 2:
+        raise argparse.ArgumentTypeError(f"expected at least 2, not {k}")
+    return k
+
+
 def _read_rated(args: argparse.Namespace) -> Any:
     from icmaps.maps.codec import load_map
     from icmaps.ratings.ratingset import RatingSet
@@ -328,7 +354,7 @@ def _read_rated(args: argparse.Namespace) -> Any:
 def _cmd_summarize(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.stats.summary import summarize
 
-    return _emit(summarize(_read_rated(args), by=args.by or ()), args.format, out)
+    return _emit(summarize(_read_rated(args), by=args.by or (), min_n=args.min_n), args.format, out)
 
 
 _COMBINE = ("modal", "median", "conservative")
@@ -369,7 +395,13 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if warning:
             err.write(f"warning: {warning}\n")
     result = compare(
-        rated, by=args.by, base=args.base, other=args.other, rule=args.rule, occasions=occasions
+        rated,
+        by=args.by,
+        base=args.base,
+        other=args.other,
+        rule=args.rule,
+        occasions=occasions,
+        min_n=args.min_n,
     )
     if result.note:
         err.write(f"warning: {result.note}\n")
@@ -719,6 +751,7 @@ def _parser() -> argparse.ArgumentParser:
         help="write the report even when some rows are invalid (they are listed in it)",
     )
     _privacy_options(rp)
+    _min_n_option(rp)
     rp.set_defaults(handler=_cmd_report)
 
     rules = list(_COMBINE)
@@ -740,6 +773,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     su.add_argument("--format", choices=formats, default="text")
     _privacy_options(su)
+    _min_n_option(su)
     su.set_defaults(handler=_cmd_summarize)
 
     fi = sub.add_parser("fidelity", help="fidelity index and classification per subject")
@@ -864,6 +898,7 @@ def _parser() -> argparse.ArgumentParser:
     co.add_argument("--role", help="only the components (and ratings) for this role")
     co.add_argument("--format", choices=formats, default="text")
     _privacy_options(co)
+    _min_n_option(co)
     co.set_defaults(handler=_cmd_compare)
 
     di = sub.add_parser("diff", help="what changed between two versions of a map")

@@ -41,14 +41,63 @@ from icmaps.maps.model import Component, Group, Map
 from icmaps.stats.tally import Decisions, Distribution, Tally, tally
 
 if TYPE_CHECKING:
+    from icmaps._tabular import Suppressed
     from icmaps.ratings.occasions import Period
     from icmaps.ratings.ratingset import RatingSet
     from icmaps.stats.coefficients import AgreementResult
+    from icmaps.stats.disclosure import Mask
     from icmaps.stats.fidelity import FidelityResult, UnitFidelity
     from icmaps.stats.growth import Comparison, ComponentChange
     from icmaps.stats.tally import Cell
 
-__all__ = ["ComponentStats", "Distribution", "GroupStats", "Report", "report"]
+__all__ = ["ComponentStats", "Distribution", "GroupStats", "Report", "ShownDistribution", "report"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ShownDistribution:
+    """A :class:`Distribution` as a report with a minimum number of subjects shows it: each
+    count is the count or its marker (``<5``, ``*``); a share is hidden when a count it rests
+    on is. It reads like a Distribution, so templates take either.
+
+    >>> from icmaps._tabular import Suppressed
+    >>> d = ShownDistribution(Suppressed(5), 7, 9, 0, 0, 20, Suppressed(5), 0.8)
+    >>> str(d.share_ideal), d.shares()
+    ('<5', (0.0, 0.0, 0.0))
+    """
+
+    ideal: int | Suppressed
+    acceptable: int | Suppressed
+    unacceptable: int | Suppressed
+    na: int | Suppressed
+    missing: int | Suppressed
+    rated: int | Suppressed
+    share_ideal: float | Suppressed | None
+    share_acceptable: float | Suppressed | None
+
+    @property
+    def hidden(self) -> bool:
+        """Whether any zone count is hidden (then no bar of shares is drawn)."""
+        return not all(isinstance(v, int) for v in (self.ideal, self.acceptable, self.unacceptable))
+
+    def shares(self) -> tuple[float, float, float]:
+        """The zone shares for a bar; zeros when a zone count is hidden."""
+        if self.hidden or not isinstance(self.rated, int) or not self.rated:
+            return (0.0, 0.0, 0.0)
+        i, a, u = (
+            v if isinstance(v, int) else 0 for v in (self.ideal, self.acceptable, self.unacceptable)
+        )
+        return (i / self.rated, a / self.rated, u / self.rated)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data as :meth:`Distribution.to_dict` gives it, markers as text."""
+        return {
+            f.name: str(v) if not isinstance(v, int | float | None) else v
+            for f in dataclasses.fields(self)
+            for v in (getattr(self, f.name),)
+        }
+
+
+_DIST = ("ideal", "acceptable", "unacceptable", "na", "missing", "rated")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -117,6 +166,178 @@ class Report(TableResult):
     problems: tuple[Problem, ...]
     _counts: Mapping[str, tuple[int, ...]] = dataclasses.field(repr=False)
     _extra: Mapping[str, tuple[int, int]] = dataclasses.field(repr=False)
+    min_n: int | None = None  # figures on fewer subjects are hidden (see disclosure)
+    mask: Mask | None = dataclasses.field(default=None, repr=False)
+    _comparison_mask: Mask | None = dataclasses.field(default=None, repr=False)
+    _sources_mask: Mask | None = dataclasses.field(default=None, repr=False)
+
+    # -- what is shown (with a minimum number of subjects, hidden figures are markers) -----
+
+    def _context(self, where: str, value: str | None) -> tuple[str, str | None]:
+        if where == "snapshot":
+            return ("occ", self.snapshot)
+        if where == "occasion" or (where == "by" and self.by == "occasion"):
+            return ("occ", value)
+        return ("by", value)
+
+    def shown(
+        self, row: Row | None = None, where: str = "snapshot", value: str | None = None
+    ) -> Distribution | ShownDistribution:
+        """A row's figures (``row=None``: all components) on the snapshot, for one value of
+        the split (``where="by"``) or on one occasion (``where="occasion"``), as the report
+        shows them: the :class:`Distribution`, or with :attr:`min_n` a
+        :class:`ShownDistribution` with hidden figures as markers.
+
+        >>> import icmaps
+        >>> m = icmaps.load_map("pbis-tfi")
+        >>> str(icmaps.report(_demo_ratings(m), min_n=5).shown().rated)
+        '<5'
+        """
+        if row is None:
+            d = (
+                self.overall
+                if where == "snapshot"
+                else self.overall_by[value or ""]
+                if where == "by"
+                else self.overall_by_occasion[value or ""]
+            )
+            rid = "*"
+        else:
+            d = (
+                row.snapshot
+                if where == "snapshot"
+                else row.by[value or ""]
+                if where == "by"
+                else row.occasions[value or ""]
+            )
+            rid = row.group.id if isinstance(row, GroupStats) else row.component.id
+        mask = self.mask
+        if mask is None:
+            return d
+        ctx = self._context(where, value)
+        fig: dict[str, Any] = {f: mask.show((ctx, rid, f), getattr(d, f)) for f in _DIST}
+        zones = [(ctx, rid, f) for f in ("ideal", "acceptable", "unacceptable", "rated")]
+        return ShownDistribution(
+            **fig,
+            share_ideal=mask.any_hidden([(ctx, rid, "ideal"), (ctx, rid, "rated")])
+            or d.share_ideal,
+            share_acceptable=mask.any_hidden(zones) or d.share_acceptable,
+        )
+
+    def moves(self, component_id: str | None = None) -> dict[str, object] | None:
+        """The subjects' moves on a component (None: all components) from the growth base
+        to the snapshot as shown (``n``, ``toward``, ``unchanged``, ``away``); None when not
+        compared."""
+        from icmaps.stats.growth import _shown_change, _shown_totals
+
+        if self.comparison is None:
+            return None
+        if component_id is None:
+            return _shown_totals(self.comparison, self._comparison_mask)
+        ch = self.change(component_id)
+        return None if ch is None else _shown_change(ch, self._comparison_mask)
+
+    def source_rows(self) -> tuple[tuple[str, dict[str, object]], ...]:
+        """Per component compared, its title and the self-assessment figures as shown."""
+        from icmaps.stats.growth import _shown_change
+
+        if self.sources is None:
+            return ()
+        return tuple(
+            (c.title, _shown_change(c, self._sources_mask)) for c in self.sources.components
+        )
+
+    def source_totals(self) -> dict[str, object]:
+        """The self-assessment totals as shown (``n``, ``share_base_higher``, ...)."""
+        from icmaps.stats.growth import _shown_totals
+
+        assert self.sources is not None
+        return _shown_totals(self.sources, self._sources_mask)
+
+    def fidelity_groups(self) -> tuple[dict[str, object], ...]:
+        """Fidelity per occasion as shown: ``key``, ``rated``, ``meeting``,
+        ``share_meeting``, ``critical_failed``, ``mean_index``."""
+        if self.fidelity is None:
+            return ()
+        out = []
+        mask = self.mask
+        for g in self.fidelity.groups:
+            d: dict[str, object] = {
+                "key": g.key,
+                "rated": g.rated,
+                "meeting": g.meeting,
+                "share_meeting": g.share_meeting,
+                "critical_failed": g.critical_failed,
+                "mean_index": g.mean_index,
+            }
+            if mask is not None:
+                k = ("fid", g.key)
+                for f in ("rated", "meeting", "critical_failed"):
+                    d[f] = mask.show((k, f), d[f])
+                d["share_meeting"] = (
+                    mask.any_hidden([(k, "rated"), (k, "meeting")]) or d["share_meeting"]
+                )
+                d["mean_index"] = mask.any_hidden([(k, "rated")]) or d["mean_index"]
+            out.append(d)
+        return tuple(out)
+
+    def fidelity_rules_shown(
+        self,
+    ) -> tuple[tuple[str, tuple[tuple[object, object, object], ...]], ...]:
+        """:meth:`fidelity_rules` as shown, each (met, rated, share met)."""
+        out = []
+        mask = self.mask
+        for occ, counts in self.fidelity_rules():
+            row = []
+            for i, (met, rated) in enumerate(counts):
+                share: object = met / rated if rated else None
+                m_: object = met
+                r_: object = rated
+                if mask is not None:
+                    k = ("rule", occ, i)
+                    m_, r_ = mask.show((k, "met"), met), mask.show((k, "rated"), rated)
+                    share = mask.any_hidden([(k, "met"), (k, "rated")]) or share
+                row.append((m_, r_, share))
+            out.append((occ, tuple(row)))
+        return tuple(out)
+
+    def agreement_shown(self, row: Row | None = None) -> dict[str, object] | None:
+        """A row's agreement (None: all components pooled) as shown: ``units``, ``raters``,
+        ``alpha``, ``exact``, ``reason``; None without an agreement figure."""
+        a = self.agreement if row is None else row.agreement
+        p = None if row is None else row.percent_agreement
+        if a is None:
+            return None
+        d: dict[str, object] = {
+            "units": a.n_units,
+            "raters": a.n_raters,
+            "alpha": a.value,
+            "exact": None if p is None else p.value,
+            "reason": a.reason,
+        }
+        if self.mask is not None:
+            rid = (
+                "*"
+                if row is None
+                else (row.group.id if isinstance(row, GroupStats) else row.component.id)
+            )
+            hidden = self.mask.any_hidden([("agree", rid)])
+            if hidden is not None:
+                d.update(units=hidden, alpha=hidden, exact=hidden, reason=None)
+        return d
+
+    def header(self) -> dict[str, object]:
+        """The key figures as shown: ``ratings``, ``subjects``, ``raters``."""
+        d: dict[str, object] = {
+            "ratings": self.n_ratings,
+            "subjects": self.n_subjects,
+            "raters": self.n_raters,
+        }
+        if self.mask is not None:
+            hidden = self.mask.any_hidden([("all", "subjects")])
+            if hidden is not None:
+                d.update(ratings=hidden, subjects=hidden)
+        return d
 
     # -- HTML ------------------------------------------------------------------------------
 
@@ -145,6 +366,9 @@ class Report(TableResult):
         >>> json.loads(json.dumps(d, allow_nan=False)) == d
         True
         """
+
+        if self.mask is not None:
+            return self._shown_dict()
 
         def dists(d: Mapping[str, Distribution]) -> dict[str, object]:
             return {k: v.to_dict() for k, v in d.items()}
@@ -193,6 +417,93 @@ class Report(TableResult):
             "comparison": self.comparison.to_dict() if self.comparison else None,
             "quality": list(self.quality),
             "privacy": self.privacy,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def _shown_dict(self) -> dict[str, object]:
+        """:meth:`to_dict` under a minimum number of subjects: every figure as shown, no
+        per-level counts, no per-subject fidelity and no list of moves."""
+        assert self.mask is not None
+
+        def plain(v: object) -> object:
+            return v if v is None or isinstance(v, int | float | str) else str(v)
+
+        def row(r: Row) -> dict[str, object]:
+            what = r.group if isinstance(r, GroupStats) else r.component
+            a = self.agreement_shown(r)
+            return {
+                "kind": "group" if isinstance(r, GroupStats) else "component",
+                "id": what.id,
+                "title": what.title,
+                "depth": r.depth,
+                "snapshot": self.shown(r).to_dict(),
+                "by": {v: self.shown(r, "by", v).to_dict() for v in self.by_values},
+                "occasions": {o: self.shown(r, "occasion", o).to_dict() for o in self.occasions},
+                "agreement": None if a is None else {k: plain(v) for k, v in a.items()},
+                "levels": None,
+            }
+
+        head = self.header()
+        pooled = self.agreement_shown()
+        shown_cmp = (
+            None
+            if self.comparison is None
+            else dataclasses.replace(self.comparison, min_n=self.min_n).to_dict()
+        )
+        shown_src = (
+            None
+            if self.sources is None
+            else dataclasses.replace(self.sources, min_n=self.min_n).to_dict()
+        )
+        fidelity = None
+        if self.fidelity is not None:
+            fidelity = {
+                "threshold": self.fidelity.threshold,
+                "basis": self.fidelity.basis,
+                "rules": list(self.fidelity.rules),
+                "groups": [
+                    {k: list(v) if k == "key" else plain(v) for k, v in g.items()}  # type: ignore[call-overload]
+                    for g in self.fidelity_groups()
+                ],
+                "met": [
+                    {
+                        "occasion": occ,
+                        "rules": [
+                            {"rule": rule, "met": plain(m), "rated": plain(n), "share": plain(x)}
+                            for rule, (m, n, x) in zip(self.fidelity.rules, counts, strict=True)
+                        ],
+                    }
+                    for occ, counts in self.fidelity_rules_shown()
+                ],
+            }
+        return {
+            "title": self.title,
+            "map": {"id": self.map.id, "version": self.map.version, "title": self.map.title},
+            "role": self.role,
+            "by": self.by,
+            "snapshot": self.snapshot,
+            "base": self.base,
+            "occasions": list(self.occasions),
+            "occasion_order": self.occasion_order,
+            "by_values": list(self.by_values),
+            "n_ratings": plain(head["ratings"]),
+            "n_subjects": plain(head["subjects"]),
+            "n_raters": self.n_raters,
+            "attributes": list(self.attributes),
+            "overall": self.shown().to_dict(),
+            "overall_by_occasion": {
+                o: self.shown(None, "occasion", o).to_dict() for o in self.occasions
+            },
+            "overall_by": {v: self.shown(None, "by", v).to_dict() for v in self.by_values},
+            "rows": [row(r) for r in self.rows],
+            "agreement": None if pooled is None else {k: plain(v) for k, v in pooled.items()},
+            "agreement_note": self.agreement_note,
+            "fidelity": fidelity,
+            "sources": shown_src,
+            "comparison": shown_cmp,
+            "quality": list(self.quality),
+            "privacy": self.privacy,
+            "min_n": self.min_n,
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -293,23 +604,7 @@ class Report(TableResult):
         >>> icmaps.report(_demo_ratings(m)).fidelity_rules()[0]  # tier-1, tier-2, tier-3
         ('fall', ((0, 2), (0, 2), (0, 2)))
         """
-        if self.fidelity is None or not self.fidelity.rules:
-            return ()
-        n = len(self.fidelity.rules)
-        met: dict[str, list[list[int]]] = {o: [[0, 0] for _ in range(n)] for o in self.occasions}
-        for u in self.fidelity.units:
-            counts = met.get(str(u.key[1]))
-            if counts is None:
-                continue
-            for i, r in enumerate(u.rules):
-                if r.meets is not None:
-                    counts[i][1] += 1
-                    counts[i][0] += int(r.meets)
-        return tuple(
-            (o, tuple((a, b) for a, b in met[o]))
-            for o in self.occasions
-            if any(b for _, b in met[o])
-        )
+        return _rule_counts(self.fidelity, self.occasions)
 
     def change(self, component_id: str) -> ComponentChange | None:
         """Subjects' moves on a component from the growth base to the snapshot, if compared."""
@@ -415,6 +710,7 @@ def report(
     base: str | None = None,
     period: Period | Mapping[str, str] | None = None,
     privacy: str | None = None,
+    min_n: int | None = None,
 ) -> Report:
     """Compute an implementation report of ``ratings`` (on the map they were read against).
 
@@ -430,6 +726,10 @@ def report(
     snapshot) to the snapshot, never the snapshot against itself. ``period`` (``"month"``,
     ``"term"``, ``"year"`` or a mapping) first rolls dated occasions up into periods.
     ``privacy`` says how names were treated (e.g. pseudonymized); the report states it.
+    ``min_n`` hides every figure resting on fewer than ``min_n`` subjects (shown ``<5``)
+    and the figures that would give one back from a total (``*``), leaves out the
+    per-subject fidelity list, the names in the data-quality notes and the heatmap's level
+    counts, and says so on the report (see :mod:`icmaps.stats.disclosure`).
 
     >>> import icmaps
     >>> m = icmaps.load_map("learning-school")
@@ -462,6 +762,9 @@ def report(
         problems = (*problems, *ratings.problems)
         ratings = ratings.ratings
     rs: RatingSet = ratings
+    from icmaps.stats.disclosure import check_min_n
+
+    min_n = check_min_n(min_n)
     if period is not None:
         rs = rs.in_periods(period)
     map = rs.map
@@ -568,9 +871,39 @@ def report(
         per_occasion=overall_occ,
         dropped=dropped,
         role=role,
+        min_n=min_n,
     )
     if order.warning:
         quality = (*quality, order.warning[0].upper() + order.warning[1:] + ".")
+    fidelity = _fidelity(rs, shared, occasions)
+    comparison = _comparison(rs, growth_base, snapshot, shared)
+    sources = _sources(rs)
+    privacy = privacy or "subject and rater names as in the ratings"
+    masks: dict[str, Any] = {}
+    if min_n is not None:
+        privacy += (
+            f"; figures resting on fewer than {min_n} subjects hidden (<{min_n}), and those "
+            "that would give one back from a total (*)"
+        )
+        masks["mask"] = _protect(
+            min_n,
+            view=view,
+            counted=counted,
+            rows=rows,
+            snapshot=snapshot,
+            by=by,
+            by_values=by_values,
+            occasions=occasions,
+            fidelity=fidelity,
+            agreement=overall_agreement,
+            n_subjects=len(rs.categories("subject")),
+        )
+        if comparison is not None:
+            comparison = dataclasses.replace(comparison, min_n=min_n)
+            masks["_comparison_mask"] = comparison.mask()
+        if sources is not None:
+            sources = dataclasses.replace(sources, min_n=min_n)
+            masks["_sources_mask"] = sources.mask()
     return Report(
         map=view,
         title=title or f"Implementation report: {map.title}",
@@ -591,14 +924,155 @@ def report(
         attributes=rs.attributes,
         agreement=overall_agreement,
         agreement_note=agreement_note,
-        fidelity=_fidelity(rs, shared, occasions),
-        comparison=_comparison(rs, growth_base, snapshot, shared),
-        sources=_sources(rs),
-        privacy=privacy or "subject and rater names as in the ratings",
+        fidelity=fidelity,
+        comparison=comparison,
+        sources=sources,
+        privacy=privacy,
         quality=quality,
         problems=tuple(problems),
         _counts=counts,
         _extra=extra,
+        min_n=min_n,
+        **masks,
+    )
+
+
+def _protect(
+    k: int,
+    *,
+    view: Map,
+    counted: Tally,
+    rows: Sequence[Row],
+    snapshot: str | None,
+    by: str | None,
+    by_values: Sequence[str],
+    occasions: Sequence[str],
+    fidelity: FidelityResult | None,
+    agreement: AgreementResult | None,
+    n_subjects: int,
+) -> Mask:
+    """What a report with a minimum of ``k`` subjects hides. Each zone count, N/A, missing
+    and rated figure of every row, on every occasion and for every value of the split, with
+    the subjects behind it (from the per-subject tally); the sums the report shows (zones to
+    rated, components to a group and to all components, the split's values to the snapshot);
+    agreement figures on fewer than k units; fidelity counts per occasion and rule."""
+    from icmaps.stats.disclosure import Protection
+
+    p = Protection(k)
+    zones = {c.id: [lv.zone for lv in view.scale_of(c.id).desired()] for c in view.all_components()}
+    above = {c: ["*", *(g.id for g in view.path_of(c))] for c in zones}
+    s_pos, o_pos = counted.by.index("subject"), counted.by.index("occasion")
+    b_pos = counted.by.index(by) if by is not None and by in counted.by else None
+    subjects: dict[tuple[object, ...], set[object]] = {}
+    for (key, comp), cell in counted.cells.items():
+        if comp not in zones:
+            continue
+        d = Distribution.of(cell, zones[comp])
+        present = [f for f in _DIST if getattr(d, f)]
+        if not present:
+            continue
+        subject, occ = key[s_pos], key[o_pos]
+        ctxs: list[tuple[str, object]] = [("occ", occ)]
+        if by is not None and by != "occasion" and occ == snapshot:
+            value = key[b_pos] if b_pos is not None else subject
+            ctxs.append(("by", "" if value is None else value))
+        for ctx in ctxs:
+            for rid in (comp, *above[comp]):
+                for f in present:
+                    subjects.setdefault((ctx, rid, f), set()).add(subject)
+
+    contexts: list[tuple[tuple[str, object], str, str | None]] = [
+        (("occ", o), "occasion", o) for o in occasions
+    ]
+    if by is not None and by != "occasion":
+        contexts += [(("by", v), "by", v) for v in by_values]
+    for ctx, where, value in contexts:
+        all_parts = []
+        for r in rows:
+            d = r.occasions[str(value)] if where == "occasion" else r.by[str(value)]
+            rid = r.group.id if isinstance(r, GroupStats) else r.component.id
+            for f in _DIST:
+                n = len(subjects.get((ctx, rid, f), ()))
+                p.count((ctx, rid, f), getattr(d, f), subjects=n)
+            p.adds_up((ctx, rid, "rated"), [(ctx, rid, z) for z in _DIST[:3]])
+            if isinstance(r, ComponentStats):
+                all_parts.append(rid)
+        total = (
+            sum(
+                (r.occasions[str(value)] for r in rows if isinstance(r, ComponentStats)),
+                Distribution(),
+            )
+            if where == "occasion"
+            else sum(
+                (r.by[str(value)] for r in rows if isinstance(r, ComponentStats)), Distribution()
+            )
+        )
+        for f in _DIST:
+            n = len(subjects.get((ctx, "*", f), ()))
+            p.count((ctx, "*", f), getattr(total, f), subjects=n)
+            p.adds_up((ctx, "*", f), [(ctx, c, f) for c in all_parts])
+        p.adds_up((ctx, "*", "rated"), [(ctx, "*", z) for z in _DIST[:3]])
+        for r in rows:
+            if isinstance(r, GroupStats):
+                below = [c for c in all_parts if r.group.id in above[c]]
+                for f in _DIST:
+                    p.adds_up((ctx, r.group.id, f), [(ctx, c, f) for c in below])
+    if by is not None and by != "occasion" and snapshot is not None:
+        ids = [r.group.id if isinstance(r, GroupStats) else r.component.id for r in rows]
+        for rid in (*ids, "*"):
+            for f in _DIST:
+                p.adds_up((("occ", snapshot), rid, f), [(("by", v), rid, f) for v in by_values])
+
+    # agreement: a coefficient over fewer than k subjects is not shown
+    for r in rows:
+        if r.agreement is not None:
+            aid = r.group.id if isinstance(r, GroupStats) else r.component.id
+            p.count(("agree", aid), r.agreement.n_units, subjects=r.agreement.n_units)
+    if agreement is not None:
+        p.count(("agree", "*"), agreement.n_units, subjects=agreement.n_units)
+    p.count(("all", "subjects"), n_subjects, subjects=n_subjects)
+
+    if fidelity is not None:
+        for g in fidelity.groups:
+            gk = ("fid", g.key)
+            for f, v in (
+                ("rated", g.rated),
+                ("meeting", g.meeting),
+                ("critical_failed", g.critical_failed),
+            ):
+                p.count((gk, f), v, subjects=v)
+            for f, v in (("meeting", g.meeting), ("critical_failed", g.critical_failed)):
+                rest = g.rated - v
+                p.count((gk, f"not_{f}"), rest, subjects=rest, shown=False)
+                p.adds_up((gk, "rated"), [(gk, f), (gk, f"not_{f}")])
+        for occ, counts in _rule_counts(fidelity, occasions):
+            for i, (met, rated) in enumerate(counts):
+                rk = ("rule", occ, i)
+                p.count((rk, "met"), met, subjects=met)
+                p.count((rk, "rated"), rated, subjects=rated)
+                p.count((rk, "not"), rated - met, subjects=rated - met, shown=False)
+                p.adds_up((rk, "rated"), [(rk, "met"), (rk, "not")])
+    return p.solve()
+
+
+def _rule_counts(
+    fidelity: FidelityResult | None, occasions: Sequence[str]
+) -> tuple[tuple[str, tuple[tuple[int, int], ...]], ...]:
+    """Per occasion, for each fidelity rule: subjects meeting it and subjects rated on it."""
+    if fidelity is None or not fidelity.rules:
+        return ()
+    n = len(fidelity.rules)
+    met: dict[str, list[list[int]]] = {o: [[0, 0] for _ in range(n)] for o in occasions}
+    for u in fidelity.units:
+        counts = met.get(str(u.key[1]))
+        if counts is None:
+            continue
+        for i, r in enumerate(u.rules):
+            if r.meets is not None:
+                counts[i][1] += 1
+                counts[i][0] += int(r.meets)
+    return tuple(
+        (o, tuple((a, b) for a, b in met[o])) for o in occasions if any(b for _, b in met[o])
     )
 
 
@@ -662,6 +1136,7 @@ def _quality(
     per_occasion: Mapping[str, Distribution],
     dropped: int,
     role: str | None,
+    min_n: int | None = None,
 ) -> tuple[str, ...]:
     notes: list[str] = []
     total = sum((d for d in per_occasion.values()), Distribution())
@@ -697,7 +1172,12 @@ def _quality(
         partial = sorted(
             str(names[i]) for i in np.flatnonzero((per_subject > 0) & (per_subject < common))
         )
-        if partial:
+        if partial and min_n is not None:  # no names, and no count of fewer than min_n
+            shown = str(len(partial)) if len(partial) >= min_n else f"<{min_n}"
+            notes.append(
+                f"{shown} subjects in {snapshot} lack ratings on some components others have."
+            )
+        elif partial:
             notes.append(
                 f"{len(partial)} of {n_subjects} subjects in {snapshot} lack ratings on some "
                 f"components others have: {', '.join(partial[:10])}"

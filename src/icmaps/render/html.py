@@ -42,7 +42,9 @@ __all__ = [
 
 def report_html(r: Report) -> str:
     """The report as one self-contained HTML document (no script, no external resource)."""
-    grid = _grid(r.map, r._counts, r._extra)
+    # under a minimum number of subjects the level counts stay out (the zone tables hide
+    # what must be hidden; a level cell of one or two subjects would be the most telling)
+    grid = _grid(r.map, r._counts, r._extra) if r.mask is None else _grid(r.map)
     return render(
         "report.html.j2",
         r=r,
@@ -97,7 +99,7 @@ def _fidelity_rows(r: Report) -> Markup:
     from markupsafe import Markup, escape
 
     f = r.fidelity
-    if f is None:
+    if f is None or r.mask is not None:
         return Markup("")
     w = 120
     tick = f"{round(f.threshold * w - 1, 2)}"

@@ -12,7 +12,7 @@ from icmaps._tabular import fmt_num, fmt_pp, fmt_share
 from icmaps.render.html import map_markdown, markdown_escape
 
 if TYPE_CHECKING:
-    from icmaps.reporting import Distribution, Report, Row
+    from icmaps.reporting import Distribution, Report, Row, ShownDistribution
 
 __all__ = ["report_markdown"]
 
@@ -27,15 +27,15 @@ def _label(row: Row) -> str:
 
 
 def _moves(r: Report, row: Row) -> str:
-    ch = None if row.is_group else r.change(row.component.id)  # type: ignore[union-attr]
-    if ch is None or not ch.n:
+    ch = None if row.is_group else r.moves(row.component.id)  # type: ignore[union-attr]
+    if ch is None or not ch["n"]:
         return ""
-    return f"{ch.toward} ▲ {ch.unchanged} = {ch.away} ▼"
+    return f"{ch['toward']} ▲ {ch['unchanged']} = {ch['away']} ▼"
 
 
-def _bar(d: Distribution, width: int = 10) -> str:
+def _bar(d: Distribution | ShownDistribution, width: int = 10) -> str:
     """A text bar: █ ideal, ▒ acceptable, ░ unacceptable."""
-    if not d.rated:
+    if not d.rated or d.hidden:
         return ""
     shares = d.shares()
     cells = [round(s * width) for s in shares]
@@ -64,11 +64,13 @@ def report_markdown(r: Report) -> str:
     if r.by:
         meta += f" · split by **{e(r.by)}**"
     meta += f" · {e(r.privacy)}"
-    o = r.overall
+    o = r.shown()
+    key_figures = r.header()
     out += [
         meta,
         "",
-        f"**{r.n_ratings}** ratings of **{r.n_subjects}** subjects by **{r.n_raters}** raters. "
+        f"**{key_figures['ratings']}** ratings of **{key_figures['subjects']}** subjects by "
+        f"**{r.n_raters}** raters. "
         f"Ideal: **{fmt_share(o.share_ideal, '–')}**; "
         f"ideal or acceptable: **{fmt_share(o.share_acceptable, '–')}**"
         f" of {o.rated} counted ratings.",
@@ -81,14 +83,15 @@ def report_markdown(r: Report) -> str:
     rows = [
         [
             _label(row),
-            str(row.snapshot.rated),
-            _bar(row.snapshot),
-            fmt_share(row.snapshot.share_ideal, "–"),
-            fmt_share(row.snapshot.share_acceptable, "–"),
-            str(row.snapshot.na or ""),
-            str(row.snapshot.missing or ""),
+            str(d.rated),
+            _bar(d),
+            fmt_share(d.share_ideal, "–"),
+            fmt_share(d.share_acceptable, "–"),
+            str(d.na or ""),
+            str(d.missing or ""),
         ]
         for row in r.rows
+        for d in (r.shown(row),)
     ]
     rows.append(
         [
@@ -110,10 +113,9 @@ def report_markdown(r: Report) -> str:
         rows = [
             [_label(row)]
             + [
-                fmt_share(row.by[v].share_ideal, "–")
-                + " / "
-                + fmt_share(row.by[v].share_acceptable, "–")
+                fmt_share(d.share_ideal, "–") + " / " + fmt_share(d.share_acceptable, "–")
                 for v in r.by_values
+                for d in (r.shown(row, "by", v),)
             ]
             for row in r.rows
         ]
@@ -130,7 +132,7 @@ def report_markdown(r: Report) -> str:
         )
         rows = []
         for row in r.rows:
-            occ = row.occasions
+            occ = {v: r.shown(row, "occasion", v) for v in r.occasions}
             rows.append(
                 [_label(row)]
                 + [fmt_share(occ[v].share_ideal, "–") for v in r.occasions]
@@ -148,12 +150,12 @@ def report_markdown(r: Report) -> str:
         head = ["Component", "Pairs", f"% {e(sc.base)} higher", "Mean difference (levels)"]
         rows = [
             [
-                e(c.title),
-                str(c.n),
-                fmt_share(c.share_base_higher, "–"),
-                fmt_num(c.base_above_other, 2, "–"),
+                e(title),
+                str(c["n"]),
+                fmt_share(c["share_base_higher"], "–"),  # type: ignore[arg-type]
+                fmt_num(c["base_above_other"], 2, "–"),  # type: ignore[arg-type]
             ]
-            for c in sc.components
+            for title, c in r.source_rows()
         ]
         out += [*_table(head, rows), ""]
 
@@ -166,24 +168,30 @@ def report_markdown(r: Report) -> str:
         out += [f"Rule: {rule}.", ""]
         rows = [
             [
-                e(" · ".join(str(k) for k in g.key)),
-                str(g.rated),
-                str(g.meeting),
-                fmt_share(g.share_meeting, "–"),
-                fmt_num(g.mean_index, 2, "–"),
+                e(" · ".join(str(k) for k in g["key"])),  # type: ignore[attr-defined]
+                str(g["rated"]),
+                str(g["meeting"]),
+                fmt_share(g["share_meeting"], "–"),  # type: ignore[arg-type]
+                fmt_num(g["mean_index"], 2, "–"),  # type: ignore[arg-type]
             ]
-            for g in f.groups
+            for g in r.fidelity_groups()
         ]
         head = ["Occasion", "Subjects rated", "With fidelity", "% with fidelity", "Mean index"]
         out += [*_table(head, rows), ""]
-        rule_counts = r.fidelity_rules()
+        rule_counts = r.fidelity_rules_shown()
         if rule_counts:
-            head = ["Occasion", *(f"{e(rule)}: met" for rule in f.rules)]
+            cols = ["Occasion", *(f"{e(rule)}: met" for rule in f.rules)]
             rows = [
-                [e(occ)] + [f"{met} of {rated}" for met, rated in counts]
+                [e(occ)] + [f"{met} of {rated}" for met, rated, _ in counts]
                 for occ, counts in rule_counts
             ]
-            out += [*_table(head, rows), ""]
+            out += [*_table(cols, rows), ""]
+        if r.mask is not None:
+            out += [
+                f"Fidelity per subject is not listed: each index rests on one subject, "
+                f"fewer than {r.min_n}.",
+                "",
+            ]
         rows = [
             [e(subject)]
             + [
@@ -195,29 +203,29 @@ def report_markdown(r: Report) -> str:
             ]
             for subject, units in r.fidelity_table()
         ]
-        out += [*_table(["Subject", *(e(o) for o in r.occasions)], rows), ""]
+        if r.mask is None:
+            out += [*_table(["Subject", *(e(o) for o in r.occasions)], rows), ""]
 
     agreement = r.agreement_rows()
     if agreement:
         out += ["## Rater agreement", ""]
-        if r.agreement is not None and r.agreement.value is not None:
+        pooled = r.agreement_shown()
+        if pooled is not None and pooled["alpha"] is not None:
             out += [
-                "All components pooled: Krippendorff's α (ordinal) = "
-                f"{fmt_num(r.agreement.value)}.",
+                f"All components pooled: Krippendorff's α (ordinal) = {fmt_num(pooled['alpha'])}.",  # type: ignore[arg-type]
                 "",
             ]
         rows = []
         for row in agreement:
-            a, p = row.agreement, row.percent_agreement
+            a = r.agreement_shown(row)
             assert a is not None
-            assert p is not None
             rows.append(
                 [
                     _label(row),
-                    str(a.n_units),
-                    fmt_num(a.value, 2, "–"),
-                    fmt_share(p.value, "–"),
-                    e(a.reason or ""),
+                    str(a["units"]),
+                    fmt_num(a["alpha"], 2, "–"),  # type: ignore[arg-type]
+                    fmt_share(a["exact"], "–"),  # type: ignore[arg-type]
+                    e(str(a["reason"] or "")),
                 ]
             )
         out += [*_table(["Component", "Units", "α (ordinal)", "Exact agreement", "Note"], rows), ""]

@@ -36,7 +36,7 @@ from icmaps.stats.tally import Decisions, decisions, value_ranks
 if TYPE_CHECKING:
     from icmaps.ratings.occasions import Period
     from icmaps.ratings.ratingset import RatingSet
-    from icmaps.stats.disclosure import Mask
+    from icmaps.stats.disclosure import Mask, Protection
     from icmaps.stats.summary import SummaryRow
 
 __all__ = [
@@ -402,7 +402,7 @@ class Comparison(TableResult):
             "other": self.other,
             "rule": self.rule,
             "note": self.note,
-            "totals": {k: _plain(v) for k, v in t.items()},
+            "totals": {k: _plain(t[k]) for k in ("n", "toward", "unchanged", "away")},
             "components": comps,
             "moves": self._moves_table().records() if mask is None else [],
         }
@@ -446,8 +446,15 @@ def _protect_changes(cmp: Comparison, k: int) -> Mask:
     from icmaps.stats.disclosure import Protection
 
     p = Protection(k)
+    changes_into(p, cmp)
+    return p.solve()
+
+
+def changes_into(p: Protection, cmp: Comparison, prefix: tuple[object, ...] = ()) -> None:
+    """Give a comparison's counts and sums to ``p`` under keys ``(*prefix, component, figure)``
+    (``"*"`` for the totals), for an output that shows them beside other figures."""
     for c in cmp.components:
-        cid = c.component
+        cid: object = (*prefix, c.component) if prefix else c.component
         for f in _CHANGE_COUNTS:
             v = getattr(c, f)
             p.count((cid, f), v, subjects=v)
@@ -456,15 +463,21 @@ def _protect_changes(cmp: Comparison, k: int) -> Mask:
             p.count((cid, f"not_ideal_{side}"), c.n - ideal, subjects=c.n - ideal, shown=False)
             p.adds_up((cid, "n"), [(cid, f"ideal_{side}"), (cid, f"not_ideal_{side}")])
         p.adds_up((cid, "n"), [(cid, "toward"), (cid, "unchanged"), (cid, "away")])
+    star: object = (*prefix, "*") if prefix else "*"
+
+    def comp(c: ComponentChange) -> object:
+        return (*prefix, c.component) if prefix else c.component
+
     for f in ("n", "toward", "unchanged", "away"):
         v = getattr(cmp, f)
-        p.count(("*", f), v, subjects=v)
-        p.adds_up(("*", f), [(c.component, f) for c in cmp.components])
-    p.adds_up(("*", "n"), [("*", "toward"), ("*", "unchanged"), ("*", "away")])
-    return p.solve()
+        p.count((star, f), v, subjects=v)
+        p.adds_up((star, f), [(comp(c), f) for c in cmp.components])
+    p.adds_up((star, "n"), [(star, "toward"), (star, "unchanged"), (star, "away")])
 
 
-def _shown_change(c: ComponentChange, mask: Mask | None) -> dict[str, object]:
+def _shown_change(
+    c: ComponentChange, mask: Mask | None, prefix: tuple[object, ...] = ()
+) -> dict[str, object]:
     """A component's figures as shown: hidden counts as markers, and the shares and mean
     they enter hidden too."""
     d: dict[str, object] = {f: getattr(c, f) for f in _CHANGE_FIGURES}
@@ -472,7 +485,7 @@ def _shown_change(c: ComponentChange, mask: Mask | None) -> dict[str, object]:
     d["base_above_other"] = c.base_above_other
     if mask is None:
         return d
-    cid = c.component
+    cid: object = (*prefix, c.component) if prefix else c.component
 
     def hidden(*fs: str) -> object:
         return mask.any_hidden((cid, f) for f in fs)
@@ -487,11 +500,17 @@ def _shown_change(c: ComponentChange, mask: Mask | None) -> dict[str, object]:
     return d
 
 
-def _shown_totals(cmp: Comparison, mask: Mask | None) -> dict[str, object]:
-    return {
-        f: getattr(cmp, f) if mask is None else mask.show(("*", f), getattr(cmp, f))
+def _shown_totals(
+    cmp: Comparison, mask: Mask | None, prefix: tuple[object, ...] = ()
+) -> dict[str, object]:
+    star: object = (*prefix, "*") if prefix else "*"
+    out: dict[str, object] = {
+        f: getattr(cmp, f) if mask is None else mask.show((star, f), getattr(cmp, f))
         for f in ("n", "toward", "unchanged", "away")
     }
+    hidden = None if mask is None else mask.any_hidden((star, f) for f in ("n", "away"))
+    out["share_base_higher"] = hidden or cmp.share_base_higher
+    return out
 
 
 def _sides(

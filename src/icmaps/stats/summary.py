@@ -610,15 +610,18 @@ def _protect(s: Summary) -> Mask:
     for r in s.rows:
         base = (r.key, r.scope, r.id)
         p.adds_up((*base, "n"), [(*base, f) for f in _ZONE_FIGURES])
-        if r.counts is not None and r.scope == "component":
-            zones = infos[r.id].zones
+        comps = [r.id] if r.scope == "component" else pooled[(r.scope, r.id)]
+        comps = [c for c in comps if (r.key, c) in present]
+        # levels add up to zones when every component pooled puts each level in one zone
+        zone_sets = {infos[c].zones for c in comps}
+        if r.counts is not None and len(zone_sets) == 1:
+            (zones,) = zone_sets
             for z, f in enumerate(_ZONE_FIGURES):
                 p.adds_up((*base, f), [(*base, i) for i, zi in enumerate(zones) if zi == z])
         if r.scope == "component":
             continue
         if r.scope == "map":
             map_rows.append((*base, "n"))
-        comps = [c for c in pooled[(r.scope, r.id)] if (r.key, c) in present]
         for f in _FIGURES:
             p.adds_up((*base, f), [(r.key, "component", c, f) for c in comps])
         if r.counts is not None:

@@ -805,6 +805,11 @@ class Distribution:
         return self.ideal + self.acceptable + self.unacceptable
 
     @property
+    def hidden(self) -> bool:
+        """Always False: no figure of a Distribution is hidden (see ``ShownDistribution``)."""
+        return False
+
+    @property
     def share_ideal(self) -> float | None:
         """Share of counted ratings in the ideal zone (None when nothing counts)."""
         return self.ideal / self.rated if self.rated else None
