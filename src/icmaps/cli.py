@@ -270,6 +270,12 @@ def _private(args: argparse.Namespace, rs: Any) -> Any:
         # the way back to names: readable by its owner only
         atomic_write(args.pseudonym_map, "\n".join(lines) + "\n", mode=0o600)
     args.pseudonym_table = table  # for messages built from the file before (see _hide)
+    # --subject may name the subject as the user knows it: it is looked up by its pseudonym
+    subject = getattr(args, "subject", None)
+    if subject:
+        args.subject = next(
+            (p for kind, p, name in table if kind == "subject" and name == subject), subject
+        )
     return hidden
 
 

@@ -123,3 +123,26 @@ def test_problems_listed_in_a_report_show_pseudonyms_too(tmp_path: Path) -> None
     assert json.loads(text)["problems"]  # the warnings are listed ...
     for name in _names():
         assert name not in text, name  # ... with pseudonyms only
+
+
+def test_plan_and_profile_take_the_real_subject_name_under_pseudonyms(tmp_path: Path) -> None:
+    keyfile = tmp_path / "key"
+    keyfile.write_text(KEY.decode())
+    want = pseudonym(KEY, "subject", "lincoln-elementary")
+    for args in (
+        ("plan", "learning-school", EXAMPLE, "--subject", "lincoln-elementary"),
+        ("plan", "learning-school", EXAMPLE, "--subject", want),
+        (
+            "report",
+            "learning-school",
+            EXAMPLE,
+            "--subject",
+            "lincoln-elementary",
+            "--format",
+            "json",
+        ),
+    ):
+        code, out, err = run_cli(*args, "--pseudonymize", str(keyfile))
+        assert code == 0, err
+        assert want in out
+        assert "lincoln-elementary" not in out
