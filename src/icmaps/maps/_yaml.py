@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,12 +25,22 @@ from icmaps.errors import LoadError, Problem, Severity
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "Document", "decode", "parse"]
 
-MAX_BYTES = 16 * 1024 * 1024
-"""Largest input accepted, in bytes."""
+MAX_BYTES = 2 * 1024 * 1024
+"""Largest input accepted, in bytes (the largest bundled map is 30 KB; 2 MiB parses in about
+a second, so a hostile file cannot hold a check up for long)."""
 MAX_NODES = 500_000
 """Most values a document may expand to (aliases counted every time they are used)."""
 MAX_DEPTH = 64
 """Deepest nesting accepted."""
+MAX_DIGITS = 15
+"""Most digits of a number (a score, a weight, a threshold): past that a float is no longer
+exact, and Python's own limit on long integers is never reached."""
+MAX_NUMBER = 1e15
+"""Largest magnitude of a number."""
+
+# C0 controls other than tab, line feed and carriage return, DEL and the C1 controls: they
+# clear screens and ring bells in terminals, and no map text needs them
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+")
@@ -111,16 +122,94 @@ def _tag(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
 
 
+class _NumberError(ValueError):
+    """A number out of the bounds above (the builder adds the place)."""
+
+
+def _number(text: str, value: float) -> float:
+    """``value`` (read from ``text``) if it is within bounds, else :class:`_NumberError`."""
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        raise _NumberError(f"number {_short(text)} is out of range (at most {MAX_NUMBER:g})")
+    return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:12]}…({len(text)} characters)"
+
+
 def _resolve_plain(value: str) -> Any:
     if value in _NULLS:
         return None
     if value in _BOOLS:
         return _BOOLS[value]
     if _INT.fullmatch(value):
-        return int(value)
+        if len(value.lstrip("-")) > MAX_DIGITS:  # before int(): no huge conversion at all
+            raise _NumberError(
+                f"number {_short(value)} has more than {MAX_DIGITS} digits (at most {MAX_NUMBER:g})"
+            )
+        return _number(value, int(value))
     if _FLOAT.fullmatch(value):
-        return float(value)
+        return _number(value, float(value))
     return value
+
+
+def _control(text: str) -> str | None:
+    """A message when ``text`` holds a control character, else None."""
+    m = _CONTROL.search(text)
+    if m is None:
+        return None
+    return (
+        f"control character U+{ord(m.group()):04X} in text (position {m.start() + 1}); "
+        "only tab and line breaks are allowed"
+    )
+
+
+def _node_budget(root: Any, path: str | None) -> None:
+    """Fail at once when the document would expand to more than MAX_NODES values: each
+    node's expanded size is computed once (aliases share nodes), so a billion-laughs file
+    costs as many steps as it has distinct nodes, not values."""
+    import yaml
+
+    size: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            if isinstance(node, yaml.SequenceNode):
+                total = 1 + sum(size.get(id(c), 0) for c in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                total = 1 + sum(size.get(id(k), 0) + size.get(id(v), 0) for k, v in node.value)
+            else:
+                total = 1
+            size[key] = total
+            if total > MAX_NODES:
+                m = node.start_mark
+                raise LoadError(
+                    [
+                        Problem(
+                            path,
+                            m.line + 1,
+                            m.column + 1,
+                            f"document expands to more than {MAX_NODES:,} values (alias bomb?)",
+                        )
+                    ]
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:  # a recursive alias: the builder names it
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((c, False) for c in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.append((k, False))
+                stack.append((v, False))
 
 
 class _Builder:
@@ -129,6 +218,9 @@ class _Builder:
         self.typed_keys = typed_keys
         self.nodes = 0
         self.stack: set[int] = set()
+        # a node reached again through an alias keeps the place of its first visit: no
+        # pointer string is stored per use (aliases of long keys would multiply them)
+        self.placed: set[int] = set()
 
     def fail(self, node: Any, msg: str) -> LoadError:
         m = node.start_mark
@@ -147,19 +239,28 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels")
-        self.doc.locations.setdefault(
-            pointer, (node.start_mark.line + 1, node.start_mark.column + 1)
-        )
+        first_visit = id(node) not in self.placed
+        if first_visit:
+            self.placed.add(id(node))
+            self.doc.locations.setdefault(
+                pointer, (node.start_mark.line + 1, node.start_mark.column + 1)
+            )
         if isinstance(node, yaml.ScalarNode):
             if node.tag != _STR:
                 raise self.fail(
                     node, f"explicit YAML tags are not allowed (found {_tag(node.tag)})"
                 )
+            bad = _control(node.value)
+            if bad:
+                raise self.fail(node, bad)
             if node.style:  # quoted or block: always text (plain is None, or "" in libyaml)
                 return node.value
             if text_only:
                 return None if node.value in _NULLS else node.value
-            return _resolve_plain(node.value)
+            try:
+                return _resolve_plain(node.value)
+            except _NumberError as e:
+                raise self.fail(node, str(e)) from None
         if id(node) in self.stack:
             raise self.fail(node, "recursive alias")
         self.stack.add(id(node))
@@ -185,9 +286,13 @@ class _Builder:
                 child = f"{pointer}/{_escape(key)}"
                 kloc = (knode.start_mark.line + 1, knode.start_mark.column + 1)
                 if key in out:
-                    first = self.doc.key_locations[child][0]
+                    first = self.doc.key_locations.get(child, kloc)[0]
                     raise self.fail(knode, f"duplicate key {key!r} (first defined on line {first})")
-                self.doc.key_locations[child] = kloc
+                bad = _control(key)
+                if bad:
+                    raise self.fail(knode, bad)
+                if first_visit:
+                    self.doc.key_locations[child] = kloc
                 out[key] = self.build(vnode, child, depth + 1, key not in self.typed_keys)
             return out
         finally:
@@ -288,6 +393,8 @@ def parse(
         raise LoadError([Problem(path, None, None, f"invalid YAML: {e}")]) from e
     if node is None:
         return doc
+    if "*" in text:  # without an alias no node is visited twice: the size bounds the values
+        _node_budget(node, path)
     doc.data = _Builder(doc, frozenset(typed_keys)).build(node, "", 0, False)
     return doc
 
@@ -301,10 +408,22 @@ def _parse_json(text: str, path: str | None, typed_keys: frozenset[str]) -> Docu
     def constant(name: str) -> None:
         raise ValueError(f"{name} is not valid JSON")
 
+    def integer(t: str) -> float:
+        if len(t.lstrip("-")) > MAX_DIGITS:  # before int(): no huge conversion at all
+            raise _NumberError(
+                f"number {_short(t)} has more than {MAX_DIGITS} digits (at most {MAX_NUMBER:g})"
+            )
+        return _number(t, int(t))
+
+    def real(t: str) -> float:
+        return _number(t, float(t))
+
     try:
-        data = json.loads(text, parse_constant=constant)
+        data = json.loads(text, parse_constant=constant, parse_int=integer, parse_float=real)
     except json.JSONDecodeError as e:
         raise LoadError([Problem(path, e.lineno, e.colno, f"invalid JSON: {e.msg}")]) from e
+    except _NumberError as e:
+        raise LoadError([Problem(path, *_first_number(text, e), f"invalid JSON: {e}")]) from e
     except ValueError as e:
         raise LoadError([Problem(path, None, None, f"invalid JSON: {e}")]) from e
     except RecursionError as e:
@@ -316,6 +435,53 @@ def _parse_json(text: str, path: str | None, typed_keys: frozenset[str]) -> Docu
     except yaml.YAMLError:
         node = None
     if node is not None:
-        _Builder(doc, typed_keys).build(node, "", 0, False)
+        if "*" in text:
+            _node_budget(node, path)
+        # every JSON scalar is typed already: the builder only records places (and finds
+        # control characters in text)
+        _Builder(doc, typed_keys | _ALL_TYPED).build(node, "", 0, False)
+    else:
+        _check_controls(data, path)
     doc.data = data
     return doc
+
+
+class _AllKeys(frozenset[str]):
+    """Every key counts as typed (numbers are resolved, so their bounds are checked)."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+_ALL_TYPED: frozenset[str] = _AllKeys()
+
+
+def _check_controls(data: Any, path: str | None) -> None:
+    """Control characters in JSON text, when no places are known (no YAML node tree)."""
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            bad = _control(v)
+            if bad:
+                raise LoadError([Problem(path, None, None, bad)])
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+
+
+def _first_number(text: str, e: _NumberError) -> Location:
+    """The place of the first over-long or out-of-range number literal (JSON's own error
+    has no place for a number its hooks refuse)."""
+    for m in re.finditer(r"-?\d[\d.eE+-]*", text):
+        t = m.group()
+        try:
+            if len(t.lstrip("-")) > MAX_DIGITS and t.lstrip("-").isdigit():
+                return _line_col(text, m.start())
+            if abs(float(t)) > MAX_NUMBER or float(t) != float(t):
+                return _line_col(text, m.start())
+        except ValueError:
+            continue
+    return (None, None)  # type: ignore[return-value]

@@ -86,12 +86,29 @@ def check_map(source: str | os.PathLike[str]) -> CheckResult:
     return check_text(data, path=path)
 
 
+def _read_bounded(p: Path) -> bytes:
+    """The file's bytes, refused before reading when it is larger than a map may be (and
+    read no further than that if it grows, or is a device that never ends)."""
+    from icmaps.maps._yaml import MAX_BYTES
+
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise LoadError(
+                [Problem(str(p), None, None, f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")]
+            )
+        with p.open("rb") as f:
+            return f.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise LoadError([Problem(str(p), None, None, f"cannot read: {e.strerror}")]) from None
+
+
 def _read_source(source: str | os.PathLike[str]) -> tuple[str, bytes]:
     text = os.fspath(source)
     p = Path(text)
     looks_like_path = p.suffix.lower() in MAP_SUFFIXES or os.sep in text or "/" in text
     if p.is_file():
-        return text, p.read_bytes()
+        return text, _read_bounded(p)
     is_dir = bool(text) and p.is_dir()
     if looks_like_path and not is_dir:
         raise NotFoundError(f"{text}: no such file")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import array
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -68,7 +69,7 @@ __all__ = [
 
 Format = Literal["auto", "long", "wide", "jsonl"]
 
-Rule = Literal["empty", "component", "code", "role", "applies"]
+Rule = Literal["text", "empty", "component", "code", "role", "applies"]
 
 
 REQUIRED = ("subject", "rater", "occasion", "component", "code")
@@ -216,6 +217,23 @@ def _pairs(
     return uniq.tolist(), per_row, spread_sorted
 
 
+# control characters other than tab and line breaks, and lone surrogates
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _bad_text(column: str, value: str) -> str | None:
+    """What is wrong with a value's characters, or None."""
+    found = _BAD_CHARS.search(value)
+    if found is None:
+        return None
+    ch = found.group()
+    if "\ud800" <= ch <= "\udfff":
+        what = f"a lone surrogate U+{ord(ch):04X} (not valid Unicode text)"
+    else:
+        what = f"control character U+{ord(ch):04X}"
+    return f"{column} holds {what} at character {found.start() + 1}"
+
+
 def judge(
     m: Map, values: Mapping[str, Sequence[str | None]], index: Mapping[str, NDArray[Any]]
 ) -> Verdict:
@@ -264,6 +282,18 @@ def judge(
         rows = np.flatnonzero(per_row >= 0)
         add(rows, per_row[rows])
 
+    # characters no rating value may hold: controls other than tab and line breaks (they
+    # clear screens and ring bells), and lone surrogates, which cannot be written as UTF-8
+    for name, vals in values.items():
+        if name in index:
+            per_category(
+                name,
+                {
+                    i: Finding("text", name, msg, None)
+                    for i, v in enumerate(vals)
+                    if isinstance(v, str) and (msg := _bad_text(name, v))
+                },
+            )
     # empty key fields (readers give blanks as None; from_columns may pass "")
     for key in KEYS:
         per_category(

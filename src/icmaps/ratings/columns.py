@@ -15,6 +15,7 @@ __all__ = [
     "BASE_COLUMNS",
     "LEVEL_MISSING",
     "LEVEL_NA",
+    "MAX_COLUMNS",
     "MAX_TEXT_CHARS",
     "RATING_ATTRIBUTES",
     "TEXT_COLUMNS",
@@ -37,6 +38,10 @@ grouped and compared by them, and they may differ between a subject's rows."""
 
 MAX_TEXT_CHARS = 2000
 """Longest note or evidence text a rating may carry (longer is an error, with its line)."""
+
+MAX_COLUMNS = 1000
+"""Most columns (or JSON Lines keys) a ratings file may have: a wide file has one per
+component, and the largest map has well under a hundred."""
 
 
 LEVEL_MISSING = -1

@@ -20,6 +20,7 @@ field count, invalid JSON). It checks nothing else: every rule runs in
 from __future__ import annotations
 
 import array
+import bisect
 import codecs
 import csv
 import io
@@ -32,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from icmaps.errors import Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
 from icmaps.ratings.checker import Layout, RawBatch, _header_map, _unusable
-from icmaps.ratings.columns import BASE_COLUMNS
+from icmaps.ratings.columns import BASE_COLUMNS, MAX_COLUMNS
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -59,10 +60,19 @@ def check_source(source: object) -> None:
     """
     if isinstance(source, (str, os.PathLike)):
         p = Path(source)
-        if p.is_dir():
-            raise UsageError(f"{os.fspath(source)}: is a folder; expected a ratings file")
-        if not p.is_file():
-            raise UsageError(f"{os.fspath(source)}: no such file")
+        try:
+            if p.is_dir():
+                raise UsageError(f"{os.fspath(source)}: is a folder; expected a ratings file")
+            if not p.is_file():
+                raise UsageError(f"{os.fspath(source)}: no such file")
+        except OSError as e:  # e.g. a name longer than the system allows
+            raise UsageError(f"{_short_name(source)}: cannot open: {e.strerror}") from None
+
+
+def _short_name(source: object) -> str:
+    """A file name for a message: cut when absurdly long."""
+    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else str(source)
+    return name if len(name) <= 200 else f"{name[:100]}…({len(name):,} characters)"
 
 
 def open_text(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> tuple[IO[str], str, bool]:
@@ -75,7 +85,10 @@ def open_text(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> tuple[IO[
     if isinstance(source, (str, os.PathLike)):
         check_source(source)
         p = Path(source)
-        f = p.open("r", encoding="utf-8-sig", newline="", errors="strict")
+        try:
+            f = p.open("r", encoding="utf-8-sig", newline="", errors="strict")
+        except OSError as e:
+            raise UsageError(f"{_short_name(source)}: cannot open: {e.strerror}") from None
         return f, os.fspath(source), True
     name = str(getattr(source, "name", "<stream>"))
     if isinstance(source, io.TextIOBase):
@@ -117,6 +130,40 @@ def sniff(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+MAX_PROBLEMS = 10_000
+"""Problems after which reading stops (a file that is not ratings at all would otherwise give
+one per line: millions of lines of messages)."""
+
+
+def stopped(path: str | None, line: int | None, m: Map) -> Problem:
+    """The problem that ends a reading stopped after :data:`MAX_PROBLEMS` problems."""
+    return Problem(
+        path,
+        line,
+        None,
+        f"stopped reading after {MAX_PROBLEMS:,} problems; is this a ratings file for map "
+        f"{m.id!r}? (the rest of the file was not read)",
+    )
+
+
+def check_width(header: Sequence[str], path: str | None) -> None:
+    """Refuse a header of more than :data:`MAX_COLUMNS` columns at once (before any name is
+    matched: a header of 100,000 junk names would otherwise take seconds and print them all).
+
+    >>> try:
+    ...     check_width(["c"] * 1001, "r.csv")
+    ... except RatingsError as e:
+    ...     print(e.problems[0].message[:39])
+    the header has 1,001 columns; the limit
+    """
+    if len(header) > MAX_COLUMNS:
+        msg = (
+            f"the header has {len(header):,} columns; the limit is {MAX_COLUMNS:,} "
+            "(is this a ratings file?)"
+        )
+        raise RatingsError([Problem(path, 1, None, msg)])
+
+
 def csv_rows(f: IO[str], path: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     r"""The header and the numbered rows of a CSV text (the line each row starts on).
 
@@ -124,11 +171,14 @@ def csv_rows(f: IO[str], path: str) -> tuple[list[str], Iterator[tuple[int, list
     >>> header, list(rows)
     (['a', 'b'], [(2, ['1', 'x\ny']), (4, []), (5, ['3', '4'])])
     """
-    first = f.readline()
+    first = f.readline(MAX_LINE_CHARS + 1)
     if first.startswith("\ufeff"):
         first = first[1:]
     if not first.strip():
         raise RatingsError([Problem(path, 1, None, "file is empty; expected a header row")])
+    if len(first) > MAX_LINE_CHARS:
+        msg = f"the header line is longer than {MAX_LINE_CHARS:,} characters (a ratings file?)"
+        raise RatingsError([Problem(path, 1, None, msg)])
     if "\x00" in first:
         raise RatingsError(
             [
@@ -143,6 +193,7 @@ def csv_rows(f: IO[str], path: str) -> tuple[list[str], Iterator[tuple[int, list
         )
     delim = sniff(first)
     header = next(csv.reader([first], delimiter=delim))
+    check_width(header, path)
     reader = csv.reader(f, delimiter=delim)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -260,6 +311,7 @@ def rows_engine(
         return [(i, c.lookups[name], c.index[name]) for name, i in pos.items()]
 
     cols = plan(chunk)
+    bad_rows = 0
     for line, cells in rows:
         if line <= after or _blank(cells):
             continue
@@ -269,6 +321,10 @@ def rows_engine(
                     path, line, None, f"expected {width} fields as in the header, got {len(cells)}"
                 )
             )
+            bad_rows += 1
+            if bad_rows >= MAX_PROBLEMS:  # junk, not ratings: stop here
+                chunk.problems.append(stopped(path, line, m))
+                break
             continue
         if not wide:
             for i, lookup, idx in cols:
@@ -305,23 +361,102 @@ def rows_engine(
 
 
 def _json_cell(v: Any) -> str | None:
-    return None if v is None else v if isinstance(v, str) else json.dumps(v)
+    # values are checked by _json_line: text, whole numbers (ids such as 1234) or null
+    return None if v is None else v if isinstance(v, str) else str(v)
+
+
+MAX_LINE_CHARS = 1_000_000
+"""Longest JSON Lines line read (a rating with a 2,000-character note is about 2,500)."""
+MAX_DIGITS = 18
+"""Most digits of a number in a JSON Lines value (an id such as 1234, a code such as 2)."""
+
+
+class _JsonValueError(ValueError):
+    pass
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:  # before int(): no huge conversion at all
+        raise _JsonValueError(f"number with more than {MAX_DIGITS} digits")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    raise _JsonValueError(
+        f"number {text[:24]!r} is not a whole number; write codes and ids as text"
+    )
+
+
+def _json_constant(name: str) -> float:
+    raise _JsonValueError(f"{name} is not valid JSON")
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _JsonValueError(f"duplicate key {dup!r} in one record")
+    return obj
 
 
 def _json_line(n: int, text: str, path: str) -> dict[str, Any] | Problem | None:
-    """One JSON Lines line: its object, the problem with it, or None for a blank line."""
+    """One JSON Lines line: its object, the problem with it, or None for a blank line.
+    Each value must be text, a whole number or null: a value of another type (true, 1.5, a
+    list, an object) is a problem, never turned into text; so is a key given twice.
+
+    >>> str(_json_line(3, '{"code": true}', "r.jsonl"))
+    "r.jsonl:3:1: value of 'code' is a boolean; expected text, a whole number or null"
+    """
     if not text.strip():
         return None
+    if len(text) > MAX_LINE_CHARS:
+        return Problem(path, n, 1, f"line is longer than {MAX_LINE_CHARS:,} characters")
     try:
-        obj = json.loads(text)
+        obj = json.loads(
+            text,
+            object_pairs_hook=_json_object,
+            parse_int=_json_int,
+            parse_float=_json_float,
+            parse_constant=_json_constant,
+        )
     except json.JSONDecodeError as e:
         col = e.colno if e.lineno == 1 else len(text.rstrip("\r\n")) + 1  # at the line end
         return Problem(path, n, col, f"invalid JSON: {e.msg}")
+    except _JsonValueError as e:
+        return Problem(path, n, 1, f"invalid value: {e}")
     except RecursionError:
         return Problem(path, n, 1, "invalid JSON: nested too deeply")
     if not isinstance(obj, dict):
         return Problem(path, n, 1, "expected a JSON object per line")
+    for k, v in obj.items():
+        if (
+            v is not None
+            and not isinstance(v, str)
+            and (isinstance(v, bool) or not isinstance(v, int))
+        ):
+            kind = {bool: "a boolean", list: "a list", dict: "an object"}.get(
+                type(v), type(v).__name__
+            )
+            return Problem(
+                path, n, 1, f"value of {k!r} is {kind}; expected text, a whole number or null"
+            )
     return obj
+
+
+def _bounded_lines(f: IO[str]) -> Iterator[str]:
+    """The file's lines, each read no further than just past :data:`MAX_LINE_CHARS` (the rest
+    of an over-long line is skipped, so one 1 GB line does not fill memory)."""
+    while True:
+        line = f.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            while True:  # skip to the end of this line
+                rest = f.readline(MAX_LINE_CHARS)
+                if not rest or rest.endswith("\n"):
+                    break
+        yield line
 
 
 def jsonl_engine(f: IO[str], m: Map, path: str, *, chunk_rows: int = 100_000) -> Iterator[Chunk]:
@@ -341,6 +476,7 @@ def jsonl_engine(f: IO[str], m: Map, path: str, *, chunk_rows: int = 100_000) ->
     (['2'], [1], ['r.jsonl:2:13: invalid JSON: Expecting value'])
     """
     keys: list[str] = []
+    known: set[str] = set()  # the keys, for membership in constant time
     key_of: dict[str, str] = {}  # column name -> JSON key
     reported: set[tuple[int | None, str]] = set()
     pending: list[Problem] = []  # bad lines and header problems not yet given out
@@ -373,17 +509,35 @@ def jsonl_engine(f: IO[str], m: Map, path: str, *, chunk_rows: int = 100_000) ->
             c.index[name].append(lookup.setdefault(v, len(lookup)))
         c.lines.append(line)
 
-    for n, text in enumerate(f, 1):
+    bad_lines = 0
+    for n, text in enumerate(_bounded_lines(f), 1):
         got = _json_line(n, text, path)
         if got is None:
             continue
         if isinstance(got, Problem):
             pending.append(got)
+            bad_lines += 1
+            if bad_lines >= MAX_PROBLEMS:  # junk, not ratings: stop here
+                pending.append(stopped(path, n, m))
+                break
             continue
         grew = False
         for k in got:
-            if k not in keys:
+            if k not in known:
+                if len(keys) >= MAX_COLUMNS:
+                    raise RatingsError(
+                        [
+                            Problem(
+                                path,
+                                n,
+                                None,
+                                f"more than {MAX_COLUMNS:,} different keys; a ratings file has "
+                                "a few columns (is this a ratings file?)",
+                            )
+                        ]
+                    )
                 keys.append(k)
+                known.add(k)
                 grew = True
         if grew:
             problems = remap()
@@ -464,7 +618,7 @@ def arrow_engine(
     from pyarrow import csv as pacsv
 
     with path.open("rb") as fb:
-        head = fb.readline()
+        head = fb.readline(4 * MAX_LINE_CHARS)
     try:
         first = codecs.decode(head, "utf-8-sig")
     except UnicodeDecodeError:
@@ -474,6 +628,8 @@ def arrow_engine(
         return 0  # the Python engine reports it (or reads lone-CR line ends)
     delim = sniff(first)
     header = next(csv.reader([first], delimiter=delim), [])
+    if len(first) > MAX_LINE_CHARS or len(header) > MAX_COLUMNS:
+        return 0  # the Python engine reports it
     str_path = str(path)
     fmt, pos, _, problems = _header_map(header, m, "auto", str_path)
     if problems or fmt != "long" or not header:
@@ -484,6 +640,8 @@ def arrow_engine(
     invalid: list[tuple[int, str]] = []
 
     def on_invalid(row: Any) -> str:
+        if len(invalid) >= MAX_PROBLEMS:  # junk: stop pyarrow, the Python engine reads on
+            return "error"
         invalid.append((-1 if row.number is None else int(row.number), str(row.text)))
         return "skip"
 
@@ -580,8 +738,12 @@ class _ArrowState:
             self.seen_invalid += 1
             if line < 0 or "\n" in text or "\r" in text:
                 return False
-            self.marks.append(line)
-            self.marks.sort()
+            if self.marks and line < self.marks[-1]:
+                bisect.insort(self.marks, line)
+            else:  # in order, as pyarrow reads: no sort (a sort per row was quadratic)
+                self.marks.append(line)
+            if len(self.waiting) >= MAX_PROBLEMS:
+                return False  # junk: the Python engine reads on, and stops soon
             cells = next(csv.reader([text], delimiter=delim), [])
             if _blank(cells):
                 continue

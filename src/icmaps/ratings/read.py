@@ -30,6 +30,7 @@ from icmaps.ratings.checker import (
     check_texts,
 )
 from icmaps.ratings.engines import (
+    MAX_PROBLEMS,
     Chunk,
     arrow_engine,
     check_source,
@@ -37,6 +38,7 @@ from icmaps.ratings.engines import (
     jsonl_engine,
     open_text,
     rows_engine,
+    stopped,
     utf8_problem,
 )
 from icmaps.ratings.ratingset import RatingSet, ReadResult, _concat
@@ -299,6 +301,10 @@ def read_ratings(
         lines.extend(checked.lines)
         problems.extend(checked.problems)
         path = checked.path
+        if len(problems) > MAX_PROBLEMS:  # junk, not ratings: stop reading
+            if not problems[-1].message.startswith("stopped reading"):
+                problems.append(stopped(path, problems[-1].line, m))
+            break
     ratings = parts[0] if len(parts) == 1 else _concat(parts, first_seen=True)
     del parts
     keep, repeated = check_duplicates(ratings._cols, lines, path)
