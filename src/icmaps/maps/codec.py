@@ -71,7 +71,20 @@ def check_text(
     except LoadError as e:
         return CheckResult(path, None, e.problems, readable=False)
     m, problems = check_document(doc)
-    return CheckResult(path, m, tuple(sorted(problems, key=Problem.sort_key)))
+    ordered = sorted(problems, key=Problem.sort_key)
+    if len(ordered) > MAX_PROBLEMS:  # a map of thousands of bad rows: the first, and a count
+        rest = len(ordered) - MAX_PROBLEMS
+        ordered = ordered[:MAX_PROBLEMS]
+        ordered.append(
+            Problem(
+                path, None, None, f"and {rest:,} more problems (the first {MAX_PROBLEMS:,} shown)"
+            )
+        )
+    return CheckResult(path, m, tuple(ordered))
+
+
+MAX_PROBLEMS = 1000
+"""Problems of one map kept and shown (the rest are counted)."""
 
 
 def check_map(source: str | os.PathLike[str]) -> CheckResult:

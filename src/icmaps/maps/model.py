@@ -193,7 +193,9 @@ class Scale(_Frozen):
         return next((s for s in self.special if s.code == code), None)
 
     def _allowed(self) -> str:
-        return "allowed: " + ", ".join(self.codes() + self.special_codes())
+        codes = self.codes() + self.special_codes()
+        more = f" and {len(codes) - 40} more" if len(codes) > 40 else ""
+        return "allowed: " + ", ".join(codes[:40]) + more
 
 
 class Role(_Frozen):
@@ -565,7 +567,7 @@ class Map(_Frozen):
         for r in self.roles:
             if r.id == role_id:
                 return r
-        known = ", ".join(r.id for r in self.roles) or "none"
+        known = _some({r.id: r for r in self.roles}, 12) or "none"
         raise NotFoundError(f"map {self.id!r} has no role {role_id!r} (roles: {known})")
 
     def roles_of(self, component_id: str) -> tuple[str, ...]:

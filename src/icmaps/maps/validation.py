@@ -8,7 +8,7 @@ JSON-Schema jargon.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from icmaps.errors import Problem
@@ -35,6 +35,17 @@ _JSON_TYPES = {
     "object": "a mapping",
     "null": "nothing (null)",
 }
+
+
+def _some(items: Iterable[object], n: int = 12) -> str:
+    """The first ``n`` items joined, and how many more (a message never lists thousands).
+
+    >>> _some(["a", "b", "c"], 2)
+    'a, b and 1 more'
+    """
+    seq = [str(x) for x in items]
+    more = f" and {len(seq) - n:,} more" if len(seq) > n else ""
+    return ", ".join(seq[:n]) + more
 
 
 def dotted(pointer: str) -> str:
@@ -108,7 +119,7 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[Problem]:
                 child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
                 yield doc.problem(
                     child,
-                    f"{prefix}unknown field {key!r} (allowed: {', '.join(allowed)}{own})",
+                    f"{prefix}unknown field {key!r} (allowed: {_some(allowed, 40)}{own})",
                     key=True,
                 )
         return
@@ -136,7 +147,7 @@ def _translate_leaf(error: ValidationError, where: str) -> str:
         want = " or ".join(_JSON_TYPES.get(t, t) for t in ([val] if isinstance(val, str) else val))
         return f"{prefix}expected {want}, got {_kind(inst)}"
     if v == "enum":
-        return f"{prefix}expected one of {', '.join(map(str, val))}; got {_short(inst)}"
+        return f"{prefix}expected one of {_some([str(v) for v in val])}; got {_short(inst)}"
     if v == "const":
         return f"{prefix}expected {val!r}, got {_short(inst)}"
     if v == "pattern":
@@ -263,7 +274,7 @@ def semantic_problems(m: Map, doc: Document) -> list[Problem]:
         c = node
         for j, role in enumerate(c.roles):
             if role not in role_ids:
-                known = ", ".join(role_ids) or "none defined"
+                known = _some(role_ids) or "none defined"
                 out.append(
                     doc.problem(
                         f"{ptr}/roles/{j}",
@@ -275,7 +286,7 @@ def semantic_problems(m: Map, doc: Document) -> list[Problem]:
             used_scales.add(c.scale)
             scale = m.scales.get(c.scale)
             if scale is None:
-                known = ", ".join(m.scales) or "none defined"
+                known = _some(m.scales) or "none defined"
                 out.append(
                     doc.problem(
                         f"{ptr}/scale",
@@ -340,7 +351,7 @@ def _fidelity_problems(doc: Document, m: Map) -> list[Problem]:
             seen.add(rule.id)
         below = m.rule_components(rule)
         if below is None:
-            known = ", ".join(g.id for g in m.all_groups()[:12]) or "none"
+            known = _some([g.id for g in m.all_groups()]) or "none"
             out.append(
                 doc.problem(
                     f"{ptr}/group", f"{where}.group: no group {rule.group!r} (groups: {known})"
@@ -368,6 +379,27 @@ def _unscored(m: Map, c: Component) -> bool:
     return any(lv.score is None for lv in scale.levels)
 
 
+MAX_COMPONENTS = 1000
+"""Most components a map may have (the largest bundled map has about 50): checking a map
+costs time per component, so a file of thousands is refused before the schema check."""
+
+
+def _count_components(data: object) -> int:
+    """Components in the raw data, groups nested (whatever the shape: the schema judges it)."""
+    n = 0
+    stack = [data]
+    while stack:
+        d = stack.pop()
+        if isinstance(d, dict):
+            for key in ("components", "groups"):
+                items = d.get(key)
+                if isinstance(items, list):
+                    if key == "components":
+                        n += len(items)
+                    stack.extend(items)
+    return n
+
+
 def check_document(doc: Document) -> tuple[Map | None, list[Problem]]:
     """Validate a parsed document: schema, then model, then semantic rules.
 
@@ -377,6 +409,10 @@ def check_document(doc: Document) -> tuple[Map | None, list[Problem]]:
 
     if doc.data is None:
         return None, [doc.problem("", "file is empty; expected an IC map")]
+    n = _count_components(doc.data)
+    if n > MAX_COMPONENTS:
+        msg = f"the map has {n:,} components; the limit is {MAX_COMPONENTS:,}"
+        return None, [doc.problem("/components", msg)]
     problems = _schema_problems(doc)
     if problems:
         return None, problems
