@@ -1,25 +1,103 @@
-"""Writing files safely: to a temporary file beside the target, then renamed."""
+"""Writing files safely: to a temporary file beside the target, then renamed.
+
+* Only regular files are written: an existing FIFO, device or socket is refused (``-o
+  /dev/null`` run as root would otherwise replace the device with a file); a symbolic link
+  is followed and the file it points to is replaced, the link kept.
+* An existing file keeps its permissions (a 0600 file stays 0600).
+* The data reach the disk before the rename (fsync), so a crash leaves the old file or the
+  new one, never an empty one; the temporary file is removed on any error or interruption
+  (the command line turns SIGTERM into one).
+* ``avoid`` names files that must not be overwritten: the inputs of the command.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from icmaps.errors import NotFoundError, UsageError
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "check_output"]
 
 
-def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int = 0o666) -> None:
+def check_output(
+    path: str | os.PathLike[str], avoid: Iterable[str | os.PathLike[str] | None] = ()
+) -> Path:
+    """The file to write for ``path`` (a symbolic link resolved), after refusing what must
+    not be written: a folder, a FIFO, device or socket, a missing folder, or one of the
+    files in ``avoid`` (the same file under any name).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "in.csv").write_text("x")
+    1
+    >>> check_output(d / "out.html", avoid=[d / "in.csv"]).name
+    'out.html'
+    >>> check_output(d / "in.csv", avoid=[d / "in.csv"])
+    Traceback (most recent call last):
+    ...
+    icmaps.errors.UsageError: ...in.csv: is an input of this command; write the output elsewhere
+    """
+    name = os.fspath(path)
+    target = Path(path)
+    try:
+        st = os.stat(target)  # follows links: what would be replaced
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise UsageError(f"{name}: cannot write: {e.strerror}") from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"{name}: is a folder; expected a file name to write")
+        if not stat.S_ISREG(st.st_mode):
+            raise UsageError(
+                f"{name}: is not a regular file (a device, FIFO or socket); "
+                "write to a file, or leave -o out to print to standard output"
+            )
+        for other in avoid:
+            if other is None:
+                continue
+            try:
+                if os.path.samefile(target, other):
+                    raise UsageError(
+                        f"{name}: is an input of this command; write the output elsewhere"
+                    )
+            except OSError:
+                continue
+        target = target.resolve()  # a link: replace the file it points to, keep the link
+    if not target.parent.is_dir():
+        raise NotFoundError(f"{name}: no such folder {os.fspath(target.parent)!r}")
+    return target
+
+
+def atomic_write(
+    path: str | os.PathLike[str],
+    text: str,
+    *,
+    mode: int = 0o666,
+    avoid: Iterable[str | os.PathLike[str] | None] = (),
+) -> None:
     """Write text to ``path`` through a temporary file and rename: never a partial file.
     ``mode`` (before the umask) is 0o666 as for a plain ``open``; 0o600 keeps a file private
-    to its owner (e.g. a table from pseudonyms back to names)."""
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"{os.fspath(path)}: is a folder; expected a file name to write")
-    if not target.parent.is_dir():
-        raise NotFoundError(f"{os.fspath(path)}: no such folder {os.fspath(target.parent)!r}")
+    to its owner (e.g. a table from pseudonyms back to names). An existing file keeps its
+    own permissions (never widened past 0600 when ``mode`` is 0o600). See the module
+    docstring for what is refused.
+
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "r.txt"
+    >>> atomic_write(out, "hello")
+    >>> out.read_text()
+    'hello'
+    """
+    target = check_output(path, avoid)
+    keep: int | None = None
+    if target.exists():
+        keep = stat.S_IMODE(target.stat().st_mode)
+        if mode == 0o600:
+            keep &= 0o600
     # O_EXCL with a random name, mode 0666: the umask applies as for a plain open(), without
     # touching the process-wide umask (mkstemp would create 0600)
     tmp = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
@@ -30,7 +108,32 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int = 0o666) 
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the rename: a crash leaves old or new
+        if keep is not None:
+            os.chmod(tmp, keep)
         os.replace(tmp, target)
+    except UnicodeEncodeError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(
+            f"{os.fspath(path)}: cannot write text holding {e.object[e.start : e.end]!r} "
+            "(not valid Unicode)"
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _sync_folder(target.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -265,9 +265,10 @@ def table_text(t: Table) -> str:
     return "\n\n".join(parts)
 
 
-def table_csv(t: Table) -> str:
-    """CSV text of the data columns (header first; shares 0-1; ``None`` an empty cell)."""
-    return records_csv(t.records(), t.names())
+def table_csv(t: Table, *, raw: bool = False) -> str:
+    """CSV text of the data columns (header first; shares 0-1; ``None`` an empty cell; text a
+    spreadsheet would run as a formula prefixed with ``'`` unless ``raw``)."""
+    return records_csv(t.records(), t.names(), raw=raw)
 
 
 def table_json(t: Table) -> str:
@@ -380,9 +381,11 @@ class TableResult:
         """Plain, JSON-safe data (by default the table's title, facts, columns and rows)."""
         return self.to_table().to_dict()
 
-    def to_csv(self) -> str:
-        """CSV text of :meth:`to_records` (header first; shares 0-1)."""
-        return table_csv(self.to_table())
+    def to_csv(self, *, raw: bool = False) -> str:
+        """CSV text of :meth:`to_records` (header first; shares 0-1). Text that a spreadsheet
+        would run as a formula (``=``, ``+``, ``-``, ``@`` first) is prefixed with ``'``
+        unless ``raw``."""
+        return table_csv(self.to_table(), raw=raw)
 
     def to_pandas(self) -> pandas.DataFrame:
         """:meth:`to_records` as a DataFrame (needs pandas)."""

@@ -31,6 +31,7 @@ __all__ = [
     "pp_change",
     "records_csv",
     "records_frame",
+    "spreadsheet_safe",
     "table",
     "text_table",
 ]
@@ -64,18 +65,45 @@ def records_frame(
     return pd.DataFrame.from_records([dict(r) for r in records], columns=list(columns))
 
 
-def records_csv(records: Sequence[Mapping[str, Scalar]], columns: Sequence[str]) -> str:
-    """CSV text (header row first) of flat records; ``None`` is an empty cell.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Scalar) -> Scalar:
+    """A text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return: OWASP's "CSV injection"), prefixed with ``'``, which
+    spreadsheets show as text; anything else as it is. Numbers are never changed.
+
+    >>> spreadsheet_safe("=SUM(A1)"), spreadsheet_safe(-2), spreadsheet_safe("a")
+    ("'=SUM(A1)", -2, 'a')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def records_csv(
+    records: Sequence[Mapping[str, Scalar]], columns: Sequence[str], *, raw: bool = False
+) -> str:
+    """CSV text (header row first) of flat records; ``None`` is an empty cell. Text that a
+    spreadsheet would run as a formula is neutralised (:func:`spreadsheet_safe`) unless
+    ``raw``.
 
     >>> print(records_csv([{"a": 1, "b": None}], ["a", "b"]), end="")
     a,b
     1,
+    >>> print(records_csv([{"a": "=1+1"}], ["a"]), records_csv([{"a": "=1+1"}], ["a"], raw=True))
+    a
+    '=1+1
+     a
+    =1+1
+    <BLANKLINE>
     """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
+    w.writerow(columns if raw else [spreadsheet_safe(c) for c in columns])
     for r in records:
-        w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+        cells = ["" if r.get(c) is None else r.get(c) for c in columns]
+        w.writerow(cells if raw else [spreadsheet_safe(v) for v in cells])
     return buf.getvalue()
 
 

@@ -7,6 +7,7 @@ Exit codes: 0 success / valid, 1 invalid input, 2 usage error (bad arguments, mi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -241,14 +242,14 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 class _Result(Protocol):
     def to_dict(self) -> dict[str, object]: ...
-    def to_csv(self) -> str: ...
+    def to_csv(self, *, raw: bool = ...) -> str: ...
 
 
-def _emit(result: _Result, fmt: str, out: TextIO) -> int:
+def _emit(result: _Result, fmt: str, out: TextIO, raw: bool = False) -> int:
     if fmt == "json":
         out.write(json.dumps(result.to_dict(), indent=2) + "\n")
     elif fmt == "csv":
-        out.write(result.to_csv())
+        out.write(result.to_csv(raw=raw))
     else:
         out.write(f"{result}\n")
     return EXIT_OK
@@ -303,6 +304,9 @@ def _hide(args: argparse.Namespace, problems: Sequence[Problem]) -> tuple[Proble
 
 
 def _csv_cell(text: str) -> str:
+    from icmaps._tabular import spreadsheet_safe
+
+    text = str(spreadsheet_safe(text))
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n\r') else text
 
 
@@ -316,6 +320,19 @@ def _privacy_options(p: argparse.ArgumentParser) -> None:
         "--pseudonym-map",
         metavar="FILE",
         help="with --pseudonymize: also write the table from pseudonyms back to names",
+    )
+
+
+def _raw(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "raw_csv", False))
+
+
+def _raw_csv_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--raw-csv",
+        action="store_true",
+        help="CSV cells exactly as they are: no ' before text starting with = + - @ "
+        "(which a spreadsheet would otherwise run as a formula)",
     )
 
 
@@ -360,7 +377,12 @@ def _read_rated(args: argparse.Namespace) -> Any:
 def _cmd_summarize(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.stats.summary import summarize
 
-    return _emit(summarize(_read_rated(args), by=args.by or (), min_n=args.min_n), args.format, out)
+    return _emit(
+        summarize(_read_rated(args), by=args.by or (), min_n=args.min_n),
+        args.format,
+        out,
+        _raw(args),
+    )
 
 
 _COMBINE = ("modal", "median", "conservative")
@@ -386,7 +408,7 @@ def _cmd_fidelity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         occasions=_occasion_list(args.occasions),
         period=args.period,
     )
-    return _emit(result, args.format, out)
+    return _emit(result, args.format, out, _raw(args))
 
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -411,7 +433,7 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     if result.note:
         err.write(f"warning: {result.note}\n")
-    return _emit(result, args.format, out)
+    return _emit(result, args.format, out, _raw(args))
 
 
 def _cmd_trend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -420,7 +442,7 @@ def _cmd_trend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = trend(_read_rated(args), occasions=_occasion_list(args.occasions), period=args.period)
     if result.order == "file" and len(result.occasions) > 1:
         err.write(f"warning: {_occasion_warning(result.occasions)}\n")
-    return _emit(result, args.format, out)
+    return _emit(result, args.format, out, _raw(args))
 
 
 def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> int:
@@ -490,7 +512,7 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elif fmt == "json":
         text = json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":
-        text = plan.to_csv()
+        text = plan.to_csv(raw=args.raw_csv)
     elif fmt == "markdown":
         text = plan.render("markdown")
     else:
@@ -527,7 +549,7 @@ def _cmd_configurations(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     from icmaps.stats.clustering import configurations
 
     result = configurations(_read_rated(args), distance=args.distance, k=args.k, rule=args.rule)
-    return _emit(result, args.format, out)
+    return _emit(result, args.format, out, _raw(args))
 
 
 def _occasion_list(text: str | None) -> list[str] | None:
@@ -552,7 +574,7 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.maps.codec import load_map
     from icmaps.maps.diff import diff_maps
 
-    return _emit(diff_maps(load_map(args.old), load_map(args.new)), args.format, out)
+    return _emit(diff_maps(load_map(args.old), load_map(args.new)), args.format, out, _raw(args))
 
 
 # -- agreement --------------------------------------------------------------------------------
@@ -778,6 +800,7 @@ def _parser() -> argparse.ArgumentParser:
         help="first combine raters into one rating per subject with this rule",
     )
     su.add_argument("--format", choices=formats, default="text")
+    _raw_csv_option(su)
     _privacy_options(su)
     _min_n_option(su)
     su.set_defaults(handler=_cmd_summarize)
@@ -825,6 +848,7 @@ def _parser() -> argparse.ArgumentParser:
         help="do not let a failed critical component fail the subject",
     )
     fi.add_argument("--format", choices=formats, default="text")
+    _raw_csv_option(fi)
     _privacy_options(fi)
     fi.set_defaults(handler=_cmd_fidelity)
 
@@ -852,6 +876,7 @@ def _parser() -> argparse.ArgumentParser:
         help="output format (default: from the suffix of -o, else text); html prints on A4",
     )
     pl.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
+    _raw_csv_option(pl)
     _privacy_options(pl)
     pl.set_defaults(handler=_cmd_plan)
 
@@ -864,6 +889,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cf.add_argument("--role", help="only the components (and ratings) for this role")
     cf.add_argument("--format", choices=formats, default="text")
+    _raw_csv_option(cf)
     _privacy_options(cf)
     cf.set_defaults(handler=_cmd_configurations)
 
@@ -873,6 +899,7 @@ def _parser() -> argparse.ArgumentParser:
     _period_option(tr)
     tr.add_argument("--role", help="only the components (and ratings) for this role")
     tr.add_argument("--format", choices=formats, default="text")
+    _raw_csv_option(tr)
     _privacy_options(tr)
     tr.set_defaults(handler=_cmd_trend)
 
@@ -903,6 +930,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     co.add_argument("--role", help="only the components (and ratings) for this role")
     co.add_argument("--format", choices=formats, default="text")
+    _raw_csv_option(co)
     _privacy_options(co)
     _min_n_option(co)
     co.set_defaults(handler=_cmd_compare)
@@ -911,6 +939,7 @@ def _parser() -> argparse.ArgumentParser:
     di.add_argument("old", metavar="OLD", help="old map: bundled id or file")
     di.add_argument("new", metavar="NEW", help="new map: bundled id or file")
     di.add_argument("--format", choices=formats, default="text")
+    _raw_csv_option(di)
     di.set_defaults(handler=_cmd_diff)
 
     ag = sub.add_parser("agreement", help="inter-rater agreement of a ratings file")
@@ -980,6 +1009,7 @@ def run(
         if handler is None:
             _parser().print_help(err)
             return EXIT_USAGE
+        _check_outputs(args)
         return handler(args, out, err)
     except UsageError as e:
         err.write(f"error: {e}\n")
@@ -999,6 +1029,33 @@ def run(
         return EXIT_USAGE
 
 
+_OUTPUTS = ("output", "pseudonym_map")
+"""Options that name files the command writes."""
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output that is one of the command's input files (under
+    any name) or that is not a regular file (a FIFO or device): see :mod:`icmaps._io`."""
+    from icmaps._io import check_output
+
+    inputs: list[str] = []
+    for name, value in vars(args).items():
+        if name in _OUTPUTS:
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v not in ("-", "") and os.path.isfile(v):
+                inputs.append(v)
+    for name in _OUTPUTS:
+        target = getattr(args, name, None)
+        if isinstance(target, str) and target not in ("-", "") and not os.path.isdir(target):
+            check_output(target, inputs)
+
+
 def main() -> int:
     """Console-script entry point."""
+    import signal
+
+    # a kill (SIGTERM) unwinds like Ctrl-C, so a half-written temporary file is removed
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     return run()
