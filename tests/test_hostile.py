@@ -25,12 +25,18 @@ from icmaps.errors import IcmapsError
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 MAX_RSS_MB = 300
 
-# runs the command line, then reports the process's peak memory (KiB on Linux) on stderr
+# runs the command line, then reports the process's peak memory (KiB) on stderr: VmHWM, the
+# peak of this program alone (ru_maxrss would count the parent's memory at the fork too)
 DRIVER = """
 import resource, sys
 from icmaps.cli import run
 code = run(sys.argv[1:])
-sys.stderr.write(f"\\nMAXRSS={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n")
+try:
+    with open("/proc/self/status") as f:
+        kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+except OSError:
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+sys.stderr.write(f"\\nMAXRSS={kib}\\n")
 sys.exit(code)
 """
 
