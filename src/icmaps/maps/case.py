@@ -626,10 +626,11 @@ def _read(
         assocs: list[tuple[str, dict[str, Any]]] = []
     else:
         r.fields(data, "", "package")
-        document = r.obj(data.get("CFDocument", {}), "/CFDocument", "CFDocument") or {}
+        found = r.obj(data.get("CFDocument", {}), "/CFDocument", "CFDocument")
+        document = found or {}
         if "CFDocument" not in data:
             r.warn("", "the package has no CFDocument; the map's title comes from its rubric")
-        else:
+        elif found is not None:
             r.fields(document, "/CFDocument", "CFDocument")
         rubrics = r.objects(data, "CFRubrics", "", "CFRubric")
         items = {}
