@@ -1109,10 +1109,48 @@ class _Scales:
         if self.own:
             if "scale" in out:
                 out["scale"] = self._apply(out["scale"], f"{c.ext_ptr}/scale")
+            self._compare(c, out.get("scale", self.b.data.get("scale")))
             return
         made = self._from_levels(c)
         if made is not None:
             self.made.append((mp, out, made, c))
+
+    def _compare(self, c: _Criterion, scale: Any) -> None:
+        """A package of icmaps' own keeps its scales in the extensions; levels edited in
+        another tool must still fit them: a reordered level is an error, a changed quality or
+        score a warning (the scale's is kept)."""
+        if isinstance(scale, str):
+            named = self.b.data.get("scales")
+            scale = named.get(scale) if isinstance(named, dict) else None
+        levels = scale.get("levels") if isinstance(scale, dict) else None
+        if not isinstance(levels, list) or len(levels) != len(c.levels):
+            return  # the map's validation says what is wrong
+        r = self.r
+        for (lptr, lev), want in zip(c.levels, levels, strict=True):
+            if not isinstance(want, dict):
+                return
+            code = r.extension(lev, lptr)[0].get("code")
+            if code is not None and code != want.get("code"):
+                r.error(
+                    lptr,
+                    f"level {code!r} is where the map's scale has {want.get('code')!r} (were "
+                    "the levels reordered?)",
+                )
+                continue
+            quality = r.text(lev, "quality", lptr)
+            if quality is not None and quality != want.get("label"):
+                r.warn(
+                    f"{lptr}/quality",
+                    f"{quality!r} is not the scale's label {want.get('label')!r} "
+                    "(the scale's is kept)",
+                )
+            score = r.number(lev, "score", lptr)
+            if score != want.get("score"):
+                r.warn(
+                    f"{lptr}/score" if "score" in lev else lptr,
+                    f"score {score!r} is not the scale's {want.get('score')!r} "
+                    "(the scale's is kept)",
+                )
 
     def _from_levels(self, c: _Criterion) -> dict[str, Any] | None:
         r = self.r
