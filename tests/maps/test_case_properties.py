@@ -12,13 +12,30 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from icmaps.maps.case import dumps_case, to_case
 from icmaps.maps.codec import check_text, loads_map
 from icmaps.maps.model import Map
-from tests.strategies import damaged, maps
+from tests.strategies import damaged, maps, texts
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@st.composite
+def dressed_maps(draw: st.DrawFn) -> dict[str, Any]:
+    """Generated maps with the map-level fields CASE has a place for, or none."""
+    doc = draw(maps())
+    extras = {
+        "date": st.dates().map(str),
+        "description": texts,
+        "license": texts,
+        "source": st.fixed_dictionaries({"title": texts}, optional={"url": texts}),
+        "x-note": texts,
+    }
+    for key, values in extras.items():
+        if draw(st.booleans()):
+            doc[key] = draw(values)
+    return doc
+
+
 @SETTINGS
-@given(maps())
+@given(dressed_maps())
 def test_generated_maps_round_trip_through_case(doc: dict[str, Any]) -> None:
     m = Map.model_validate(doc)
     text = dumps_case(m)

@@ -606,9 +606,10 @@ def check_case(
     r = _Reader(doc)
     built = _read(r, rubric, ideal, acceptable)
     if built is None or any(p.severity == "error" for p in r.problems):
-        return None, r.problems
+        return None, list(dict.fromkeys(r.problems))
     m, problems = check_document(_as_map_document(doc, built))
-    return m, r.problems + [_relocate(p, doc, built) for p in problems]
+    # an object read twice (as an item and as a group marker) must not say things twice
+    return m, list(dict.fromkeys(r.problems + [_relocate(p, doc, built) for p in problems]))
 
 
 def _read(
@@ -817,7 +818,7 @@ def _build(
         d["id"] = _slug(title)
         b.at("/id", "/CFDocument/title")
     version = r.text(document, "version", "/CFDocument")
-    d["version"] = version or "1"
+    d["version"] = "1" if version is None else version
     b.at("/version", "/CFDocument/version")
     # a bare rubric's own timestamp stands in for the document's
     stamp_at = rptr if "CFDocument" not in r.doc.data else "/CFDocument"
@@ -831,12 +832,11 @@ def _build(
         else:
             r.warn(stamp_ptr, f"not a date-time: {stamp!r} (ignored)")
     d["title"] = title
-    description = r.text(document, "description", "/CFDocument") or (
-        r.text(rub, "description", rptr) if not document else None
-    )
+    described = rptr if stamp_at == rptr else "/CFDocument"
+    description = r.text(rub if stamp_at == rptr else document, "description", described)
     if description:
         d["description"] = description
-        b.at("/description", "/CFDocument/description")
+        b.at("/description", f"{described}/description")
     if not own:
         creator = r.text(document, "publisher", "/CFDocument") or r.text(
             document, "creator", "/CFDocument"
@@ -933,6 +933,10 @@ def _build(
                 place(ptr)
 
     ids = _Ids()
+    if own:  # the package's own ids first: a criterion added elsewhere gets another one
+        for known in nodes.values():
+            if known.ext and isinstance(known.item.get("humanCodingScheme"), str):
+                ids.used.add(known.item["humanCodingScheme"])
     by_node = {c.node: c for c in crits if c.node is not None}
     scales = _Scales(
         r,
