@@ -40,6 +40,7 @@ __all__ = [
     "CASE_VERSION",
     "EXTENSION_KEY",
     "NAMESPACE",
+    "UNDATED",
     "case_uuid",
     "check_case",
     "dumps_case",
@@ -72,93 +73,40 @@ _GROUP_IN_CASE = {"id", "kind", "title", "description", "components", "groups"}
 _COMPONENT_IN_CASE = {"id", "title", "description", "weight", "variations"}
 _CRITERION_KEYS = {"critical", "scale"}  # rubric matters: on the criterion, not the item
 
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # CASE 1.1 fields of each class (the package binding), plus CASE 1.0 fields that 1.1 dropped:
 # a 1.0 package loads without a word about them
 _FIELDS = {
-    "package": {"CFDocument", "CFItems", "CFAssociations", "CFDefinitions", "CFRubrics"},
-    "CFDocument": {
-        "identifier",
-        "uri",
-        "frameworkType",
-        "caseVersion",
-        "creator",
-        "title",
-        "lastChangeDateTime",
-        "officialSourceURL",
-        "publisher",
-        "description",
-        "subject",
-        "subjectURI",
-        "language",
-        "version",
-        "adoptionStatus",
-        "statusStartDate",
-        "statusEndDate",
-        "licenseURI",
-        "notes",
-        "CFPackageURI",
-    },
-    "CFItem": {
-        "identifier",
-        "fullStatement",
-        "alternativeLabel",
-        "CFItemType",
-        "uri",
-        "humanCodingScheme",
-        "listEnumeration",
-        "abbreviatedStatement",
-        "conceptKeywords",
-        "conceptKeywordsURI",
-        "notes",
-        "subject",
-        "subjectURI",
-        "language",
-        "educationLevel",
-        "CFItemTypeURI",
-        "licenseURI",
-        "statusStartDate",
-        "statusEndDate",
-        "lastChangeDateTime",
-        "CFDocumentURI",
-    },
-    "CFAssociation": {
-        "identifier",
-        "associationType",
-        "sequenceNumber",
-        "uri",
-        "originNodeURI",
-        "destinationNodeURI",
-        "CFAssociationGroupingURI",
-        "lastChangeDateTime",
-        "notes",
-        "CFDocumentURI",
-    },
-    "CFRubric": {"identifier", "uri", "title", "description", "lastChangeDateTime"},
-    "CFRubricCriterion": {
-        "identifier",
-        "uri",
-        "category",
-        "description",
-        "CFItemURI",
-        "weight",
-        "position",
-        "rubricId",
-        "lastChangeDateTime",
-        "CFRubricCriterionLevels",
-    },
-    "CFRubricCriterionLevel": {
-        "identifier",
-        "uri",
-        "description",
-        "quality",
-        "score",
-        "feedback",
-        "position",
-        "rubricCriterionId",
-        "lastChangeDateTime",
-    },
+    "package": _names("CFDocument CFItems CFAssociations CFDefinitions CFRubrics"),
+    "CFDocument": _names(
+        "identifier uri frameworkType caseVersion creator title lastChangeDateTime "
+        "officialSourceURL publisher description subject subjectURI language version "
+        "adoptionStatus statusStartDate statusEndDate licenseURI notes CFPackageURI"
+    ),
+    "CFItem": _names(
+        "identifier fullStatement alternativeLabel CFItemType uri humanCodingScheme "
+        "listEnumeration abbreviatedStatement conceptKeywords conceptKeywordsURI notes subject "
+        "subjectURI language educationLevel CFItemTypeURI licenseURI statusStartDate "
+        "statusEndDate lastChangeDateTime CFDocumentURI"
+    ),
+    "CFAssociation": _names(
+        "identifier associationType sequenceNumber uri originNodeURI destinationNodeURI "
+        "CFAssociationGroupingURI lastChangeDateTime notes CFDocumentURI"
+    ),
+    "CFRubric": _names("identifier uri title description lastChangeDateTime CFRubricCriteria"),
+    "CFRubricCriterion": _names(
+        "identifier uri category description CFItemURI weight position rubricId "
+        "lastChangeDateTime CFRubricCriterionLevels"
+    ),
+    "CFRubricCriterionLevel": _names(
+        "identifier uri description quality score feedback position rubricCriterionId "
+        "lastChangeDateTime"
+    ),
 }
-_FIELDS["CFRubric"].add("CFRubricCriteria")
 _REQUIRED = {
     "CFDocument": ("identifier", "uri", "creator", "title", "lastChangeDateTime"),
     "CFItem": ("identifier", "fullStatement", "uri", "lastChangeDateTime"),
