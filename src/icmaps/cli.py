@@ -684,8 +684,12 @@ def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.maps.codec import dumps_map, load_map
 
     m = load_map(args.map, **_case_options(args))
-    text = dumps_map(m, args.format)
-    what = {"case": "CASE 1.1 package", "json": "JSON map", "yaml": "YAML map"}[args.format]
+    fmt = args.format
+    if fmt is None:  # -o's suffix: a map file for .yaml/.yml, else a CASE package
+        yaml_out = os.path.splitext(str(args.output or ""))[1].lower() in (".yaml", ".yml")
+        fmt = "yaml" if yaml_out else "case"
+    text = dumps_map(m, fmt)
+    what = {"case": "CASE 1.1 package", "json": "JSON map", "yaml": "YAML map"}[fmt]
     return _deliver(args.output, text, out, err, f"{what}, {len(m.all_components())} components")
 
 
@@ -992,8 +996,8 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--format",
         choices=["case", "yaml", "json"],
-        default="case",
-        help="case: a CASE 1.1 CFPackage with a rubric; yaml, json: an icmaps map file",
+        help="case: a CASE 1.1 CFPackage with a rubric; yaml, json: an icmaps map file "
+        "(default: yaml for -o *.yaml or *.yml, else case)",
     )
     ex.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
     _case_arguments(ex)

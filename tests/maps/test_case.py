@@ -221,6 +221,15 @@ def test_an_undated_map_gets_a_placeholder_time_and_stays_undated() -> None:
     assert loads_map(text, path="p.json").date is None
 
 
+def test_the_docs_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = (Path(__file__).parents[2] / "docs" / "case.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert blocks
+    monkeypatch.chdir(tmp_path)
+    for block in blocks:
+        exec(block, {})
+
+
 def test_hostile_text_stays_text() -> None:
     hostile = '<script>alert(1)</script> "quotes" \\ ${x} {{ y }} \u202e\u200b \U0001f600'
     m = loads_map(TINY.replace("Weekly", json.dumps(hostile, ensure_ascii=False))).model_copy(

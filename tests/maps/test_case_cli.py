@@ -61,6 +61,17 @@ def test_validate_mixes_map_files_and_packages_with_case_options(tmp_path: Path)
     assert code == 0, err
 
 
+def test_export_reads_the_suffix_of_o(tmp_path: Path) -> None:
+    package = CASE / "valid" / "other-tool-package.json"
+    code, _, err = run_cli("export", str(package), "-o", str(tmp_path / "map.yml"))
+    assert code == 0
+    assert "YAML map" in err
+    expected = (CASE / "valid" / "other-tool-package.json.expected.yaml").read_text("utf-8")
+    assert (tmp_path / "map.yml").read_text(encoding="utf-8") == expected
+    code, _, err = run_cli("export", "pbis-tfi", "-o", str(tmp_path / "p.json"))
+    assert "CASE 1.1 package" in err
+
+
 def test_several_rubrics_need_one_chosen() -> None:
     two = str(CASE / "invalid" / "two-rubrics.json")
     code, out, err = run_cli("export", two)
