@@ -689,6 +689,43 @@ def _link(r: _Reader, o: dict[str, Any], key: str, pointer: str) -> list[str]:
     return [k for k in (_key(link.get("identifier")), _key(link.get("uri"))) if k is not None]
 
 
+def _fields_of(model: type[Map | Group | Component]) -> frozenset[str]:
+    return frozenset(f.alias or name for name, f in model.model_fields.items())
+
+
+# what each extension object may hold: the model's fields CASE has no place for
+_DOC_EXT = _fields_of(Map) - _MAP_IN_CASE - _MAP_TREE
+_GROUP_EXT = _fields_of(Group) - _GROUP_IN_CASE | {"element"}
+_COMPONENT_EXT = _fields_of(Component) - _COMPONENT_IN_CASE - _CRITERION_KEYS | {"element"}
+
+
+def _copy(
+    r: _Reader,
+    b: _Built,
+    *,
+    into: dict[str, Any],
+    at: str,
+    ext: dict[str, Any],
+    ext_ptr: str,
+    allowed: frozenset[str] | set[str],
+) -> None:
+    """Copy an icmaps extension into the map being built, at map pointer ``at`` (``element``
+    only marks what an item is); a key the extension cannot hold is an error there."""
+    for key, value in ext.items():
+        if key == "element":
+            continue
+        if key in allowed or key.startswith("x-"):
+            into[key] = value
+            b.shaped(f"{at}/{_esc(key)}", f"{ext_ptr}/{_esc(key)}")
+            continue
+        known = ", ".join(sorted(allowed - {"element"}))
+        r.error(
+            f"{ext_ptr}/{_esc(key)}",
+            f"unknown field {key!r} (allowed here: {known}; keys of your own start with x-)",
+            key=True,
+        )
+
+
 def _build(
     r: _Reader,
     *,
@@ -754,17 +791,20 @@ def _build(
     else:
         b.at("/title", "/CFDocument/title")
     if own:
+        rest = {}
         for key, value in doc_ext.items():
             if key in ("icmap", "date"):  # the format version; 'undated' (read below)
                 continue
             if key in _MAP_IN_CASE | _MAP_TREE:
                 r.warn(f"{doc_ext_ptr}/{_esc(key)}", f"{key!r} has a CASE field (ignored)")
                 continue
-            d[key] = value
-            b.shaped(f"/{_esc(key)}", f"{doc_ext_ptr}/{_esc(key)}")
-    else:
+            rest[key] = value
+        _copy(r, b, into=d, at="", ext=rest, ext_ptr=doc_ext_ptr, allowed=_DOC_EXT)
+    if "id" not in d:
         d["id"] = _slug(title)
         b.at("/id", "/CFDocument/title")
+        if own:
+            r.warn(doc_ext_ptr, f"no 'id': the map is called {d['id']!r} after its title")
     version = r.text(document, "version", "/CFDocument")
     d["version"] = "1" if version is None else version
     b.at("/version", "/CFDocument/version")
@@ -920,17 +960,12 @@ def _build(
             b.at(f"{mp}/description", f"{iptr}/notes")
         if c.node is not None:
             node = nodes[c.node]
-            for key, value in node.ext.items():
-                if key != "element":
-                    out[key] = value
-                    b.shaped(f"{mp}/{_esc(key)}", f"{node.ext_ptr}/{_esc(key)}")
+            _copy(r, b, into=out, at=mp, ext=node.ext, ext_ptr=node.ext_ptr, allowed=_COMPONENT_EXT)
         weight = r.number(c.crit, "weight", c.pointer)
         if weight is not None:
             out["weight"] = weight
             b.at(f"{mp}/weight", f"{c.pointer}/weight")
-        for key, value in c.ext.items():
-            out[key] = value
-            b.shaped(f"{mp}/{_esc(key)}", f"{c.ext_ptr}/{_esc(key)}")
+        _copy(r, b, into=out, at=mp, ext=c.ext, ext_ptr=c.ext_ptr, allowed=_CRITERION_KEYS)
         texts = []
         for k, (lptr, lev) in enumerate(c.levels):
             texts.append(r.text(lev, "description", lptr) or "")
@@ -956,10 +991,7 @@ def _build(
         if notes:
             out["description"] = notes
             b.at(f"{mp}/description", f"{node.pointer}/notes")
-        for key, value in node.ext.items():
-            if key != "element":
-                out[key] = value
-                b.shaped(f"{mp}/{_esc(key)}", f"{node.ext_ptr}/{_esc(key)}")
+        _copy(r, b, into=out, at=mp, ext=node.ext, ext_ptr=node.ext_ptr, allowed=_GROUP_EXT)
         fill(mp, out, [p for _, _, p in sorted(node.children)])
         return out
 
