@@ -341,6 +341,11 @@ def test_a_package_read_as_yaml_text_keeps_its_numbers() -> None:
     assert loads_map(text) == loads_map(TINY)
 
 
+def test_a_case_package_written_as_yaml_is_refused_plainly() -> None:
+    with pytest.raises(LoadError, match="a CASE package must be JSON"):
+        loads_map("CFDocument: {title: x}\nCFRubrics: []\n", path="p.yaml")
+
+
 def test_untrusted_input_is_bounded() -> None:
     big = b'{"CFRubrics": [' + b" " * (17 * 1024 * 1024) + b"]}"
     with pytest.raises(LoadError, match="limit"):

@@ -60,6 +60,12 @@ def _format_of(path: str | None, fmt: str | None) -> Format:
     return "json" if path and path.lower().endswith(".json") else "yaml"
 
 
+def _starts_json(text: str | bytes) -> bool:
+    """Whether text opens like a JSON object (after a BOM and white space)."""
+    start = text[:4096].decode("utf-8", "ignore") if isinstance(text, bytes) else text[:4096]
+    return start.lstrip("\ufeff \t\r\n").startswith("{")
+
+
 def check_text(
     text: str | bytes,
     *,
@@ -81,6 +87,9 @@ def check_text(
     try:
         doc = parse(text, path, typed_keys=TYPED_KEYS, json_only=fmt != "yaml")
         if fmt == "yaml" and format is None and is_case(doc.data):
+            if not _starts_json(text):
+                message = "a CASE package must be JSON (this one is written as YAML)"
+                return CheckResult(path, None, (doc.problem("", message),), readable=False)
             # JSON read as YAML would turn CASE's numbers into text: read it as JSON
             doc = parse(text, path, typed_keys=TYPED_KEYS, json_only=True)
             fmt = "case"
