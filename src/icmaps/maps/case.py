@@ -1237,17 +1237,21 @@ def _as_map_document(doc: Document, built: _Built) -> Document:
     """The built map as a document whose locations are those of the CASE file, so that every
     problem the map's validation finds has the CASE file's line and column."""
     out = Document(built.data, doc.path)
+    copies: dict[str, list[str]] = {}  # CASE pointer of an extension -> map pointers of copies
     for mp, cp in built.origin.items():
         loc = doc.where(cp)
         if loc is not None:
             out.locations[mp] = loc
         if mp in built.shapes:
-            for below, where in doc.locations.items():
-                if below.startswith(cp + "/"):
-                    out.locations.setdefault(mp + below[len(cp) :], where)
-            for below, where in doc.key_locations.items():
-                if below.startswith(cp + "/"):
-                    out.key_locations.setdefault(mp + below[len(cp) :], where)
+            copies.setdefault(cp, []).append(mp)
+    # everything below an extension is below its copy too: one pass over the CASE locations
+    for found, into in ((doc.locations, out.locations), (doc.key_locations, out.key_locations)):
+        for below, where in found.items():
+            up = below
+            while up:
+                up = up.rsplit("/", 1)[0]
+                for mp in copies.get(up, ()):
+                    into.setdefault(mp + below[len(up) :], where)
     return out
 
 
