@@ -214,6 +214,15 @@ def test_identifiers_are_uuid5_of_map_id_version_and_element() -> None:
     }
 
 
+def test_a_source_url_that_is_no_url_stays_out_of_officialsourceurl() -> None:
+    m = loads_map(TINY)
+    for url, written in (("https://example.org/x", True), ("see page 4", False)):
+        cited = m.model_copy(update={"source": {"title": "T", "url": url}})
+        doc = to_case(cited)["CFDocument"]
+        assert ("officialSourceURL" in doc) is written
+        assert loads_map(dumps_case(cited), path="p.json") == cited
+
+
 def test_an_undated_map_gets_a_placeholder_time_and_stays_undated() -> None:
     m = loads_map(TINY).model_copy(update={"date": None})
     text = dumps_case(m)

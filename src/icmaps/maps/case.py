@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,6 +133,11 @@ def case_uuid(m: Map, element: str) -> str:
 # -- writing --------------------------------------------------------------------------------
 
 
+def _is_url(text: str) -> bool:
+    parts = urllib.parse.urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
+
+
 def _whole(x: Any) -> Any:
     """3.0 -> 3 everywhere: numbers as a person writes them (and as the map file has them)."""
     if isinstance(x, float) and x.is_integer():
@@ -184,8 +190,8 @@ def to_case(m: Map) -> dict[str, Any]:
         "title": m.title,
         "lastChangeDateTime": when,
     }
-    if source and source.url:
-        document["officialSourceURL"] = source.url
+    if source and source.url and _is_url(source.url):  # CASE wants a URI; the text stays in
+        document["officialSourceURL"] = source.url  # the extensions' source either way
     if m.description:
         document["description"] = m.description
     document["version"] = m.version
