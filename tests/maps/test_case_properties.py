@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from icmaps.maps.case import dumps_case, to_case
 from icmaps.maps.codec import check_text, loads_map
 from icmaps.maps.model import Map
+from tests.conftest import DATA
 from tests.strategies import damaged, maps, texts
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -45,6 +46,16 @@ def test_generated_maps_round_trip_through_case(doc: dict[str, Any]) -> None:
     assert [c.variations for c in again.iter_components()] == [
         c.variations for c in m.iter_components()
     ]
+
+
+@SETTINGS
+@given(dressed_maps())
+def test_generated_maps_export_valid_case(doc: dict[str, Any]) -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((DATA / "case" / "case-v1p1-cfpackage-schema.json").read_text("utf-8"))
+    errors = list(Draft202012Validator(schema).iter_errors(to_case(Map.model_validate(doc))))
+    assert [e.message for e in errors] == []
 
 
 @SETTINGS
