@@ -155,3 +155,55 @@ def rating_records(
             }
         )
     return out
+
+
+# -- CASE packages (icmaps.maps.case) ---------------------------------------------------------
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**40), 2**40),
+        st.floats(allow_nan=False, allow_infinity=False),
+        texts,
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+"""Any JSON value: what a hostile or broken package may hold where another value belongs."""
+
+
+def _paths(x: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path] if path else []
+    if isinstance(x, dict):
+        for k, v in x.items():
+            out += _paths(v, (*path, k))
+    elif isinstance(x, list):
+        for i, v in enumerate(x):
+            out += _paths(v, (*path, i))
+    return out
+
+
+@st.composite
+def damaged(draw: st.DrawFn, package: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a CASE package with a few values replaced by any JSON value or removed."""
+    import copy
+
+    out = copy.deepcopy(package)
+    for _ in range(draw(st.integers(1, 4))):
+        paths = _paths(out)
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = out
+        for step in path[:-1]:
+            parent = parent[step]
+        if draw(st.booleans()):
+            parent[path[-1]] = draw(json_values)
+        elif isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent.pop(path[-1])
+    return out

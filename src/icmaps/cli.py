@@ -55,7 +55,6 @@ def _tally(problems: Sequence[Problem]) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.maps.codec import check_map
     from icmaps.maps.files import list_maps, map_files
 
     if getattr(args, "ratings", None):
@@ -72,7 +71,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("; ".join(f"{m}: no such file, folder or bundled map" for m in missing))
     if not files:
         raise UsageError(f"no map files (*.yaml, *.yml, *.json) in {' '.join(args.paths)}")
-    results = [check_map(f) for f in files]
+    results = [_check_one(f, args) for f in files]
     failed = [
         r
         for r in results
@@ -98,6 +97,18 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         verdict = "invalid" if failed else "valid"
         err.write(f"{_plural(len(results), 'file')} checked: {verdict} ({_tally(every)})\n")
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _check_one(path: str, args: argparse.Namespace) -> Any:
+    """Check one map file; --rubric, --ideal and --acceptable go to the CASE packages only."""
+    from icmaps.maps.codec import check_map
+
+    if not path.lower().endswith(".json"):
+        return check_map(path)
+    try:
+        return check_map(path, **_case_options(args))
+    except UsageError:  # an icmaps JSON map file beside the packages
+        return check_map(path)
 
 
 def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -673,7 +684,7 @@ def _cmd_maps_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.maps.codec import dumps_map, load_map
     from icmaps.render.text import map_grid
 
-    m = load_map(args.map)
+    m = load_map(args.map, **_case_options(args))
     if args.role:
         m = m.for_role(args.role)
     if args.format == "json":
@@ -683,6 +694,63 @@ def _cmd_maps_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(map_grid(m, width=args.width))
     return EXIT_OK
+
+
+# -- export (CASE) -----------------------------------------------------------------------------
+
+
+def _case_options(args: argparse.Namespace) -> dict[str, Any]:
+    """--rubric, --ideal and --acceptable, for maps read from CASE packages."""
+    return {"rubric": args.rubric, "ideal": args.ideal, "acceptable": args.acceptable}
+
+
+def _count(least: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"expected at least {least}, got {value}")
+        return value
+
+    return parse
+
+
+def _case_arguments(p: argparse.ArgumentParser) -> None:
+    """Options for reading a map from a 1EdTech CASE package (docs/case.md)."""
+    p.add_argument(
+        "--rubric",
+        metavar="ID",
+        help="CASE package with several rubrics: the one to read (identifier or title)",
+    )
+    p.add_argument(
+        "--ideal",
+        type=_count(1),
+        metavar="N",
+        help="CASE: the N most desired levels of each criterion are ideal (default: the "
+        "package's zones, else 1)",
+    )
+    p.add_argument(
+        "--acceptable",
+        type=_count(0),
+        metavar="N",
+        help="CASE: the next N levels are acceptable, the rest unacceptable (default: the "
+        "package's zones, else half of the levels below the ideal ones)",
+    )
+
+
+def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.maps.codec import dumps_map, load_map
+
+    m = load_map(args.map, **_case_options(args))
+    fmt = args.format
+    if fmt is None:  # -o's suffix: a map file for .yaml/.yml, else a CASE package
+        yaml_out = os.path.splitext(str(args.output or ""))[1].lower() in (".yaml", ".yml")
+        fmt = "yaml" if yaml_out else "case"
+    text = dumps_map(m, fmt)
+    what = {"case": "CASE 1.1 package", "json": "JSON map", "yaml": "YAML map"}[fmt]
+    return _deliver(args.output, text, out, err, f"{what}, {len(m.all_components())} components")
 
 
 # -- parser -----------------------------------------------------------------------------------
@@ -729,6 +797,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--strict", action="store_true", help="treat warnings as errors")
     v.add_argument("--ratings", metavar="RATINGS", help="a ratings file to check (needs --map)")
     v.add_argument("--map", dest="map", metavar="MAP", help="map file or bundled id for --ratings")
+    _case_arguments(v)
     v.set_defaults(handler=_cmd_validate)
 
     t = sub.add_parser("template", help="write a blank rating sheet (or --legend) for a map")
@@ -989,7 +1058,20 @@ def _parser() -> argparse.ArgumentParser:
     ms.add_argument("--role", help="only the components for this role")
     ms.add_argument("--format", choices=["text", "json", "yaml"], default="text")
     ms.add_argument("--width", type=_width, default=120, help="line width of the grid (>= 40)")
+    _case_arguments(ms)
     ms.set_defaults(handler=_cmd_maps_show)
+
+    ex = sub.add_parser("export", help="write a map as a 1EdTech CASE 1.1 package (or YAML/JSON)")
+    ex.add_argument("map", metavar="MAP", help="bundled map id or file (a map or CASE package)")
+    ex.add_argument(
+        "--format",
+        choices=["case", "yaml", "json"],
+        help="case: a CASE 1.1 CFPackage with a rubric; yaml, json: an icmaps map file "
+        "(default: yaml for -o *.yaml or *.yml, else case)",
+    )
+    ex.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
+    _case_arguments(ex)
+    ex.set_defaults(handler=_cmd_export)
     return p
 
 

@@ -18,6 +18,7 @@ from icmaps._io import atomic_write
 from icmaps._resources import maps_dir
 from icmaps.errors import LoadError, MapValidationError, NotFoundError, Problem, UsageError
 from icmaps.maps._yaml import parse
+from icmaps.maps.case import check_case, dumps_case, is_case
 from icmaps.maps.files import MAP_SUFFIXES, list_maps
 from icmaps.maps.model import Map
 from icmaps.maps.validation import TYPED_KEYS, check_document
@@ -33,7 +34,8 @@ __all__ = [
 ]
 
 
-Format = Literal["yaml", "json"]
+Format = Literal["yaml", "json", "case"]
+"""yaml and json: an icmaps map file; case: a 1EdTech CASE 1.1 package (JSON, see docs/case.md)."""
 
 
 @dataclass(frozen=True)
@@ -53,24 +55,58 @@ class CheckResult:
 
 
 def _format_of(path: str | None, fmt: str | None) -> Format:
-    if fmt in ("yaml", "json"):
+    if fmt in ("yaml", "json", "case"):
         return fmt  # type: ignore[return-value]
     return "json" if path and path.lower().endswith(".json") else "yaml"
 
 
+def _starts_json(text: str | bytes) -> bool:
+    """Whether text opens like a JSON object (after a BOM and white space)."""
+    start = text[:4096].decode("utf-8", "ignore") if isinstance(text, bytes) else text[:4096]
+    return start.lstrip("\ufeff \t\r\n").startswith("{")
+
+
 def check_text(
-    text: str | bytes, *, path: str | None = None, format: Format | None = None
+    text: str | bytes,
+    *,
+    path: str | None = None,
+    format: Format | None = None,
+    rubric: str | None = None,
+    ideal: int | None = None,
+    acceptable: int | None = None,
 ) -> CheckResult:
     """Parse and validate map text; never raises for bad content, returns every problem.
+
+    JSON holding a CASE package (or a bare ``CFRubric``) is read as one; ``rubric``,
+    ``ideal`` and ``acceptable`` are for those (see :func:`load_map`).
 
     >>> check_text("id: x").ok
     False
     """
+    fmt = _format_of(path, format)
     try:
-        doc = parse(text, path, typed_keys=TYPED_KEYS, json_only=_format_of(path, format) == "json")
+        doc = parse(text, path, typed_keys=TYPED_KEYS, json_only=fmt != "yaml")
+        if fmt == "yaml" and format is None and is_case(doc.data):
+            if not _starts_json(text):
+                message = "a CASE package must be JSON (this one is written as YAML)"
+                return CheckResult(path, None, (doc.problem("", message),), readable=False)
+            # JSON read as YAML would turn CASE's numbers into text: read it as JSON
+            doc = parse(text, path, typed_keys=TYPED_KEYS, json_only=True)
+            fmt = "case"
     except LoadError as e:
         return CheckResult(path, None, e.problems, readable=False)
-    m, problems = check_document(doc)
+    if is_case(doc.data):
+        m, problems = check_case(doc, rubric=rubric, ideal=ideal, acceptable=acceptable)
+    elif fmt == "case":
+        problems = [doc.problem("", "not a CASE package: expected CFDocument and CFRubrics")]
+        return CheckResult(path, None, tuple(problems), readable=False)
+    else:
+        if (rubric, ideal, acceptable) != (None, None, None):
+            raise UsageError(
+                f"{path or 'the text'}: rubric, ideal and acceptable apply to CASE packages; "
+                "this is an icmaps map file"
+            )
+        m, problems = check_document(doc)
     ordered = sorted(problems, key=Problem.sort_key)
     if len(ordered) > MAX_PROBLEMS:  # a map of thousands of bad rows: the first, and a count
         rest = len(ordered) - MAX_PROBLEMS
@@ -87,8 +123,15 @@ MAX_PROBLEMS = 1000
 """Problems of one map kept and shown (the rest are counted)."""
 
 
-def check_map(source: str | os.PathLike[str]) -> CheckResult:
-    """Check a map file (or bundled map id) and return every problem without raising.
+def check_map(
+    source: str | os.PathLike[str],
+    *,
+    rubric: str | None = None,
+    ideal: int | None = None,
+    acceptable: int | None = None,
+) -> CheckResult:
+    """Check a map file (or bundled map id, or CASE package) and return every problem without
+    raising.
 
     A missing file is reported as a problem too.
     """
@@ -96,7 +139,7 @@ def check_map(source: str | os.PathLike[str]) -> CheckResult:
         path, data = _read_source(source)
     except NotFoundError as e:
         return CheckResult(str(source), None, (Problem(str(source), None, None, str(e)),))
-    return check_text(data, path=path)
+    return check_text(data, path=path, rubric=rubric, ideal=ideal, acceptable=acceptable)
 
 
 def _read_bounded(p: Path) -> bytes:
@@ -134,8 +177,20 @@ def _read_source(source: str | os.PathLike[str]) -> tuple[str, bytes]:
     raise NotFoundError(f"{text!r} is neither a file nor a bundled map (bundled: {known})")
 
 
-def load_map(source: str | os.PathLike[str]) -> Map:
+def load_map(
+    source: str | os.PathLike[str],
+    *,
+    rubric: str | None = None,
+    ideal: int | None = None,
+    acceptable: int | None = None,
+) -> Map:
     """Load and validate a map from a file path or a bundled map id.
+
+    A JSON file holding a 1EdTech CASE package (or a bare ``CFRubric``) is read as one
+    (docs/case.md): ``rubric`` picks one of several rubrics by identifier or title; ``ideal``
+    and ``acceptable`` give the zones (the ``ideal`` most desired levels are ideal, the next
+    ``acceptable`` acceptable, the rest unacceptable) in place of the package's, or where it
+    has none (default: 1 ideal, half of the rest acceptable).
 
     Raises :class:`~icmaps.errors.LoadError` (unreadable or not YAML/JSON),
     :class:`~icmaps.errors.MapValidationError` (every problem, with file:line:col) or
@@ -146,11 +201,21 @@ def load_map(source: str | os.PathLike[str]) -> Map:
     'Learning school'
     """
     path, data = _read_source(source)
-    return _raise_or_map(check_text(data, path=path))
+    return _raise_or_map(
+        check_text(data, path=path, rubric=rubric, ideal=ideal, acceptable=acceptable)
+    )
 
 
-def loads_map(text: str | bytes, *, path: str | None = None, format: Format | None = None) -> Map:
-    """Load and validate a map from YAML or JSON text.
+def loads_map(
+    text: str | bytes,
+    *,
+    path: str | None = None,
+    format: Format | None = None,
+    rubric: str | None = None,
+    ideal: int | None = None,
+    acceptable: int | None = None,
+) -> Map:
+    """Load and validate a map from YAML, JSON or CASE text (options as for :func:`load_map`).
 
     >>> loads_map('''
     ... id: demo
@@ -161,7 +226,11 @@ def loads_map(text: str | bytes, *, path: str | None = None, format: Format | No
     ... ''').component("c").variations
     ('Does it',)
     """
-    return _raise_or_map(check_text(text, path=path, format=format))
+    return _raise_or_map(
+        check_text(
+            text, path=path, format=format, rubric=rubric, ideal=ideal, acceptable=acceptable
+        )
+    )
 
 
 def _raise_or_map(result: CheckResult) -> Map:
@@ -193,7 +262,7 @@ def _plain(m: Map) -> dict[str, Any]:
 
 
 def dumps_map(m: Map, format: Format = "yaml", *, schema_ref: str | None = None) -> str:
-    """The map as YAML or JSON text; loading it gives an equal map.
+    """The map as YAML, JSON or CASE 1.1 text; loading it gives an equal map.
 
     ``schema_ref`` adds the ``# yaml-language-server: $schema=...`` modeline (YAML) or a
     ``$schema`` key (JSON).
@@ -201,9 +270,15 @@ def dumps_map(m: Map, format: Format = "yaml", *, schema_ref: str | None = None)
     >>> m = load_map("learning-school")
     >>> loads_map(dumps_map(m)) == m
     True
+    >>> loads_map(dumps_map(m, "case")) == m
+    True
     """
     import yaml
 
+    if format == "case":
+        if schema_ref:
+            raise UsageError("schema_ref applies to YAML and JSON map files, not CASE")
+        return dumps_case(m)
     data = _plain(m)
     if format == "json":
         if schema_ref:
@@ -222,7 +297,8 @@ def dump_map(
     *,
     schema_ref: str | None = None,
 ) -> None:
-    """Write a map to a file atomically; format from ``format`` or the file suffix.
+    """Write a map to a file atomically; format from ``format`` or the file suffix
+    (``format="case"`` writes a CASE 1.1 package, whatever the suffix).
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -233,6 +309,6 @@ def dump_map(
     name = os.fspath(path)
     if format is None and not name.lower().endswith(MAP_SUFFIXES):
         raise UsageError(f"{name}: give the file a .yaml, .yml or .json suffix, or a format")
-    if format not in (None, "yaml", "json"):
-        raise UsageError(f"format must be 'yaml' or 'json', not {format!r}")
+    if format not in (None, "yaml", "json", "case"):
+        raise UsageError(f"format must be 'yaml', 'json' or 'case', not {format!r}")
     atomic_write(path, dumps_map(m, _format_of(name, format), schema_ref=schema_ref))

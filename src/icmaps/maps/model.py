@@ -20,6 +20,7 @@ its scale is written in); navigation methods give the normalised view a program 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -422,6 +423,11 @@ class Map(_Frozen):
     icmap: Literal[1] = Field(default=1, description="File-format version.")
     id: Id = Field(description="Map identifier, e.g. learning-school.")
     version: Text = Field(description="Version of this map's content, e.g. 1.0.0.")
+    date: dt.date | None = Field(
+        default=None,
+        description="Date of this version (YYYY-MM-DD); exports that need a timestamp (CASE's "
+        "lastChangeDateTime) take it from here.",
+    )
     title: Text = Field(description="Title of the map.")
     description: Text = Field(default="", description="What the map is for and how to use it.")
     source: Source | None = Field(default=None, description="The framework it is modelled on.")
