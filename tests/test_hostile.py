@@ -165,6 +165,9 @@ def test_over_long_file_name_is_a_clear_error() -> None:
     name = "x" * 5000 + ".csv"
     with pytest.raises(IcmapsError, match="cannot open"):
         icmaps.read_ratings(name, "learning-school")
+    for map_name in (name, "x" * 5000 + ".yaml"):
+        with pytest.raises(IcmapsError, match="characters"):
+            icmaps.load_map(map_name)
     code, text, _ = run_bounded("summarize", "learning-school", name)
     assert code == 2
     assert "Traceback" not in text

@@ -161,6 +161,8 @@ def _read_bounded(p: Path) -> bytes:
 
 def _read_source(source: str | os.PathLike[str]) -> tuple[str, bytes]:
     text = os.fspath(source)
+    if len(text) > 1024:  # no map file or bundled id is this long; the OS would refuse it
+        raise NotFoundError(f"{text[:60]}…({len(text):,} characters): no such file or bundled map")
     p = Path(text)
     looks_like_path = p.suffix.lower() in MAP_SUFFIXES or os.sep in text or "/" in text
     if p.is_file():
