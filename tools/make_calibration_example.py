@@ -37,7 +37,8 @@ def main() -> None:
         for lesson in range(1, 7):
             subject = f"lesson-{r * 6 + lesson:02d}"
             for c in m.all_components():
-                codes = [lv.code for lv in m.scale_of(c.id).levels]
+                # only the cells the map describes (an empty cell is a level nobody reaches)
+                codes = [v.code for v in m.variations_of(c.id) if v.text.strip()]
                 top = len(codes) - 1
                 # the expert's level: schools in calibration videos spread over the map
                 truth = min(top, max(0, round(rng.triangular(0, top, top / 2))))

@@ -196,7 +196,9 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "(--allow-problems writes one without the bad rows and lists them)\n"
         )
         return EXIT_INVALID
+    anchor = _anchor_source(args, m, result.ratings)
     rated = _from_source(args, _private(args, result.ratings))
+    anchor = _private_anchor(args, anchor)
     if args.subject or args.each_subject:
         return _profiles(args, rated, out, err)
     fmt = _output_format(args, "html")
@@ -215,6 +217,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if args.pseudonymize
             else None
         ),
+        anchor=anchor,
     )
     if r.occasion_order == "file" and len(r.occasions) > 1:
         err.write(f"warning: {_occasion_warning(r.occasions)}\n")
@@ -570,6 +573,30 @@ def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # -- calibrate --------------------------------------------------------------------------------
 
 
+def _anchor_source(args: argparse.Namespace, m: Any, rs: Any) -> Any:
+    """``--anchor``: a rater id of the ratings as given, or an anchor ratings file, read
+    here (before --pseudonymize renames anything)."""
+    from icmaps.ratings.read import read_ratings
+
+    anchor = getattr(args, "anchor", None)
+    if anchor is None or anchor in {str(r) for r in rs.categories("rater")}:
+        return anchor
+    return read_ratings(anchor, m) if os.path.isfile(anchor) else anchor
+
+
+def _private_anchor(args: argparse.Namespace, anchor: Any) -> Any:
+    """Under --pseudonymize the anchor goes by its pseudonym (a rater) or is pseudonymized
+    with the same key (a file), so it still matches the ratings."""
+    table = getattr(args, "pseudonym_table", None)
+    if not table or anchor is None:
+        return anchor
+    if isinstance(anchor, str):
+        return next((p for k, p, n in table if k == "rater" and n == anchor), anchor)
+    from icmaps.ratings.privacy import pseudonymize, read_key
+
+    return pseudonymize(anchor, read_key(args.pseudonymize))[0]
+
+
 def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps._table import render_table
     from icmaps.maps.codec import load_map
@@ -580,18 +607,9 @@ def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     m = load_map(args.map)
     rs = read_ratings(args.ratings, m)
     assert isinstance(rs, RatingSet)
-    anchor: Any = args.anchor
-    if anchor not in {str(r) for r in rs.categories("rater")} and os.path.isfile(anchor):
-        anchor = read_ratings(anchor, m)  # read here, so the same pseudonyms apply to it
+    anchor = _anchor_source(args, m, rs)
     rs = _private(args, rs)
-    table = getattr(args, "pseudonym_table", None)
-    if table:
-        if isinstance(anchor, RatingSet):
-            from icmaps.ratings.privacy import pseudonymize, read_key
-
-            anchor = pseudonymize(anchor, read_key(args.pseudonymize))[0]
-        else:  # the anchor rater goes by its pseudonym too
-            anchor = next((p for k, p, n in table if k == "rater" and n == anchor), anchor)
+    anchor = _private_anchor(args, anchor)
     result = calibrate(rs, anchor, threshold=args.threshold, within=args.within)
     if args.format == "text":
         out.write(render_table(result.to_table(by_component=args.by_component), "text") + "\n")
@@ -741,6 +759,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _occasions_option(rp)
     rp.add_argument("--title", help="report title (default: from the map)")
+    rp.add_argument(
+        "--anchor",
+        metavar="RATER|FILE",
+        help="add a rater calibration section: each rater against this rater or anchor file",
+    )
     _period_option(rp)
     rp.add_argument(
         "--format",

@@ -43,6 +43,7 @@ from icmaps.stats.tally import Decisions, Distribution, Tally, tally
 if TYPE_CHECKING:
     from icmaps.ratings.occasions import Period
     from icmaps.ratings.ratingset import RatingSet
+    from icmaps.stats.calibration import Calibration
     from icmaps.stats.coefficients import AgreementResult
     from icmaps.stats.fidelity import FidelityResult, UnitFidelity
     from icmaps.stats.growth import Comparison, ComponentChange
@@ -117,6 +118,7 @@ class Report(TableResult):
     problems: tuple[Problem, ...]
     _counts: Mapping[str, tuple[int, ...]] = dataclasses.field(repr=False)
     _extra: Mapping[str, tuple[int, int]] = dataclasses.field(repr=False)
+    calibration: Calibration | None = None  # the raters against anchor ratings, when asked
 
     # -- HTML ------------------------------------------------------------------------------
 
@@ -193,6 +195,7 @@ class Report(TableResult):
             "comparison": self.comparison.to_dict() if self.comparison else None,
             "quality": list(self.quality),
             "privacy": self.privacy,
+            "calibration": self.calibration.to_dict() if self.calibration else None,
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -415,6 +418,7 @@ def report(
     base: str | None = None,
     period: Period | Mapping[str, str] | None = None,
     privacy: str | None = None,
+    anchor: str | os.PathLike[str] | RatingSet | None = None,
 ) -> Report:
     """Compute an implementation report of ``ratings`` (on the map they were read against).
 
@@ -430,6 +434,8 @@ def report(
     snapshot) to the snapshot, never the snapshot against itself. ``period`` (``"month"``,
     ``"term"``, ``"year"`` or a mapping) first rolls dated occasions up into periods.
     ``privacy`` says how names were treated (e.g. pseudonymized); the report states it.
+    ``anchor`` (a rater id, or a file or RatingSet of master-coded ratings) adds a rater
+    calibration section: each rater's agreement with the anchor (:func:`icmaps.calibrate`).
 
     >>> import icmaps
     >>> m = icmaps.load_map("learning-school")
@@ -599,7 +605,19 @@ def report(
         problems=tuple(problems),
         _counts=counts,
         _extra=extra,
+        calibration=_calibration(rs, anchor),
     )
+
+
+def _calibration(
+    rs: RatingSet, anchor: str | os.PathLike[str] | RatingSet | None
+) -> Calibration | None:
+    """The calibration section's figures (``None`` without an anchor)."""
+    if anchor is None:
+        return None
+    from icmaps.stats.calibration import calibrate
+
+    return calibrate(rs, anchor)
 
 
 def _fidelity(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from icmaps.stats.coefficients import AgreementResult
 
-__all__ = ["MIN_UNITS", "PARADOX_SHARE", "band", "caveats"]
+__all__ = ["MIN_UNITS", "PARADOX_SHARE", "band", "caveats", "note"]
 
 
 MIN_UNITS = 10
@@ -68,6 +68,15 @@ def caveats(result: AgreementResult) -> tuple[str, ...]:
                 "(kappa paradox); read Gwet's AC1"
             )
     return tuple(notes)
+
+
+def note(result: AgreementResult) -> str:
+    """What a table's note cell shows: why the figure is undefined, and its caveats.
+
+    >>> note(AgreementResult("fleiss_kappa", -0.1, 4, 2, 4))
+    'rests on 4 units (fewer than 10); negative: agreement below chance'
+    """
+    return "; ".join(filter(None, (result.reason, *caveats(result))))
 
 
 def band(result: AgreementResult) -> str | None:
