@@ -41,6 +41,7 @@ from icmaps.stats.coefficients import _disagreement_weights, _kappa_from_confusi
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
+    from icmaps.stats.tally import Tally
 
 __all__ = [
     "Calibration",
@@ -355,17 +356,22 @@ def _anchor_sets(ratings: RatingSet, anchor: object) -> tuple[RatingSet, RatingS
     )
 
 
-def _codes(rs: RatingSet, name: str, vocabulary: dict[str, int]) -> Any:
-    """A column's codes in a shared vocabulary (values in first-seen order across sets)."""
+def _rated(t: Tally, vocab: dict[str, dict[str, int]]) -> tuple[dict[str, Any], Any, Any]:
+    """The ratings on a level of a tally, one entry per (group, component, level) with its
+    count: the ``by`` columns and the component as codes of a vocabulary shared by the
+    anchor's tally and the raters' (values in first-seen order), the level, the count."""
     import numpy as np
 
-    from icmaps.ratings.columns import as_numpy
+    def codes(name: str, values: Sequence[object], index: Any) -> Any:
+        seen = vocab.setdefault(name, {})
+        remap = [seen.setdefault(str(v), len(seen)) for v in values] or [0]
+        return np.asarray(remap, dtype=np.int64)[index]
 
-    remap = np.asarray(
-        [vocabulary.setdefault(str(v), len(vocabulary)) for v in rs.categories(name)] or [0],
-        dtype=np.int64,
-    )
-    return remap[as_numpy(rs.codes_of(name))]
+    lc = t.level_counts()
+    rows, level = np.nonzero(lc.counts[:, : lc.width])
+    cols = {name: codes(name, t.values[j], lc.keys[rows, j]) for j, name in enumerate(t.by)}
+    cols["component"] = codes("component", t.components, lc.component[rows])
+    return cols, level.astype(np.int64), lc.counts[rows, level].astype(np.int64)
 
 
 def calibrate(
@@ -391,7 +397,7 @@ def calibrate(
     """
     import numpy as np
 
-    from icmaps.ratings.columns import as_numpy
+    from icmaps.stats.tally import tally
 
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
         raise UsageError(f"threshold must be a share between 0 and 1, got {threshold!r}")
@@ -404,23 +410,23 @@ def calibrate(
     if anchors.map.id != m.id:
         raise UsageError(f"the anchor ratings are for map {anchors.map.id!r}, not {m.id!r}")
 
+    # Count once: both sides are read from tallies (the anchor's per subject and occasion,
+    # the raters' per subject, occasion and rater), whose level counts turn codes into levels
     vocab: dict[str, dict[str, int]] = {"subject": {}, "occasion": {}, "component": {}}
-    a_cols = [_codes(anchors, k, v) for k, v in vocab.items()]
-    o_cols = [_codes(others, k, v) for k, v in vocab.items()]
-    a_level = as_numpy(anchors.levels()).astype(np.int64)
-    o_level = as_numpy(others.levels()).astype(np.int64)
-    sizes = [max(len(v), 1) for v in vocab.values()]
+    a_cols, a_lv, a_count = _rated(tally(anchors, by=("subject", "occasion")), vocab)
+    o_cols, o_lv, o_count = _rated(tally(others, by=("subject", "occasion", "rater")), vocab)
+    sizes = [max(len(vocab[k]), 1) for k in ("subject", "occasion", "component")]
 
-    def pack(cols: list[Any]) -> Any:
-        return (cols[0] * sizes[1] + cols[1]) * sizes[2] + cols[2]
+    def pack(cols: dict[str, Any]) -> Any:
+        return (cols["subject"] * sizes[1] + cols["occasion"]) * sizes[2] + cols["component"]
 
-    rated = a_level >= 0
-    a_key, a_lv = pack(a_cols)[rated], a_level[rated]
+    a_key = pack(a_cols)
     order = np.argsort(a_key, kind="stable")
-    a_key, a_lv = a_key[order], a_lv[order]
-    twice = np.flatnonzero(a_key[1:] == a_key[:-1])
-    if twice.size:
-        k = int(a_key[twice[0]])
+    a_key, a_lv, a_count = a_key[order], a_lv[order], a_count[order]
+    # a unit twice: two levels for it, or one level counted twice
+    dup, many = np.flatnonzero(a_key[1:] == a_key[:-1]), np.flatnonzero(a_count > 1)
+    if dup.size or many.size:
+        k = int(a_key[dup[0]] if dup.size else a_key[many[0]])
         subj_names = list(vocab["subject"])
         occ_names, comp_names = list(vocab["occasion"]), list(vocab["component"])
         comp = k % sizes[2]
@@ -431,25 +437,26 @@ def calibrate(
             f"({occ_names[occ]!r}) more than once; keep one anchor rating per unit"
         )
     o_key = pack(o_cols)
-    pos = np.searchsorted(a_key, o_key)
-    pos_c = np.minimum(pos, max(a_key.size - 1, 0))
-    hit = (a_key.size > 0) & (o_level >= 0)
-    if a_key.size:
-        hit &= a_key[pos_c] == o_key
+    pos = np.minimum(np.searchsorted(a_key, o_key), max(a_key.size - 1, 0))
+    hit = a_key[pos] == o_key if a_key.size else np.zeros(o_key.size, dtype=bool)
     if not hit.any():
         raise UsageError(
             f"no unit (subject, occasion, component) was rated by both the anchor "
             f"{anchor_name!r} and another rater"
         )
-    rater_names = [str(r) for r in others.categories("rater")]
-    rater = as_numpy(others.codes_of("rater")).astype(np.int64)[hit]
-    comp = o_cols[2][hit]
-    occ = o_cols[1][hit]
-    mine, theirs = o_level[hit], a_lv[pos_c[hit]]
+    rater_names = list(vocab["rater"])
+    rater, comp, occ = o_cols["rater"][hit], o_cols["component"][hit], o_cols["occasion"][hit]
+    mine, theirs, weight = o_lv[hit], a_lv[pos[hit]], o_count[hit]
     n_levels = max(len(m.scale_of(c.id).levels) for c in m.all_components())
     n_raters, n_comp, n_occ = len(rater_names), sizes[2], sizes[1]
 
-    pairs = {"mine": mine, "theirs": theirs, "n_levels": n_levels, "within": within}
+    pairs = {
+        "mine": mine,
+        "theirs": theirs,
+        "weight": weight,
+        "n_levels": n_levels,
+        "within": within,
+    }
     figures = _figures_by(rater, n_raters, **pairs)
     by_comp = _figures_by(rater * n_comp + comp, n_raters * n_comp, **pairs)
     by_occ = _figures_by(rater * n_occ + occ, n_raters * n_occ, **pairs)
@@ -531,15 +538,19 @@ def _minus(a: float | None, b: float | None) -> float | None:
 
 
 def _figures_by(
-    group: Any, n_groups: int, *, mine: Any, theirs: Any, n_levels: int, within: int
+    group: Any, n_groups: int, *, mine: Any, theirs: Any, weight: Any, n_levels: int, within: int
 ) -> list[_Figures]:
     """Figures per group from one count of (group, rater level, anchor level) pairs."""
     import numpy as np
 
     cells = n_levels * n_levels
-    confusion = np.bincount(
-        group * cells + mine * n_levels + theirs, minlength=n_groups * cells
-    ).reshape(n_groups, n_levels, n_levels)
+    confusion = (
+        np.bincount(
+            group * cells + mine * n_levels + theirs, weights=weight, minlength=n_groups * cells
+        )
+        .astype(np.int64)
+        .reshape(n_groups, n_levels, n_levels)
+    )
     n = confusion.sum(axis=(1, 2))
     idx = np.arange(n_levels)
     diff = idx[:, None] - idx[None, :]  # rater level minus anchor level
