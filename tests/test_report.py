@@ -644,3 +644,18 @@ def test_cli_report_anchor(tmp_path: Path) -> None:
     code, _, err = run_cli("report", "learning-school", str(SESSION), "--anchor", "nobody")
     assert code == 2
     assert "anchor 'nobody' is neither a rater" in err
+
+
+def test_cli_report_anchor_under_pseudonyms(tmp_path: Path) -> None:
+    keyfile = tmp_path / "key"
+    keyfile.write_text("a-key-of-more-than-sixteen-bytes")
+    out = tmp_path / "report.json"
+    code, _, err = run_cli(
+        "report", "learning-school", str(SESSION), "--anchor", "expert", "-o", str(out),
+        "--pseudonymize", str(keyfile),
+    )  # fmt: skip
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert "trainee" not in text
+    assert "expert" not in text
+    assert len(json.loads(text)["calibration"]["raters"]) == 5

@@ -182,7 +182,7 @@ def chance_from_counts(
     # Gwet's linearisation: each unit's contribution to the coefficient, corrected for the
     # part of p_e it carries (AC1/AC2 only; Brennan-Prediger's p_e is a constant).
     unit = (n / n2) * (pa_i - pe * pair) / (1.0 - pe)
-    if kind == "gwet":
+    if gwet:
         pe_i = t_w / (q * (q - 1)) * (c @ (1.0 - pi)) / r
         unit = unit - 2.0 * (1.0 - value) * (pe_i - pe) / (1.0 - pe)
     se = math.sqrt(float(((unit - value) ** 2).sum()) / (n * (n - 1))) if n >= 2 else None
@@ -194,14 +194,14 @@ def chance_from_counts(
         "p_expected": pe,
         "se": se,
     }
-    ci = _interval(value, se, n, confidence)
+    ci = analytic = _interval(value, se, n, confidence)
     details["ci_method"] = "gwet-variance" if ci is not None else None
     if bootstrap:
         features = np.column_stack([pa_i, pair, shares, np.ones(n)])
 
         def statistic(s: FloatArray) -> FloatArray:
             p_a = s[:, 0] / s[:, 1]
-            if kind == "gwet":
+            if gwet:
                 p = s[:, 2 : 2 + q] / s[:, -1:]
                 p_e = t_w * (p * (1.0 - p)).sum(axis=1) / (q * (q - 1))
             else:
@@ -213,7 +213,7 @@ def chance_from_counts(
         )
         details.update(info)
         details["ci_method"] = "bootstrap"
-    details["ci_analytic"] = list(_interval(value, se, n, confidence) or ()) or None
+    details["ci_analytic"] = list(analytic) if analytic is not None else None
     return AgreementResult(method, value, n, n_raters, n_pairs, ci=ci, details=details)
 
 
@@ -297,7 +297,7 @@ def conger_from_ratings(
         "p_expected": pe_v,
         "se": se,
     }
-    ci = _interval(value, se, n, confidence)
+    ci = analytic = _interval(value, se, n, confidence)
     details["ci_method"] = "gwet-variance" if ci is not None else None
     if bootstrap:
         width = r_count * q
@@ -321,7 +321,7 @@ def conger_from_ratings(
         )
         details.update(info)
         details["ci_method"] = "bootstrap"
-    details["ci_analytic"] = list(_interval(value, se, n, confidence) or ()) or None
+    details["ci_analytic"] = list(analytic) if analytic is not None else None
     return AgreementResult(method, value, n, r_count, n_pairs, ci=ci, details=details)
 
 
