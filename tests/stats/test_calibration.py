@@ -205,3 +205,19 @@ def test_cli_pseudonymizes_raters(tmp_path: Path) -> None:
     assert "trainee" not in out
     assert "expert" not in out
     assert len(json.loads(out)["raters"]) == 5
+
+
+def test_rows_carry_their_caveats(session: icmaps.RatingSet) -> None:
+    cal = calibrate(session, anchor="expert")
+    table = cal.to_table(by_component=True)
+    by_occasion, by_component = table.more
+    notes = {(r[0], r[1]): r[-1] for r in by_occasion.rows}
+    # trainee-e's second round is below chance against the anchor
+    kappa = {(o.rater, o.occasion): o.kappa for o in cal.occasions}
+    assert (kappa["trainee-e", "2025-09-17"] or 0.0) < 0
+    assert notes["trainee-e", "2025-09-17"] == "kappa below chance"
+    assert notes["trainee-a", "2025-09-17"] is None
+    # the small-sample note goes with the number of ratings compared, row by row
+    for r in by_component.rows:
+        assert ("fewer than 10 ratings compared" in (r[-1] or "")) == (r[2] < 10)
+        assert ("kappa below chance" in (r[-1] or "")) == (r[5] is not None and r[5] < 0)

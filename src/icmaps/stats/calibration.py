@@ -267,7 +267,7 @@ class Calibration(TableResult):
                 r.certified,
                 r.drift_exact,
                 r.drift_bias,
-                f"fewer than {MIN_UNITS} ratings compared" if r.n < MIN_UNITS else None,
+                _row_note(r.n, r.kappa),
             )
             for r in self.raters
         )
@@ -306,9 +306,20 @@ class Calibration(TableResult):
             Column("kappa", "float", "kappa (linear)", digits=3),
             Column("bias", "float", digits=2),
             Column("certified", "bool"),
+            Column("note", data=False),
         )
         rows = tuple(
-            (o.rater, o.occasion, o.n, o.exact, o.adjacent, o.kappa, o.bias, o.certified)
+            (
+                o.rater,
+                o.occasion,
+                o.n,
+                o.exact,
+                o.adjacent,
+                o.kappa,
+                o.bias,
+                o.certified,
+                _row_note(o.n, o.kappa),
+            )
             for o in self.occasions
         )
         return Table("Calibration by occasion", cols, rows)
@@ -322,12 +333,32 @@ class Calibration(TableResult):
             Column("adjacent", "share", show=bool(self.within)),
             Column("kappa", "float", "kappa (linear)", digits=3),
             Column("bias", "float", digits=2),
+            Column("note", data=False),
         )
         rows = tuple(
-            (c.rater, c.component, c.n, c.exact, c.adjacent, c.kappa, c.bias)
+            (
+                c.rater,
+                c.component,
+                c.n,
+                c.exact,
+                c.adjacent,
+                c.kappa,
+                c.bias,
+                _row_note(c.n, c.kappa),
+            )
             for c in self.components
         )
         return Table("Calibration by component", cols, rows)
+
+
+def _row_note(n: int, kappa: float | None) -> str | None:
+    """The caveats of one row: a small sample, a kappa below chance."""
+    notes = []
+    if n < MIN_UNITS:
+        notes.append(f"fewer than {MIN_UNITS} ratings compared")
+    if kappa is not None and kappa < 0:
+        notes.append("kappa below chance")
+    return "; ".join(notes) or None
 
 
 def _anchor_sets(ratings: RatingSet, anchor: object) -> tuple[RatingSet, RatingSet, str]:
