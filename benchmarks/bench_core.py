@@ -206,6 +206,8 @@ def _statistic(task: str) -> Callable[[Any], Any]:
         return lambda rs: [_value(icmaps.agreement(rs, method="krippendorff", level="ordinal"))]
     if task == "percent":
         return lambda rs: [_value(icmaps.agreement(rs, method="percent"))]
+    if task in ("gwet", "brennan-prediger", "conger"):  # scenario 2: the new coefficients
+        return lambda rs: [_value(icmaps.agreement(rs, method=task))]
     if task == "krippendorff+percent":
         return lambda rs: [
             _value(icmaps.agreement(rs, method="krippendorff", level="ordinal")),
@@ -443,6 +445,9 @@ def raters_scenario(args: argparse.Namespace) -> None:
         "krippendorff (ordinal) + percent": "krippendorff+percent",
         "  krippendorff (ordinal) alone": "krippendorff",
         "  percent alone": "percent",
+        "  gwet AC1 alone": "gwet",
+        "  brennan-prediger alone": "brennan-prediger",
+        "  conger alone": "conger",
     }
     table = [
         (name, run({**spec, "task": t}, args.repeat, args.timeout)) for name, t in tasks.items()

@@ -207,3 +207,26 @@ def damaged(draw: st.DrawFn, package: dict[str, Any]) -> dict[str, Any]:
         else:
             parent.pop(path[-1])
     return out
+
+
+@st.composite
+def rating_matrices(
+    draw: st.DrawFn, *, max_units: int = 40, max_raters: int = 6, max_levels: int = 6
+) -> tuple[list[list[float | None]], int]:
+    """A units x raters matrix of level indices with gaps (``None``), and the number of
+    levels. Raters agree more often than chance (one true level per unit, then noise), every
+    rater rates at least one unit and at least one unit is rated by two raters."""
+    n_levels = draw(st.integers(2, max_levels))
+    n_raters = draw(st.integers(2, max_raters))
+    n_units = draw(st.integers(3, max_units))
+    level = st.integers(0, n_levels - 1)
+    rows: list[list[float | None]] = []
+    for _ in range(n_units):
+        truth = draw(level)
+        row: list[float | None] = []
+        for _ in range(n_raters):
+            kind = draw(st.sampled_from(("same", "same", "other", "missing")))
+            row.append(None if kind == "missing" else truth if kind == "same" else draw(level))
+        rows.append(row)
+    rows[0] = [float(j % n_levels) for j in range(n_raters)]  # every rater rates unit 0
+    return rows, n_levels

@@ -345,7 +345,7 @@ def test_bad_options(k2011: RatingSet) -> None:
         agreement(k2011, method="kappa")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="level must be one of"):
         agreement(k2011, level="rank")  # type: ignore[arg-type]
-    with pytest.raises(UsageError, match="weights apply to Cohen's kappa only"):
+    with pytest.raises(UsageError, match="weights apply to methods cohen, gwet, brennan"):
         agreement(k2011, weights="linear")
     with pytest.raises(UsageError, match="tolerance applies to percent agreement only"):
         agreement(k2011, tolerance=1)

@@ -590,3 +590,72 @@ def test_quality_names_subjects_that_lack_components_others_have() -> None:
         for q in report(RatingSet.from_records(m, rows), occasion="fall").quality
         if "lack ratings" in q
     ]
+
+
+# -- rater calibration and caveats ------------------------------------------------------------
+
+SESSION = (
+    Path(__file__).resolve().parent.parent / "maps" / "examples" / "learning-school-calibration.csv"
+)
+
+
+def test_report_with_an_anchor_has_a_calibration_section() -> None:
+    rs = icmaps.read_ratings(str(SESSION), "learning-school")
+    r = report(rs, anchor="expert")
+    assert r.calibration is not None
+    assert r.calibration.certified == icmaps.calibrate(rs, anchor="expert").certified
+    assert r.to_dict()["calibration"]["anchor"] == "expert"
+    md = r.to_markdown()
+    assert "## Rater calibration against expert" in md
+    assert "| trainee-d | 264 |" in md
+    page = r.to_html()
+    assert 'id="calibration"' in page
+    assert '<a href="#calibration">' in page
+    assert report(rs).calibration is None
+    assert 'id="calibration"' not in report(rs).to_html()
+
+
+def test_key_figure_names_its_occasion_band_and_caveats() -> None:
+    rs = icmaps.read_ratings(str(SESSION), "learning-school")
+    r = report(rs)
+    assert r.agreement is not None
+    page = r.to_html()
+    assert "Rater agreement · 2025-09-17" in page
+    assert "units on 2025-09-17" in page
+    assert "(Krippendorff: below .667)" in page
+    md = r.to_markdown()
+    assert (
+        "All components pooled on 2025-09-17: Krippendorff's α (ordinal) = "
+        f"{r.agreement.value:.2f}, unreliable (Krippendorff: below .667)" in md
+    )
+    # six lessons per round: every component's alpha rests on fewer than 10 units
+    assert "rests on 6 units (fewer than 10)" in md
+    assert "rests on 6 units (fewer than 10)" in page
+
+
+def test_cli_report_anchor(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    code, _, err = run_cli(
+        "report", "learning-school", str(SESSION), "--anchor", "expert", "-o", str(out)
+    )
+    assert code == 0, err
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["rater"] for r in data["calibration"]["raters"]][:2] == ["trainee-a", "trainee-b"]
+    code, _, err = run_cli("report", "learning-school", str(SESSION), "--anchor", "nobody")
+    assert code == 2
+    assert "anchor 'nobody' is neither a rater" in err
+
+
+def test_cli_report_anchor_under_pseudonyms(tmp_path: Path) -> None:
+    keyfile = tmp_path / "key"
+    keyfile.write_text("a-key-of-more-than-sixteen-bytes")
+    out = tmp_path / "report.json"
+    code, _, err = run_cli(
+        "report", "learning-school", str(SESSION), "--anchor", "expert", "-o", str(out),
+        "--pseudonymize", str(keyfile),
+    )  # fmt: skip
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert "trainee" not in text
+    assert "expert" not in text
+    assert len(json.loads(text)["calibration"]["raters"]) == 5

@@ -71,6 +71,7 @@ RESULTS: dict[str, Build] = {
     "ActionPlan": lambda m, rs: icmaps.action_plan(rs, str(rs.categories("subject")[0])),
     "Profile": lambda m, rs: icmaps.profile(rs, str(rs.categories("subject")[0])),
     "Report": lambda m, rs: icmaps.report(rs),
+    "Calibration": lambda m, rs: icmaps.calibrate(rs, anchor="r01"),
 }  # fmt: skip
 
 # an unknown row for each type, as its row() takes it
@@ -90,6 +91,7 @@ UNKNOWN: dict[str, Callable[[TableResult], object]] = {
     "ActionPlan": lambda r: r.row("no-such-component"),  # type: ignore[attr-defined]
     "Profile": lambda r: r.row("no-such-component"),  # type: ignore[attr-defined]
     "Report": lambda r: r.row("no-such-row"),  # type: ignore[attr-defined]
+    "Calibration": lambda r: r.row("no-such-rater"),  # type: ignore[attr-defined]
 }  # fmt: skip
 
 

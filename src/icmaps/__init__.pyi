@@ -56,6 +56,12 @@ from icmaps.ratings.read import (
 )
 from icmaps.ratings.write import dumps_ratings as dumps_ratings, write_ratings as write_ratings
 from icmaps.reporting import Report as Report, report as report
+from icmaps.stats.calibration import Calibration as Calibration, calibrate as calibrate
+from icmaps.stats.chance_corrected import (
+    brennan_prediger as brennan_prediger,
+    conger_kappa as conger_kappa,
+    gwet_ac as gwet_ac,
+)
 from icmaps.stats.clustering import (
     Cluster as Cluster,
     Configurations as Configurations,
@@ -83,6 +89,7 @@ from icmaps.stats.growth import (
     compare_groups as compare_groups,
     trend as trend,
 )
+from icmaps.stats.intraclass import icc as icc
 from icmaps.stats.plans import ActionPlan as ActionPlan, action_plan as action_plan
 from icmaps.stats.profiles import Profile as Profile, profile as profile
 from icmaps.stats.reliability import AgreementReport as AgreementReport, agreement as agreement
@@ -97,6 +104,7 @@ __all__ = [
     "ActionPlan",
     "AgreementReport",
     "AgreementResult",
+    "Calibration",
     "Change",
     "CheckResult",
     "Cluster",
@@ -141,11 +149,14 @@ __all__ = [
     "__version__",
     "action_plan",
     "agreement",
+    "brennan_prediger",
+    "calibrate",
     "check_map",
     "cohen_kappa",
     "compare",
     "compare_groups",
     "configurations",
+    "conger_kappa",
     "consensus",
     "crosswalk",
     "diff_maps",
@@ -158,6 +169,8 @@ __all__ = [
     "fleiss_kappa",
     "gap_to_target",
     "generate_schema",
+    "gwet_ac",
+    "icc",
     "iter_ratings",
     "krippendorff_alpha",
     "list_maps",

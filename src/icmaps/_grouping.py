@@ -60,7 +60,7 @@ def unique_rows(rows: IntArray | Sequence[IntArray]) -> tuple[IntArray, IntArray
             seen[packed] = True
             keys = np.flatnonzero(seen)
             pos = np.cumsum(seen, dtype=np.int32 if n < 2**31 else np.int64)
-            pos -= 1
+            np.subtract(pos, 1, out=pos)  # in place; typed alike by numpy 1.x and 2.x stubs
             inverse = pos[packed].astype(np.int64)
         else:
             keys, inverse = np.unique(packed, return_inverse=True)

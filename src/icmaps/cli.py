@@ -208,7 +208,9 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "(--allow-problems writes one without the bad rows and lists them)\n"
         )
         return EXIT_INVALID
+    anchor = _anchor_source(args, m, result.ratings)
     rated = _from_source(args, _private(args, result.ratings))
+    anchor = _private_anchor(args, anchor)
     if args.subject or args.each_subject:
         if args.min_n is not None:
             raise UsageError(
@@ -233,6 +235,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             else None
         ),
         min_n=args.min_n,
+        anchor=anchor,
     )
     if r.occasion_order == "file" and len(r.occasions) > 1:
         err.write(f"warning: {_occasion_warning(r.occasions)}\n")
@@ -619,6 +622,8 @@ def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raters=raters,
         bootstrap=args.bootstrap,
         seed=args.seed,
+        **({"icc": args.icc} if args.icc else {}),
+        **({"percent": args.percent} if args.percent else {}),
     )
     dis = None
     if args.disagreements:
@@ -634,6 +639,53 @@ def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if dis is not None:
             out.write(f"\n{dis}\n")
     return EXIT_OK
+
+
+# -- calibrate --------------------------------------------------------------------------------
+
+
+def _anchor_source(args: argparse.Namespace, m: Any, rs: Any) -> Any:
+    """``--anchor``: a rater id of the ratings as given, or an anchor ratings file, read
+    here (before --pseudonymize renames anything)."""
+    from icmaps.ratings.read import read_ratings
+
+    anchor = getattr(args, "anchor", None)
+    if anchor is None or anchor in {str(r) for r in rs.categories("rater")}:
+        return anchor
+    return read_ratings(anchor, m) if os.path.isfile(anchor) else anchor
+
+
+def _private_anchor(args: argparse.Namespace, anchor: Any) -> Any:
+    """Under --pseudonymize the anchor goes by its pseudonym (a rater) or is pseudonymized
+    with the same key (a file), so it still matches the ratings."""
+    table = getattr(args, "pseudonym_table", None)
+    if not table or anchor is None:
+        return anchor
+    if isinstance(anchor, str):
+        return next((p for k, p, n in table if k == "rater" and n == anchor), anchor)
+    from icmaps.ratings.privacy import pseudonymize, read_key
+
+    return pseudonymize(anchor, read_key(args.pseudonymize))[0]
+
+
+def _cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps._table import render_table
+    from icmaps.maps.codec import load_map
+    from icmaps.ratings.ratingset import RatingSet
+    from icmaps.ratings.read import read_ratings
+    from icmaps.stats.calibration import calibrate
+
+    m = load_map(args.map)
+    rs = read_ratings(args.ratings, m)
+    assert isinstance(rs, RatingSet)
+    anchor = _anchor_source(args, m, rs)
+    rs = _private(args, rs)
+    anchor = _private_anchor(args, anchor)
+    result = calibrate(rs, anchor, threshold=args.threshold, within=args.within)
+    if args.format == "text":
+        out.write(render_table(result.to_table(by_component=args.by_component), "text") + "\n")
+        return EXIT_OK
+    return _emit(result, args.format, out)
 
 
 # -- schema -----------------------------------------------------------------------------------
@@ -836,6 +888,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _occasions_option(rp)
     rp.add_argument("--title", help="report title (default: from the map)")
+    rp.add_argument(
+        "--anchor",
+        metavar="RATER|FILE",
+        help="add a rater calibration section: each rater against this rater or anchor file",
+    )
     _period_option(rp)
     rp.add_argument(
         "--format",
@@ -1014,14 +1071,39 @@ def _parser() -> argparse.ArgumentParser:
     ag = sub.add_parser("agreement", help="inter-rater agreement of a ratings file")
     _map_and_ratings(ag)
     ag.add_argument(
-        "--method", choices=["krippendorff", "fleiss", "cohen", "percent"], default="krippendorff"
+        "--method",
+        choices=[
+            "krippendorff",
+            "fleiss",
+            "cohen",
+            "percent",
+            "gwet",
+            "brennan-prediger",
+            "conger",
+            "icc",
+        ],
+        default="krippendorff",
+    )
+    ag.add_argument(
+        "--icc",
+        choices=["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"],
+        help="ICC form (default ICC2; ICC1 when raters differ from unit to unit)",
+    )
+    ag.add_argument(
+        "--percent",
+        choices=["pairs", "units", "unanimous"],
+        help="percent agreement over pooled pairs (default), per unit, or unanimous units",
     )
     ag.add_argument(
         "--level",
         choices=["ordinal", "nominal", "interval", "ratio"],
         help="Krippendorff's level of measurement (default: ordinal)",
     )
-    ag.add_argument("--weights", choices=["linear", "quadratic"], help="weighted Cohen's kappa")
+    ag.add_argument(
+        "--weights",
+        choices=["linear", "quadratic"],
+        help="weights over the level order (cohen, gwet: AC2, brennan-prediger, conger)",
+    )
     ag.add_argument("--raters", metavar="A,B", help="only these raters (Cohen: exactly two)")
     ag.add_argument(
         "--by", metavar="component|group|KIND", help="one row per component, group or group kind"
@@ -1039,6 +1121,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     ag.add_argument("--format", choices=["text", "json"], default="text")
     ag.set_defaults(handler=_cmd_agreement)
+
+    ca = sub.add_parser("calibrate", help="each rater's agreement with anchor ratings")
+    _map_and_ratings(ca)
+    ca.add_argument(
+        "--anchor",
+        required=True,
+        metavar="RATER|FILE",
+        help="the anchor: a rater id in RATINGS, or a ratings file of master-coded ratings",
+    )
+    ca.add_argument(
+        "--threshold",
+        type=float,
+        default=0.8,
+        help="share of ratings within --within levels of the anchor needed to pass (0.8)",
+    )
+    ca.add_argument(
+        "--within",
+        type=int,
+        default=1,
+        metavar="N",
+        help="levels apart that still count toward the threshold (default 1: adjacent; 0: exact)",
+    )
+    ca.add_argument(
+        "--by-component", action="store_true", help="text: also a table per rater and component"
+    )
+    ca.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    _privacy_options(ca)
+    ca.set_defaults(handler=_cmd_calibrate)
 
     s = sub.add_parser("schema", help="print the JSON Schema of map files")
     s.add_argument(

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from icmaps._tabular import Suppressed
     from icmaps.ratings.occasions import Period
     from icmaps.ratings.ratingset import RatingSet
+    from icmaps.stats.calibration import Calibration
     from icmaps.stats.coefficients import AgreementResult
     from icmaps.stats.disclosure import Mask
     from icmaps.stats.fidelity import FidelityResult, UnitFidelity
@@ -339,6 +340,8 @@ class Report(TableResult):
                 d.update(ratings=hidden, subjects=hidden)
         return d
 
+    calibration: Calibration | None = None  # the raters against anchor ratings, when asked
+
     # -- HTML ------------------------------------------------------------------------------
 
     def to_html(self) -> str:
@@ -417,6 +420,7 @@ class Report(TableResult):
             "comparison": self.comparison.to_dict() if self.comparison else None,
             "quality": list(self.quality),
             "privacy": self.privacy,
+            "calibration": self.calibration.to_dict() if self.calibration else None,
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -711,6 +715,7 @@ def report(
     period: Period | Mapping[str, str] | None = None,
     privacy: str | None = None,
     min_n: int | None = None,
+    anchor: str | os.PathLike[str] | RatingSet | None = None,
 ) -> Report:
     """Compute an implementation report of ``ratings`` (on the map they were read against).
 
@@ -730,6 +735,8 @@ def report(
     and the figures that would give one back from a total (``*``), leaves out the
     per-subject fidelity list, the names in the data-quality notes and the heatmap's level
     counts, and says so on the report (see :mod:`icmaps.stats.disclosure`).
+    ``anchor`` (a rater id, or a file or RatingSet of master-coded ratings) adds a rater
+    calibration section: each rater's agreement with the anchor (:func:`icmaps.calibrate`).
 
     >>> import icmaps
     >>> m = icmaps.load_map("learning-school")
@@ -932,6 +939,7 @@ def report(
         problems=tuple(problems),
         _counts=counts,
         _extra=extra,
+        calibration=_calibration(rs, anchor),
         min_n=min_n,
         **masks,
     )
@@ -1074,6 +1082,17 @@ def _rule_counts(
     return tuple(
         (o, tuple((a, b) for a, b in met[o])) for o in occasions if any(b for _, b in met[o])
     )
+
+
+def _calibration(
+    rs: RatingSet, anchor: str | os.PathLike[str] | RatingSet | None
+) -> Calibration | None:
+    """The calibration section's figures (``None`` without an anchor)."""
+    if anchor is None:
+        return None
+    from icmaps.stats.calibration import calibrate
+
+    return calibrate(rs, anchor)
 
 
 def _fidelity(

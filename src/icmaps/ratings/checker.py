@@ -205,7 +205,8 @@ def _pairs(
         def spread(table: NDArray[Any]) -> NDArray[Any]:
             full = np.zeros(space, dtype=table.dtype)
             full[np.asarray(present, dtype=np.int64)] = table
-            return full[per_row]
+            spread_out: NDArray[Any] = full[per_row]
+            return spread_out
 
         return present, per_row, spread
     uniq, inverse = np.unique(per_row, return_inverse=True)

@@ -63,7 +63,8 @@ READ_CHUNK = 1 << 17
 
 
 def example_ratings(map_id: str) -> str:
-    """Path of a bundled example ratings file (``learning-school``, ``spl-2022``).
+    """Path of a bundled example ratings file (``learning-school``, ``spl-2022``, and the
+    calibration session ``learning-school-calibration``, rated on ``learning-school``).
 
     >>> example_ratings("learning-school").endswith("learning-school.csv")
     True

@@ -19,6 +19,7 @@ from icmaps._table import bar
 from icmaps._templates import environment, render
 from icmaps._version import __version__
 from icmaps.maps.grid import _grid, map_html, map_markdown, markdown_escape
+from icmaps.stats.caveats import band, caveats, note
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -53,6 +54,9 @@ def report_html(r: Report) -> str:
         agreement_rows=r.agreement_rows(),
         fidelity_rows=_fidelity_rows(r),
         version=__version__,
+        band=band,
+        note=note,
+        caveats=caveats,
     )
 
 

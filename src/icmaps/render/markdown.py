@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from icmaps._tabular import fmt_num, fmt_pp, fmt_share
+from icmaps._tabular import Suppressed, fmt_num, fmt_pp, fmt_share
 from icmaps.render.html import map_markdown, markdown_escape
+from icmaps.stats.caveats import band, caveats, note
 
 if TYPE_CHECKING:
     from icmaps.reporting import Distribution, Report, Row, ShownDistribution
+    from icmaps.stats.calibration import Calibration
 
 __all__ = ["report_markdown"]
 
@@ -210,27 +212,38 @@ def report_markdown(r: Report) -> str:
     if agreement:
         out += ["## Rater agreement", ""]
         pooled = r.agreement_shown()
-        if pooled is not None and pooled["alpha"] is not None:
+        if r.agreement is not None and pooled is not None and pooled["alpha"] is not None:
+            hidden = r.mask is not None and r.mask.is_hidden(("agree", "*"))
+            words = "" if hidden else band(r.agreement)
             out += [
-                f"All components pooled: Krippendorff's α (ordinal) = {fmt_num(pooled['alpha'])}.",  # type: ignore[arg-type]
+                "All components pooled"
+                + (f" on {e(r.snapshot)}" if r.snapshot is not None else "")
+                + f": Krippendorff's α (ordinal) = {fmt_num(pooled['alpha'])}"  # type: ignore[arg-type]
+                + (f", {words}" if words else "")
+                + ("" if hidden else "".join(f"; {c}" for c in caveats(r.agreement)))
+                + ".",
                 "",
             ]
         rows = []
         for row in agreement:
             a = r.agreement_shown(row)
             assert a is not None
+            assert row.agreement is not None
+            hidden = isinstance(a["units"], Suppressed)  # under --min-n: no note either
             rows.append(
                 [
                     _label(row),
                     str(a["units"]),
                     fmt_num(a["alpha"], 2, "–"),  # type: ignore[arg-type]
                     fmt_share(a["exact"], "–"),  # type: ignore[arg-type]
-                    e(str(a["reason"] or "")),
+                    e("" if hidden else note(row.agreement)),
                 ]
             )
         out += [*_table(["Component", "Units", "α (ordinal)", "Exact agreement", "Note"], rows), ""]
     elif r.agreement_note:
         out += ["## Rater agreement", "", e(r.agreement_note), ""]
+    if r.calibration is not None:
+        out += _calibration(r.calibration)
 
     out += ["## Data quality", ""]
     out += [f"- {e(n)}" for n in r.quality] or ["No missing or N/A ratings."]
@@ -241,3 +254,34 @@ def report_markdown(r: Report) -> str:
     body = map_markdown(m).split("\n", 1)[1]  # without its title
     out.append(body.replace("\n#", "\n##"))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _calibration(cal: Calibration) -> list[str]:
+    """The rater calibration section: one row per rater against the anchor."""
+    e = markdown_escape
+    rule = f"exact-or-within-{cal.within}" if cal.within else "exact"
+    out = [
+        f"## Rater calibration against {e(cal.anchor)}",
+        "",
+        f"Certified when {rule} agreement reaches {fmt_share(cal.threshold)}. Kappa is "
+        "linearly weighted; bias is the mean level difference, rater minus anchor (below 0: "
+        f"lenient, toward {e(cal.lenient_end)}; above 0: severe, toward {e(cal.severe_end)}).",
+        "",
+    ]
+    rows = [
+        [
+            e(c.rater),
+            str(c.n),
+            fmt_share(c.exact, "–"),
+            fmt_share(c.adjacent if cal.within else c.exact, "–"),
+            fmt_num(c.kappa, 2, "–"),
+            fmt_num(c.bias, 2, "–"),
+            c.direction or "",
+            "yes" if c.certified else "no",
+            fmt_num(c.drift_exact, 2, "–"),
+        ]
+        for c in cal.raters
+    ]
+    within = f"Within {cal.within}" if cal.within else "Exact"
+    head = ["Rater", "Ratings", "Exact", within, "Kappa", "Bias", "Leans", "Certified", "Drift"]
+    return [*out, *_table(head, rows), "", *(e(n) for n in cal.notes), ""]

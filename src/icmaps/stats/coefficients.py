@@ -82,6 +82,13 @@ Weights = Literal["linear", "quadratic"]
 """Disagreement weights of weighted kappa over the level order."""
 
 
+PercentVariant = Literal["pairs", "units", "unanimous"]
+"""Which percent agreement: pooled pairs, the per-unit average (Gwet), unanimous units (irr)."""
+
+
+PERCENT_VARIANTS: tuple[str, ...] = ("pairs", "units", "unanimous")
+
+
 _LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
 
 
@@ -104,6 +111,10 @@ _NAMES = {
     "cohen_kappa": "Cohen's kappa",
     "fleiss_kappa": "Fleiss' kappa",
     "krippendorff_alpha": "Krippendorff's alpha",
+    "gwet_ac": "Gwet's AC1",
+    "brennan_prediger": "Brennan-Prediger",
+    "conger_kappa": "Conger's kappa",
+    "icc": "Intraclass correlation",
 }
 
 
@@ -159,6 +170,12 @@ class AgreementResult:
         if self.method == "percent_agreement":
             tolerance = self.details.get("tolerance", 0)
             variant = "exact" if tolerance == 0 else f"within {tolerance}"
+            if self.details.get("variant"):
+                variant = f"{variant}, {self.details['variant']}"
+        elif self.method == "gwet_ac" and variant:
+            name = "Gwet's AC2"  # AC2 is AC1 with weights
+        elif self.method == "icc":
+            variant = self.details.get("form")
         return f"{name} ({variant})" if variant else name
 
     def __str__(self) -> str:
@@ -378,6 +395,7 @@ def percent_agreement(
     seed: Seed = None,
     confidence: float = 0.95,
     rater_pairs: bool = True,
+    variant: PercentVariant = "pairs",
 ) -> AgreementResult:
     """Share of rater pairs, within units, whose levels differ by at most ``tolerance``.
 
@@ -388,6 +406,11 @@ def percent_agreement(
     per rater-pair table, ``rater_pairs``: one entry per pair of columns with the units both
     rated, how many of them agree, and the share (``None`` when they share no unit);
     ``rater_pairs=False`` leaves that table out (it grows with the square of the columns).
+
+    ``variant`` names the other percent agreements in use: ``"pairs"`` (default, above),
+    ``"units"`` (Gwet's: the share of agreeing pairs in each unit, averaged over units, so
+    every unit weighs the same) and ``"unanimous"`` (R irr's ``agree``: the share of units
+    whose ratings all lie within ``tolerance`` levels of each other).
 
     Defined edge cases: no rating at all gives ``value=None`` with reason
     :data:`REASON_ALL_MISSING`; no unit with two ratings gives ``None`` with
@@ -419,6 +442,7 @@ def percent_agreement(
         bootstrap=bootstrap,
         seed=seed,
         confidence=confidence,
+        variant=variant,
     )
     if rater_pairs and result.value is not None:
         details = {**result.details, "rater_pairs": _rater_pair_table(x, tolerance)}
@@ -435,9 +459,11 @@ def percent_from_counts(
     bootstrap: int = 0,
     seed: Seed = None,
     confidence: float = 0.95,
+    variant: PercentVariant = "pairs",
 ) -> AgreementResult:
     """:func:`percent_agreement` (without the rater-pair table) from a units x levels table
-    of rating counts: the agreeing pairs of a unit follow from its counts alone.
+    of rating counts: the agreeing pairs of a unit follow from its counts alone, and so does
+    whether all its ratings lie within ``tolerance`` levels (``variant="unanimous"``).
 
     >>> import numpy as np
     >>> counts = np.array([[2, 1, 0, 0], [0, 0, 3, 0], [1, 0, 0, 1]])
@@ -449,7 +475,13 @@ def percent_from_counts(
 
     n_levels = counts.shape[1]
     method = "percent_agreement"
+    if variant not in PERCENT_VARIANTS:
+        raise UsageError(
+            f"percent variant must be one of {', '.join(PERCENT_VARIANTS)}; got {variant!r}"
+        )
     base: dict[str, object] = {"tolerance": tolerance, "n_units_total": int(counts.shape[0])}
+    if variant != "pairs":
+        base["variant"] = variant
     if not per_unit.any():
         return _undefined(method, REASON_ALL_MISSING, details=base)
     pairable = per_unit >= 2
@@ -468,9 +500,27 @@ def percent_from_counts(
     n_agree, n_pairs = int(agree.sum()), int(pairs.sum())
 
     details: dict[str, object] = {**base, "n_agreeing_pairs": n_agree}
+    value = n_agree / n_pairs
+    # The per-unit variants weigh every unit alike: Gwet's p_a (the mean share of agreeing
+    # pairs in a unit) and R irr's agree() (the share of units whose ratings all lie within
+    # ``tolerance`` levels). Both are a mean of one number per unit.
+    share: Any = None
+    if variant == "units":
+        share = agree / pairs
+    elif variant == "unanimous":
+        used = c > 0
+        lowest = used.argmax(axis=1)
+        highest = n_levels - 1 - used[:, ::-1].argmax(axis=1)
+        share = (highest - lowest <= tolerance).astype(np.float64)
+        details["n_unanimous_units"] = int(share.sum())
+    if share is not None:
+        value = float(share.mean())
     ci = None
     if bootstrap:
-        features = np.column_stack([agree, pairs]).astype(np.float64)
+        if share is not None:
+            features = np.column_stack([share, np.ones(share.size)])
+        else:
+            features = np.column_stack([agree, pairs]).astype(np.float64)
         ci, info = _bootstrap_ci(
             features,
             lambda s: s[:, 0] / s[:, 1],
@@ -481,7 +531,7 @@ def percent_from_counts(
         details.update(info)
     return AgreementResult(
         method,
-        n_agree / n_pairs,
+        value,
         int(c.shape[0]),
         count_raters(pairable),
         n_pairs,
@@ -529,10 +579,11 @@ def _disagreement_weights(n_levels: int, weights: str | None) -> FloatArray:
     levels = np.arange(n_levels, dtype=np.float64)
     diff = levels[:, None] - levels[None, :]
     if weights is None:
-        return 1.0 - np.eye(n_levels, dtype=np.float64)
+        return np.asarray(1.0 - np.eye(n_levels), dtype=np.float64)
+    # asarray: numpy 1.x stubs type abs() and ** of a float array loosely (no copy is made)
     if weights == "linear":
-        return np.abs(diff)
-    return diff * diff
+        return np.asarray(np.abs(diff), dtype=np.float64)
+    return np.asarray(diff * diff, dtype=np.float64)
 
 
 def cohen_kappa(
@@ -798,12 +849,14 @@ def _deltas(level: str, n_c: FloatArray) -> FloatArray:
     if level == "ordinal":
         mid = np.cumsum(n_c, axis=1) - n_c / 2.0
         diff = mid[:, :, None] - mid[:, None, :]
-        return diff * diff
+        squared: FloatArray = diff * diff
+        return squared
     idx = np.arange(n_levels, dtype=np.float64)
+    d: FloatArray
     if level == "nominal":
-        d = 1.0 - np.eye(n_levels)
+        d = np.asarray(1.0 - np.eye(n_levels), dtype=np.float64)
     elif level == "interval":
-        d = (idx[:, None] - idx[None, :]) ** 2
+        d = np.asarray((idx[:, None] - idx[None, :]) ** 2, dtype=np.float64)
     else:
         # Ratio needs a true zero; level index 0 is the best level, not "none", so the ratio
         # metric uses the level numbers 1..n_levels as printed on IC maps.

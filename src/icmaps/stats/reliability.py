@@ -13,13 +13,17 @@ from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import fmt_num
 from icmaps.errors import NotFoundError, UsageError
 from icmaps.ratings.columns import as_numpy
+from icmaps.stats.caveats import caveats
+from icmaps.stats.chance_corrected import chance_from_counts, conger_from_ratings
 from icmaps.stats.coefficients import (
     _LEVELS,
     _WEIGHTS,
+    PERCENT_VARIANTS,
     REASON_ALL_MISSING,
     REASON_NO_PAIRS,
     AgreementResult,
     Level,
+    PercentVariant,
     Weights,
     _check_bootstrap,
     _rater_pair_table,
@@ -29,6 +33,7 @@ from icmaps.stats.coefficients import (
     fleiss_kappa,
     percent_from_counts,
 )
+from icmaps.stats.intraclass import ICC_FORMS, IccForm, icc as icc_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,9 +56,11 @@ __all__ = ["AgreementReport", "AgreementRow", "Method", "agreement"]
 # --------------------------------------------------------------------------------------------
 # Ratings-facing API: agreement() and disagreements() on a RatingSet
 
-Method = Literal["krippendorff", "fleiss", "cohen", "percent"]
+Method = Literal[
+    "krippendorff", "fleiss", "cohen", "percent", "gwet", "brennan-prediger", "conger", "icc"
+]
 """Coefficients :func:`agreement` computes (Krippendorff's alpha, Fleiss' kappa, Cohen's
-kappa, percent agreement)."""
+kappa, percent agreement, Gwet's AC1/AC2, Brennan-Prediger, Conger's kappa, the ICC)."""
 
 
 Scope = Literal["map", "group", "component"]
@@ -64,7 +71,15 @@ _METHODS: dict[str, str] = {
     "fleiss": "fleiss_kappa",
     "cohen": "cohen_kappa",
     "percent": "percent_agreement",
+    "gwet": "gwet_ac",
+    "brennan-prediger": "brennan_prediger",
+    "conger": "conger_kappa",
+    "icc": "icc",
 }
+
+
+_WEIGHTED = ("cohen", "gwet", "brennan-prediger", "conger")
+"""Methods that take ``weights`` over the level order."""
 
 
 _SYMBOLS: dict[str, str] = {
@@ -72,6 +87,10 @@ _SYMBOLS: dict[str, str] = {
     "fleiss": "kappa",
     "cohen": "kappa",
     "percent": "agreement",
+    "gwet": "AC",
+    "brennan-prediger": "BP",
+    "conger": "kappa",
+    "icc": "ICC",
 }
 
 
@@ -256,7 +275,7 @@ class AgreementReport(TableResult):
                     r.n_raters,
                     r.n_pairs,
                     r.reason,
-                    _short_reason(r.reason),
+                    "; ".join(filter(None, (_short_reason(r.reason), *caveats(r)))) or None,
                 )
             )
         scope = {None: "pooled over components", "component": "by component"}.get(
@@ -464,7 +483,33 @@ def _design(
     )
 
 
+def _unit_rows(design: _Design, component_indices: Sequence[int]) -> Any:
+    """The design's units of some components: a slice when they are a run (no copy)."""
+    np = _numpy()
+    ids = sorted(component_indices)
+    if ids and ids[-1] - ids[0] == len(ids) - 1:
+        # units are sorted by component: a run of components is a slice (no copy)
+        lo = int(np.searchsorted(design.unit_component, ids[0], side="left"))
+        hi = int(np.searchsorted(design.unit_component, ids[-1], side="right"))
+        return slice(lo, hi)
+    return np.isin(design.unit_component, np.asarray(ids, dtype=np.intp))
+
+
 def _compute(
+    design: _Design, component_indices: Sequence[int], **options: Any
+) -> tuple[int, AgreementResult]:
+    """:func:`_coefficient`, with the share of ratings on the most used level in the
+    details (from the design's per-unit counts), which the paradox caveat reads."""
+    n_levels, result = _coefficient(design, component_indices, **options)
+    totals = design.counts[_unit_rows(design, component_indices)].sum(axis=0)
+    rated = int(totals.sum())
+    if rated:
+        top = float(totals.max()) / rated
+        result = dataclasses.replace(result, details={**result.details, "top_level_share": top})
+    return n_levels, result
+
+
+def _coefficient(
     design: _Design,
     component_indices: Sequence[int],
     *,
@@ -477,18 +522,15 @@ def _compute(
     confidence: float,
     default_levels: int,
     pair_table: bool = True,
+    percent: PercentVariant = "pairs",
+    icc: IccForm = "ICC2",
+    scores: FloatArray | None = None,
 ) -> tuple[int, AgreementResult]:
-    """The coefficient over the units of some components; returns (n_levels, result)."""
+    """The coefficient over the units of some components; returns (n_levels, result).
+    ``scores`` (components x levels, map order) are the level scores the ICC reads."""
     np = _numpy()
     n_levels = max((design.n_levels[i] for i in component_indices), default=default_levels)
-    ids = sorted(component_indices)
-    if ids and ids[-1] - ids[0] == len(ids) - 1:
-        # units are sorted by component: a run of components is a slice (no copy)
-        lo = int(np.searchsorted(design.unit_component, ids[0], side="left"))
-        hi = int(np.searchsorted(design.unit_component, ids[-1], side="right"))
-        rows: Any = slice(lo, hi)
-    else:
-        rows = np.isin(design.unit_component, np.asarray(ids, dtype=np.intp))
+    rows = _unit_rows(design, component_indices)
     x, who = design.x[rows], design.who[rows]
     boot: dict[str, Any] = {"bootstrap": bootstrap, "seed": seed, "confidence": confidence}
     result: AgreementResult
@@ -507,11 +549,54 @@ def _compute(
             )
             return n_levels, result
         result = percent_from_counts(
-            counts, per_unit, tolerance=tolerance, count_raters=count_raters, **boot
+            counts,
+            per_unit,
+            tolerance=tolerance,
+            count_raters=count_raters,
+            variant=percent,
+            **boot,
         )
-        if pair_table:
+        if pair_table and percent == "pairs":
             pairs = _rater_pairs(x, who, design, tolerance)
             result = dataclasses.replace(result, details={**result.details, **pairs})
+        return n_levels, result
+    if method in ("gwet", "brennan-prediger"):
+        # raters are exchangeable in both: the per-unit level counts are all they read
+        kind = "gwet" if method == "gwet" else "bp"
+        counts = design.counts[rows, :n_levels]
+        result = chance_from_counts(
+            counts, kind=kind, weights=weights, count_raters=count_raters, **boot
+        )
+        return n_levels, result
+    if method == "conger":
+        # Conger's chance agreement needs each rater's own level shares: the ratings as
+        # (unit, rater, level) triples, straight from the slots
+        unit, slot = np.nonzero(who >= 0)
+        result = conger_from_ratings(
+            unit,
+            who[unit, slot],
+            x[unit, slot].astype(np.intp),
+            n_units=int(x.shape[0]),
+            n_raters=len(design.raters),
+            n_levels=n_levels,
+            weights=weights,
+            **boot,
+        )
+        return n_levels, result
+    if method == "icc":
+        assert scores is not None  # agreement_on builds them for the ICC
+        # the two-way forms need rater identities (a column per rater); the one-way forms
+        # take a unit's slots as they are
+        one_way = icc in ("ICC1", "ICC1k")
+        levels = x if one_way else _by_rater(x, who, len(design.raters))
+        rated = ~np.isnan(levels)
+        comp = design.unit_component[rows]
+        y = np.full(levels.shape, np.nan)
+        r, c = np.nonzero(rated)
+        y[r, c] = scores[comp[r], levels[r, c].astype(np.intp)]
+        result = icc_of(y, form=icc, **boot)
+        if one_way and result.n_units:  # slots are not raters: count the raters themselves
+            result = dataclasses.replace(result, n_raters=count_raters(None))
         return n_levels, result
     if method == "cohen":
         x = _by_rater(x, who, 2)  # at most two raters here: one column each
@@ -601,6 +686,8 @@ def agreement(
     bootstrap: int = 0,
     seed: Seed = None,
     confidence: float = 0.95,
+    percent: PercentVariant = "pairs",
+    icc: IccForm = "ICC2",
 ) -> AgreementReport:
     """Inter-rater agreement of a set of ratings, overall or per component or group.
 
@@ -618,7 +705,20 @@ def agreement(
       ratings, otherwise the result is undefined with an "incomplete design" ``reason``.
     * ``"cohen"``: Cohen's kappa of exactly two raters, ``weights`` ``None``, ``"linear"``
       or ``"quadratic"``. With more raters, name two with ``raters=("a", "b")``.
-    * ``"percent"``: share of agreeing rater pairs, exact or within ``tolerance`` levels.
+    * ``"percent"``: share of agreeing rater pairs, exact or within ``tolerance`` levels;
+      ``percent="units"`` averages each unit's share instead (Gwet), ``"unanimous"`` counts
+      the units whose ratings all agree (R irr's ``agree``).
+    * ``"gwet"``: Gwet's AC1, or AC2 with ``weights``; stays meaningful when most ratings
+      sit on one level (where the kappas collapse). Any raters, any gaps.
+    * ``"brennan-prediger"``: chance agreement ``1/q`` per level (weights allowed).
+    * ``"conger"``: Conger's multi-rater kappa from each rater's own level shares (weights
+      allowed); with two raters it is Cohen's kappa.
+    * ``"icc"``: intraclass correlation of the level *scores* (the map's ``score`` of each
+      level; raises if the scale has none), form ``icc`` ``"ICC1"``, ``"ICC2"`` (default),
+      ``"ICC3"`` or their ``k`` means; units not rated by every rater are left out.
+
+    Gwet's family carries Gwet's standard error (``details["se"]``) and t interval, the
+    ICC its F-based interval, as ``ci``, unless ``bootstrap`` asks for a bootstrap one.
 
     ``by``: ``None`` pools every component into one figure (pooling mixes components on
     their own scales: level indices are compared, so index 1 of a 3-level row and of a
@@ -649,8 +749,19 @@ def agreement(
         raise UsageError(f"level must be one of {', '.join(_LEVELS)}; got {level!r}")
     if weights not in _WEIGHTS:
         raise UsageError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
-    if weights is not None and method != "cohen":
-        raise UsageError(f"weights apply to Cohen's kappa only (method 'cohen'), not {method!r}")
+    if weights is not None and method not in _WEIGHTED:
+        raise UsageError(
+            f"weights apply to methods {', '.join(_WEIGHTED)}, not {method!r} "
+            "(Krippendorff's alpha takes level=...)"
+        )
+    if percent not in PERCENT_VARIANTS:
+        raise UsageError(f"percent must be one of {', '.join(PERCENT_VARIANTS)}; got {percent!r}")
+    if percent != "pairs" and method != "percent":
+        raise UsageError(f"percent=... applies to method 'percent' only, not {method!r}")
+    if icc not in ICC_FORMS:
+        raise UsageError(f"icc must be one of {', '.join(ICC_FORMS)}; got {icc!r}")
+    if icc != "ICC2" and method != "icc":
+        raise UsageError(f"icc=... applies to method 'icc' only, not {method!r}")
     if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
         raise UsageError(
             f"tolerance must be a non-negative whole number of levels, got {tolerance!r}"
@@ -679,7 +790,38 @@ def agreement(
         bootstrap=bootstrap,
         seed=seed,
         confidence=confidence,
+        percent=percent,
+        icc=icc,
     )
+
+
+def _score_table(m: Map, design: _Design) -> FloatArray:
+    """Components x levels: each level's score (map order), for the ICC. Raises naming the
+    rated components whose scale has levels without a score."""
+    np = _numpy()
+    comps = m.all_components()
+    width = max(design.n_levels, default=1)
+    table = np.full((len(comps), width), np.nan)
+    rated = set(np.unique(design.unit_component).tolist())
+    missing: list[str] = []
+    for i, c in enumerate(comps):
+        levels = m.scale_of(c.id).levels
+        values = [lv.score for lv in levels]
+        if any(v is None for v in values):
+            if i in rated:
+                missing.append(c.id)
+            continue
+        table[i, : len(values)] = values
+    if missing:
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        raise UsageError(
+            f"the ICC reads level scores, but the scale of component(s) {shown} has levels "
+            "without a score; give every level a score in the map, or use method='gwet' or "
+            "'krippendorff' (ordinal)"
+        )
+    return table  # type: ignore[no-any-return]
 
 
 def agreement_on(
@@ -695,6 +837,8 @@ def agreement_on(
     seed: Seed,
     confidence: float,
     pair_table: bool = True,
+    percent: PercentVariant = "pairs",
+    icc: IccForm = "ICC2",
 ) -> AgreementReport:
     """:func:`agreement` on a design already built (one per set of ratings), so a report
     asks for several coefficients and splits without re-reading the ratings.
@@ -721,6 +865,9 @@ def agreement_on(
         confidence=confidence,
         default_levels=len(m.scale.levels),
         pair_table=pair_table,
+        percent=percent,
+        icc=icc,
+        scores=_score_table(m, design) if method == "icc" else None,
     )
 
     def row(what: tuple[Scope, str, str, str, int], ids: list[int]) -> AgreementRow:
@@ -749,10 +896,13 @@ def agreement_on(
     options: dict[str, object] = {"confidence": confidence, "bootstrap": bootstrap}
     if method == "krippendorff":
         options["level"] = level
-    elif method == "cohen":
+    elif method in _WEIGHTED:
         options["weights"] = weights
     elif method == "percent":
         options["tolerance"] = tolerance
+        options["percent"] = percent
+    elif method == "icc":
+        options["icc"] = icc
     if bootstrap and isinstance(seed, int):
         options["seed"] = seed
     return AgreementReport(
