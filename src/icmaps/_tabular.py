@@ -28,6 +28,7 @@ __all__ = [
     "fmt_pp",
     "fmt_share",
     "import_pandas",
+    "plural",
     "pp_change",
     "records_csv",
     "records_frame",
@@ -136,6 +137,15 @@ def fmt_pp(a: float | Suppressed | None, b: float | Suppressed | None, *, none: 
             return str(v)
     x = pp_change(a, b)
     return none if x is None else f"{x:+d} pp"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and the word, in the plural unless ``n`` is 1 (``many``: an irregular plural).
+
+    >>> plural(1, "rater"), plural(3, "rater"), plural(0, "occasion"), plural(2, "unit", "units")
+    ('1 rater', '3 raters', '0 occasions', '2 units')
+    """
+    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def fmt_num(x: float | Suppressed | None, digits: int = 2, none: str = "") -> str:

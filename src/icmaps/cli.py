@@ -192,7 +192,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not result.ok and not args.allow_problems:
         err.write(_problems_text(result.problems))
         err.write(
-            f"{args.ratings}: {len(result.problems)} problem(s); no report written "
+            f"{args.ratings}: {_plural(len(result.problems), 'problem')}; no report written "
             "(--allow-problems writes one without the bad rows and lists them)\n"
         )
         return EXIT_INVALID
@@ -230,7 +230,10 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         text = r.to_markdown() if fmt == "markdown" else r.to_html()
     if args.output:
         atomic_write(args.output, text)
-        err.write(f"wrote {args.output} ({len(r.occasions)} occasion(s), {r.n_ratings} ratings)\n")
+        err.write(
+            f"wrote {args.output} ({_plural(len(r.occasions), 'occasion')}, "
+            f"{_plural(r.n_ratings, 'rating')})\n"
+        )
     else:
         out.write(text)
     return EXIT_OK
@@ -467,7 +470,7 @@ def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> in
         entries.append((subject, f"{name}.html"))
     atomic_write(folder / "index.html", profiles_index_html(rs.map.title, entries))
     missing = f"; {skipped} not rated on {args.occasion}" if skipped else ""
-    err.write(f"wrote {len(entries)} profiles and index.html to {folder}{missing}\n")
+    err.write(f"wrote {_plural(len(entries), 'profile')} and index.html to {folder}{missing}\n")
     return EXIT_OK
 
 
@@ -495,7 +498,8 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         text = plan.render("markdown")
     else:
         text = f"{plan}\n"
-    return _deliver(args.output, text, out, err, f"{len(plan.items)} item(s) for {plan.subject}")
+    what = f"{_plural(len(plan.items), 'item')} for {plan.subject}"
+    return _deliver(args.output, text, out, err, what)
 
 
 def _from_source(args: argparse.Namespace, rs: Any) -> Any:
@@ -573,7 +577,7 @@ def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     err.write(_problems_text(result.problems))
     if not result.ok:
         n = sum(1 for p in result.problems if p.severity == "error")
-        err.write(f"{args.ratings}: {n} error(s); no agreement computed\n")
+        err.write(f"{args.ratings}: {_plural(n, 'error')}; no agreement computed\n")
         return EXIT_INVALID
     raters = [r.strip() for r in args.raters.split(",") if r.strip()] if args.raters else None
     rep = agreement(

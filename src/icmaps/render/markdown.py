@@ -70,7 +70,7 @@ def report_markdown(r: Report) -> str:
         meta,
         "",
         f"**{key_figures['ratings']}** ratings of **{key_figures['subjects']}** subjects by "
-        f"**{r.n_raters}** raters. "
+        f"**{r.n_raters}** {'rater' if r.n_raters == 1 else 'raters'}. "
         f"Ideal: **{fmt_share(o.share_ideal, '–')}**; "
         f"ideal or acceptable: **{fmt_share(o.share_acceptable, '–')}**"
         f" of {o.rated} counted ratings.",
