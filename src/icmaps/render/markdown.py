@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from icmaps._tabular import fmt_num, fmt_pp, fmt_share
-from icmaps.render.html import map_markdown, markdown_escape
+from icmaps.render.html import SUBJECTS_LISTED, map_markdown, markdown_escape
 
 if TYPE_CHECKING:
     from icmaps.reporting import Distribution, Report, Row, ShownDistribution
@@ -201,10 +201,18 @@ def report_markdown(r: Report) -> str:
                 + (f" ({e(', '.join(u.critical_failed))})" if u.critical_failed else "")
                 for u in units
             ]
-            for subject, units in r.fidelity_table()
+            for subject, units in r.fidelity_table()[:SUBJECTS_LISTED]
         ]
         if r.mask is None:
             out += [*_table(["Subject", *(e(o) for o in r.occasions)], rows), ""]
+            total = len(r.fidelity_table())
+            if total > SUBJECTS_LISTED:
+                out += [
+                    f"The first {SUBJECTS_LISTED} of {total} subjects are listed; the tables "
+                    "above count every subject. Each subject's index and status on every "
+                    "occasion: `icmaps fidelity MAP RATINGS --format csv`.",
+                    "",
+                ]
 
     agreement = r.agreement_rows()
     if agreement:
