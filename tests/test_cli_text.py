@@ -214,6 +214,25 @@ def test_diff_reads_process_substitution(tmp_path: Path) -> None:
 
 
 def test_diff_of_a_missing_file_is_a_usage_error() -> None:
-    proc = run_subprocess("diff", "learning-school", "no-such-map.yaml", "--exit-code")
+    proc = run_subprocess("diff", "learning-school", "no-such-map.yaml")
     assert proc.returncode == 2
     assert "no-such-map.yaml: no such file" in proc.stderr
+
+
+def test_diff_exit_code_of_an_unreadable_map_is_neither_changed_nor_breaking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under --exit-code, 1 and 2 say what changed: a map that cannot be read exits 3."""
+    proc = run_subprocess("diff", "learning-school", "no-such-map.yaml", "--exit-code")
+    assert proc.returncode == 3
+    assert proc.stderr == "error: no-such-map.yaml: no such file\n"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\n")
+    code, out, err = run_cli("diff", str(bad), "learning-school", "--exit-code")
+    assert (code, out) == (3, "")
+    assert err.startswith(f"{bad}:")
+    assert run_cli("diff", str(bad), "learning-school")[0] == 1  # as every command
+    monkeypatch.setattr(sys, "stdin", None)
+    code, _, err = run_cli("diff", "learning-school", "-", "--exit-code")
+    assert code == 3
+    assert err == "error: -: there is no standard input to read a map from\n"

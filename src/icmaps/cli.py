@@ -583,15 +583,26 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.old == args.new == "-":
         raise UsageError("icmaps diff: only one of OLD and NEW can be - (standard input)")
-    d = diff_maps(_map_arg(args.old), _map_arg(args.new))
+    try:
+        old, new = _map_arg(args.old), _map_arg(args.new)
+    except IcmapsError as e:
+        if not args.exit_code:
+            raise
+        # 1 and 2 mean "changed" and "breaking" here: a map that cannot be read must not
+        # pass a CI job that accepts changes
+        prefix = "error: " if isinstance(e, UsageError | NotFoundError) else ""
+        err.write(f"{prefix}{e}\n")
+        return EXIT_TROUBLE
+    d = diff_maps(old, new)
     _emit(d, args.format, out, args.width)
     if not args.exit_code or not d:
         return EXIT_OK
     return EXIT_BREAKING if d.breaking else EXIT_CHANGED
 
 
-EXIT_CHANGED, EXIT_BREAKING = 1, 2
-"""``icmaps diff --exit-code``: the maps differ; a component or a level was removed."""
+EXIT_CHANGED, EXIT_BREAKING, EXIT_TROUBLE = 1, 2, 3
+"""``icmaps diff --exit-code``: the maps differ; a component or a level was removed; a map
+could not be read (missing, not YAML/JSON, invalid)."""
 
 
 def _map_arg(text: str) -> Any:
@@ -603,6 +614,8 @@ def _map_arg(text: str) -> Any:
     from icmaps.maps.codec import load_map, loads_map
 
     if text == "-":
+        if sys.stdin is None:  # started without one (pythonw, some service managers)
+            raise UsageError("-: there is no standard input to read a map from")
         stream = getattr(sys.stdin, "buffer", sys.stdin)
         data = stream.read(MAX_BYTES + 1)  # one byte over: the loader reports "too large"
         return loads_map(data, path="<stdin>")
@@ -981,7 +994,8 @@ def _parser() -> argparse.ArgumentParser:
         "--exit-code",
         action="store_true",
         help="exit 1 when the maps differ and 2 when a component or level was removed "
-        "(breaking: ratings of the old map lose their place), 0 when they are the same",
+        "(breaking: ratings of the old map lose their place), 0 when they are the same, "
+        "3 when a map cannot be read",
     )
     di.add_argument(
         "--width",
