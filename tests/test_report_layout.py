@@ -110,6 +110,11 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "spl-2022": report(icmaps.read_ratings(icmaps.example_ratings("spl-2022"), "spl-2022")),
         "2500-teachers": report(_many_teachers(2500), role="teacher"),
     }
+    from .test_browser import hostile_map, hostile_ratings
+
+    m = hostile_map()
+    long_title = "Report " + "x" * 300  # one 300-letter word
+    reports["hostile"] = report(hostile_ratings(m), role="teacher", by="site", title=long_title)
     for name, r in reports.items():
         out[name] = tmp / f"{name}.html"
         r.write_html(out[name])
@@ -128,33 +133,34 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield b
 
 
-def _check(found: dict[str, Any], width: int) -> None:
+def _check(found: dict[str, Any], width: int, *, words: bool = True) -> None:
     assert found["innerWidth"] == width
     assert found["scrollWidth"] <= found["innerWidth"], found
     assert found["spilling"] == [], found["spilling"]
-    assert found["broken"] == [], found["broken"][:10]
+    if words:  # hostile text has words longer than any column: those must break
+        assert found["broken"] == [], found["broken"][:10]
     assert found["bars"], "no bar in the tiles"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", ["allowed-problems", "spl-2022", "2500-teachers"])
+@pytest.mark.parametrize("name", ["allowed-problems", "spl-2022", "2500-teachers", "hostile"])
 def test_no_horizontal_overflow_on_screen(
     browser: Any, pages: dict[str, Path], name: str, width: int
 ) -> None:
     browser.open(pages[name], width)
     found = browser.evaluate(MEASURE)
     assert found["print"] is False
-    _check(found, width)
+    _check(found, width, words=name != "hostile")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["allowed-problems", "spl-2022", "2500-teachers"])
+@pytest.mark.parametrize("name", ["allowed-problems", "spl-2022", "2500-teachers", "hostile"])
 def test_no_horizontal_overflow_in_print(browser: Any, pages: dict[str, Path], name: str) -> None:
     browser.open(pages[name], PRINT_WIDTH, media="print")
     found = browser.evaluate(MEASURE)
     assert found["print"] is True
-    _check(found, PRINT_WIDTH)
+    _check(found, PRINT_WIDTH, words=name != "hostile")
     pdf = browser.call("Page.printToPDF", preferCSSPageSize=True)["data"]
     assert len(pdf) > 1000
 
@@ -227,6 +233,20 @@ def test_a_banner_says_problems_were_allowed(pages: dict[str, Path]) -> None:
     )
     clean = pages["spl-2022"].read_text(encoding="utf-8")
     assert 'class="banner"' not in clean
+
+
+def test_markdown_names_occasions_and_says_problems_were_allowed(tmp_path: Path) -> None:
+    md = report(_ratings_with_a_bad_row(tmp_path)).to_markdown().splitlines()
+    assert md[4] == (
+        "> **Made with problems allowed.** 1 row of the ratings could not be read and is not "
+        "counted in any figure below; Data quality lists it."
+    )
+    assert md[6].startswith(
+        "**560** ratings of **6** subjects by **15** raters (all 2 occasions). "
+    )
+    assert "Ideal on 2026-spring: **19%**" in md[6]
+    clean = report(icmaps.read_ratings(icmaps.example_ratings("spl-2022"), "spl-2022"))
+    assert "Made with problems allowed" not in clean.to_markdown()
 
 
 def test_the_cli_report_with_allow_problems_has_the_banner(tmp_path: Path) -> None:

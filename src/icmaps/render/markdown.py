@@ -66,12 +66,23 @@ def report_markdown(r: Report) -> str:
     meta += f" · {e(r.privacy)}"
     o = r.shown()
     key_figures = r.header()
+    out += [meta, ""]
+    errors = sum(1 for p in r.problems if p.severity == "error")
+    if errors:  # said first: every figure below leaves those rows out
+        out += [
+            f"> **Made with problems allowed.** {errors} row{'s' if errors != 1 else ''} of the "
+            f"ratings could not be read and {'is' if errors == 1 else 'are'} not counted in any "
+            f"figure below; Data quality lists {'it' if errors == 1 else 'them'}.",
+            "",
+        ]
+    # the counts cover every occasion, the shares the snapshot: name both
+    every = f"all {len(r.occasions)} occasions" if len(r.occasions) > 1 else "".join(r.occasions)
+    on = f" on {e(r.snapshot)}" if r.snapshot is not None else ""
     out += [
-        meta,
-        "",
         f"**{key_figures['ratings']}** ratings of **{key_figures['subjects']}** subjects by "
-        f"**{r.n_raters}** {'rater' if r.n_raters == 1 else 'raters'}. "
-        f"Ideal: **{fmt_share(o.share_ideal, '–')}**; "
+        f"**{r.n_raters}** {'rater' if r.n_raters == 1 else 'raters'}"
+        f"{f' ({e(every)})' if every else ''}. "
+        f"Ideal{on}: **{fmt_share(o.share_ideal, '–')}**; "
         f"ideal or acceptable: **{fmt_share(o.share_acceptable, '–')}**"
         f" of {o.rated} counted ratings.",
         "",
