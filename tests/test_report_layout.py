@@ -166,6 +166,20 @@ def test_no_horizontal_overflow_in_print(browser: Any, pages: dict[str, Path], n
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_map_page_keeps_whole_words(browser: Any, tmp_path: Path, width: int) -> None:
+    """``map_html`` (a map's own page, and what Jupyter shows) scrolls its grid the same way."""
+    from icmaps.render.html import map_html
+
+    page = tmp_path / "map.html"
+    page.write_text(map_html(icmaps.load_map("learning-school"), standalone=True))
+    browser.open(page, width)
+    found = browser.evaluate(MEASURE)
+    assert found["scrollWidth"] <= found["innerWidth"], found
+    assert found["broken"] == [], found["broken"][:10]
+
+
+@pytest.mark.slow
 def test_the_measure_sees_overflow(browser: Any, tmp_path: Path) -> None:
     """The checks above can fail: a page built to spill is caught on every count."""
     page = tmp_path / "spill.html"
