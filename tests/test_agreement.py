@@ -552,7 +552,7 @@ def test_fleiss_incomplete_design_names_units() -> None:
         fleiss_kappa(data, n_levels=3)
     message = str(excinfo.value)
     assert "complete design" in message
-    assert "unit(s) 1, 3 " in message
+    assert "units 1, 3 " in message
     assert "3 ratings" in message
     assert "krippendorff_alpha" in message
 
@@ -560,9 +560,7 @@ def test_fleiss_incomplete_design_names_units() -> None:
 def test_fleiss_incomplete_design_truncates_long_lists() -> None:
     data = np.zeros((30, 3))
     data[5:25, 2] = np.nan
-    with pytest.raises(
-        UsageError, match=r"unit\(s\) 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 and 10 more"
-    ):
+    with pytest.raises(UsageError, match=r"units 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 and 10 more"):
         fleiss_kappa(data, n_levels=2)
 
 

@@ -192,7 +192,7 @@ def test_validate_accepts_bundled_ids_and_width_is_checked() -> None:
     assert "no such file, folder or bundled map" in err
     code, _, err = run_cli("maps", "show", "learning-school", "--width", "5")
     assert code == 2
-    assert "at least 40" in err
+    assert "expected 40 to 1000 columns" in err
 
 
 def test_role_option_without_role_column_keeps_the_roles_components(tmp_path: object) -> None:

@@ -620,7 +620,7 @@ def test_key_figure_names_its_occasion_band_and_caveats() -> None:
     r = report(rs)
     assert r.agreement is not None
     page = r.to_html()
-    assert "Rater agreement · 2025-09-17" in page
+    assert 'Rater agreement <span class="when">2025-09-17</span>' in page
     assert "units on 2025-09-17" in page
     assert "(Krippendorff: below .667)" in page
     md = r.to_markdown()

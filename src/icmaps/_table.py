@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
@@ -241,7 +242,7 @@ def _text_columns(t: Table) -> list[tuple[int, Column]]:
     return [(i, c) for i, c in enumerate(t.columns) if c.show is True and c.kind != "zones"]
 
 
-def _grid(t: Table) -> str:
+def _grid(t: Table, width: int | None = None) -> str:
     cols = _text_columns(t)
     rows = []
     for r, row in enumerate(t.rows):
@@ -249,19 +250,27 @@ def _grid(t: Table) -> str:
         rows.append([("  " * depth if c.indent else "") + _text_cell(c, row[i]) for i, c in cols])
     headers = [c.header for _, c in cols]
     right = [c.header for _, c in cols if c.kind in _NUMERIC]
-    return text_table(headers, rows, right=right)
+    return text_table(headers, rows, right=right, width=width)
 
 
-def table_text(t: Table) -> str:
+def table_text(t: Table, width: int | None = None) -> str:
     """The table as aligned text: the note, the columns shown (not when every column is
-    data-only, nor for no rows under a note), the footer, then ``more``."""
-    parts = [t.note] if t.note else []
+    data-only, nor for no rows under a note), the footer, then ``more``. With ``width``
+    (a terminal's columns), long text wraps in its column and sentences at the width."""
+
+    def para(text: str) -> str:
+        if width is None or len(text) <= width:
+            return text
+        return "\n".join(textwrap.fill(p, width) for p in text.split("\n"))
+
+    parts = [para(t.note)] if t.note else []
     if _text_columns(t) and (t.rows or not t.note):
-        parts.append(_grid(t))
+        parts.append(_grid(t, width))
     if t.footer:
-        parts.append(t.footer)
+        parts.append(para(t.footer))
     for sub in t.more:
-        parts.append(f"{sub.title}:\n{table_text(sub)}" if sub.title else table_text(sub))
+        text = table_text(sub, width)
+        parts.append(f"{sub.title}:\n{text}" if sub.title else text)
     return "\n\n".join(parts)
 
 
@@ -390,6 +399,11 @@ class TableResult:
     def to_pandas(self) -> pandas.DataFrame:
         """:meth:`to_records` as a DataFrame (needs pandas)."""
         return table_frame(self.to_table())
+
+    def to_text(self, width: int | None = None) -> str:
+        """The result as aligned text (``str()``); with ``width``, long text wraps to fit
+        lines of that many characters (``icmaps`` passes the terminal's width)."""
+        return table_text(self.to_table(), width)
 
     def render(self, name: str) -> str:
         """The result rendered by name: ``text``, ``csv``, ``json``, ``html`` or ``markdown``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ __all__ = [
     "fmt_pp",
     "fmt_share",
     "import_pandas",
+    "plural",
     "pp_change",
     "records_csv",
     "records_frame",
@@ -166,6 +168,15 @@ def fmt_pp(a: float | Suppressed | None, b: float | Suppressed | None, *, none: 
     return none if x is None else f"{x:+d} pp"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and the word, in the plural unless ``n`` is 1 (``many``: an irregular plural).
+
+    >>> plural(1, "rater"), plural(3, "rater"), plural(0, "occasion"), plural(2, "unit", "units")
+    ('1 rater', '3 raters', '0 occasions', '2 units')
+    """
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 def fmt_num(x: float | Suppressed | None, digits: int = 2, none: str = "") -> str:
     """A number with ``digits`` decimals (integers as they are), ``none`` for None.
 
@@ -180,16 +191,28 @@ def fmt_num(x: float | Suppressed | None, digits: int = 2, none: str = "") -> st
 
 
 def text_table(
-    headers: Sequence[str], rows: Iterable[Sequence[str]], *, right: Iterable[str] = ()
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    right: Iterable[str] = (),
+    width: int | None = None,
 ) -> str:
     """An aligned text table of already formatted cells; columns named in ``right`` are
-    right-aligned (numbers).
+    right-aligned (numbers). With ``width``, the widest text columns are narrowed until a
+    line fits and their cells wrap onto more lines between words (nothing is cut; a column
+    is never narrower than its header or its longest word, up to 24 characters, and when
+    that is not enough the lines stay longer than ``width``).
 
     >>> print(text_table(["id", "n"], [["a", "1"], ["bb", "22"]], right=["n"]))
     id   n
     --  --
     a    1
     bb  22
+    >>> print(text_table(["id", "note"], [["a", "seen in every class this term"]], width=20))
+    id  note
+    --  ----------------
+    a   seen in every
+        class this term
     """
     cells = [list(r) for r in rows]
     widths = [len(h) for h in headers]
@@ -198,16 +221,65 @@ def text_table(
             widths[i] = max(widths[i], len(v))
     rset = set(right)
     align = [h in rset for h in headers]
+    if width is not None:
+        # text wraps between words; a word (an id, a title word) breaks only past 24 letters
+        longest = [
+            max((len(w) for r in cells for w in r[i].split()), default=0)
+            for i in range(len(headers))
+        ]
+        floor = [
+            w if a else min(w, max(len(h), 8, min(n, 24)))
+            for w, h, n, a in zip(widths, headers, longest, align, strict=True)
+        ]
+        widths = _fit(widths, floor, width)
 
     def line(vals: Sequence[str]) -> str:
         return "  ".join(
             v.rjust(widths[i]) if align[i] else v.ljust(widths[i]) for i, v in enumerate(vals)
         ).rstrip()
 
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+    def lines(vals: Sequence[str]) -> list[str]:
+        parts = [_wrap(v, widths[i]) for i, v in enumerate(vals)]
+        height = max((len(p) for p in parts), default=1)
+        return [line([p[k] if k < len(p) else "" for p in parts]) for k in range(height)]
+
+    body = [text for r in cells for text in lines(r)]
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *body])
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def _fit(widths: list[int], floor: list[int], width: int) -> list[int]:
+    """Column widths whose lines fit in ``width``: the widest column is narrowed first,
+    none below its ``floor``."""
+    widths = list(widths)
+    excess = sum(widths) + 2 * (len(widths) - 1) - width
+    while excess > 0:
+        shrinkable = [i for i, w in enumerate(widths) if w > floor[i]]
+        if not shrinkable:
+            break  # as narrow as it gets: the lines stay longer than asked
+        i = max(shrinkable, key=lambda j: widths[j])
+        second = max((widths[j] for j in shrinkable if j != i), default=0)
+        target = max(floor[i], widths[i] - excess, min(second, widths[i] - 1))
+        excess -= widths[i] - target
+        widths[i] = target
+    return widths
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """A cell's lines at ``width`` (an indented cell keeps its indent on every line)."""
+    if len(text) <= width:
+        return [text]
+    indent = text[: len(text) - len(text.lstrip(" "))]
+    return textwrap.wrap(
+        text,
+        width,
+        subsequent_indent=indent if len(indent) < width // 2 else "",
+        break_on_hyphens=False,
+    ) or [""]
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, width: int | None = None
+) -> str:
     """An aligned text table of any values; columns holding only numbers are right-aligned.
 
     A thin layer over :func:`text_table`, which takes formatted cells.
@@ -223,7 +295,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         for i, h in enumerate(headers)
         if rows and all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) for r in rows)
     ]
-    return text_table(headers, [[_fmt(v) for v in row] for row in rows], right=right)
+    return text_table(headers, [[_fmt(v) for v in row] for row in rows], right=right, width=width)
 
 
 def _fmt(v: object) -> str:

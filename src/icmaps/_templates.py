@@ -10,7 +10,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from icmaps._optional import require
-from icmaps._tabular import fmt_num, fmt_pct, fmt_share, pp_change
+from icmaps._tabular import fmt_num, fmt_pct, fmt_share, plural, pp_change
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -55,6 +55,7 @@ def environment() -> Environment:
     env.filters["pct"] = fmt_share  # a share (0-1) as "67%"
     env.filters["percent"] = fmt_pct  # a percentage (0-100)
     env.filters["num"] = fmt_num
+    env.filters["plural"] = plural  # 3|plural("rater") is "3 raters", 1 rater
     env.globals["pp_change"] = pp_change
     env.globals["zone_colour"] = _mix
     return env

@@ -30,15 +30,39 @@ def _problems_text(problems: Sequence[Problem]) -> str:
     return "".join(f"{p}\n" for p in problems)
 
 
+MIN_WIDTH, MAX_WIDTH = 40, 1000
+"""Bounds of ``--width`` and of the terminal width text is wrapped to."""
+
+
 def _width(text: str) -> int:
-    """argparse type for --width: a whole number of at least 40 columns."""
+    """argparse type for --width: a whole number of 40 to 1000 columns."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 40:
-        raise argparse.ArgumentTypeError(f"expected at least 40 columns, got {value}")
+    if not MIN_WIDTH <= value <= MAX_WIDTH:
+        raise argparse.ArgumentTypeError(
+            f"expected {MIN_WIDTH} to {MAX_WIDTH} columns, got {value}"
+        )
     return value
+
+
+def _terminal_width(out: TextIO) -> int | None:
+    """The width text is wrapped to when writing to a terminal (its width, or ``$COLUMNS``
+    when set); None (no wrapping) when output goes to a file or a pipe, which keeps every
+    line whole for grep and friends."""
+    import shutil
+
+    if not _isatty(out):
+        return None
+    return min(max(shutil.get_terminal_size().columns, MIN_WIDTH), MAX_WIDTH)
+
+
+def _isatty(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):  # a closed or a file-like object without one
+        return False
 
 
 def _plural(n: int, word: str) -> str:
@@ -204,7 +228,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not result.ok and not args.allow_problems:
         err.write(_problems_text(result.problems))
         err.write(
-            f"{args.ratings}: {len(result.problems)} problem(s); no report written "
+            f"{args.ratings}: {_plural(len(result.problems), 'problem')}; no report written "
             "(--allow-problems writes one without the bad rows and lists them)\n"
         )
         return EXIT_INVALID
@@ -245,7 +269,10 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         text = r.to_markdown() if fmt == "markdown" else r.to_html()
     if args.output:
         atomic_write(args.output, text)
-        err.write(f"wrote {args.output} ({len(r.occasions)} occasion(s), {r.n_ratings} ratings)\n")
+        err.write(
+            f"wrote {args.output} ({_plural(len(r.occasions), 'occasion')}, "
+            f"{_plural(r.n_ratings, 'rating')})\n"
+        )
     else:
         out.write(text)
     return EXIT_OK
@@ -257,15 +284,19 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 class _Result(Protocol):
     def to_dict(self) -> dict[str, object]: ...
     def to_csv(self, *, raw: bool = ...) -> str: ...
+    def to_text(self, width: int | None = None) -> str: ...
 
 
-def _emit(result: _Result, fmt: str, out: TextIO, raw: bool = False) -> int:
+def _emit(
+    result: _Result, fmt: str, out: TextIO, raw: bool = False, width: int | None = None
+) -> int:
     if fmt == "json":
         out.write(json.dumps(result.to_dict(), indent=2) + "\n")
     elif fmt == "csv":
         out.write(result.to_csv(raw=raw))
     else:
-        out.write(f"{result}\n")
+        # long text wraps to the terminal (or --width); in a file or pipe lines stay whole
+        out.write(f"{result.to_text(width or _terminal_width(out))}\n")
     return EXIT_OK
 
 
@@ -503,7 +534,7 @@ def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> in
         entries.append((subject, f"{name}.html"))
     atomic_write(folder / "index.html", profiles_index_html(rs.map.title, entries))
     missing = f"; {skipped} not rated on {args.occasion}" if skipped else ""
-    err.write(f"wrote {len(entries)} profiles and index.html to {folder}{missing}\n")
+    err.write(f"wrote {_plural(len(entries), 'profile')} and index.html to {folder}{missing}\n")
     return EXIT_OK
 
 
@@ -531,7 +562,8 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         text = plan.render("markdown")
     else:
         text = f"{plan}\n"
-    return _deliver(args.output, text, out, err, f"{len(plan.items)} item(s) for {plan.subject}")
+    what = f"{_plural(len(plan.items), 'item')} for {plan.subject}"
+    return _deliver(args.output, text, out, err, what)
 
 
 def _from_source(args: argparse.Namespace, rs: Any) -> Any:
@@ -585,10 +617,55 @@ def _occasion_warning(occasions: tuple[str, ...]) -> str:
 
 
 def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from icmaps.maps.codec import load_map
     from icmaps.maps.diff import diff_maps
 
-    return _emit(diff_maps(load_map(args.old), load_map(args.new)), args.format, out, _raw(args))
+    if args.old == args.new == "-":
+        raise UsageError("icmaps diff: only one of OLD and NEW can be - (standard input)")
+    try:
+        old, new = _map_arg(args.old), _map_arg(args.new)
+    except IcmapsError as e:
+        if not args.exit_code:
+            raise
+        # 1 and 2 mean "changed" and "breaking" here: a map that cannot be read must not
+        # pass a CI job that accepts changes
+        prefix = "error: " if isinstance(e, UsageError | NotFoundError) else ""
+        err.write(f"{prefix}{e}\n")
+        return EXIT_TROUBLE
+    d = diff_maps(old, new)
+    _emit(d, args.format, out, _raw(args), args.width)
+    if not args.exit_code or not d:
+        return EXIT_OK
+    return EXIT_BREAKING if d.breaking else EXIT_CHANGED
+
+
+EXIT_CHANGED, EXIT_BREAKING, EXIT_TROUBLE = 1, 2, 3
+"""``icmaps diff --exit-code``: the maps differ; a component or a level was removed; a map
+could not be read (missing, not YAML/JSON, invalid)."""
+
+
+def _map_arg(text: str) -> Any:
+    """A map named on the command line: a file, a bundled id, ``-`` (standard input) or a
+    pipe such as ``<(git show v1:maps/x.yaml)`` (a /dev/fd path: read once, never seeked)."""
+    import stat
+
+    from icmaps.maps._yaml import MAX_BYTES
+    from icmaps.maps.codec import load_map, loads_map
+
+    if text == "-":
+        if sys.stdin is None:  # started without one (pythonw, some service managers)
+            raise UsageError("-: there is no standard input to read a map from")
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+        data = stream.read(MAX_BYTES + 1)  # one byte over: the loader reports "too large"
+        return loads_map(data, path="<stdin>")
+    try:
+        mode = os.stat(text).st_mode
+    except OSError:
+        return load_map(text)  # not there: load_map says what it is not
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return load_map(text)
+    # a pipe or a character device: reading to the end consumes it, so read it once here
+    with open(text, "rb") as f:
+        return loads_map(f.read(MAX_BYTES + 1), path=text)
 
 
 # -- agreement --------------------------------------------------------------------------------
@@ -609,7 +686,7 @@ def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     err.write(_problems_text(result.problems))
     if not result.ok:
         n = sum(1 for p in result.problems if p.severity == "error")
-        err.write(f"{args.ratings}: {n} error(s); no agreement computed\n")
+        err.write(f"{args.ratings}: {_plural(n, 'error')}; no agreement computed\n")
         return EXIT_INVALID
     raters = [r.strip() for r in args.raters.split(",") if r.strip()] if args.raters else None
     rep = agreement(
@@ -744,7 +821,7 @@ def _cmd_maps_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elif args.format == "yaml":
         out.write(dumps_map(m, "yaml"))
     else:
-        out.write(map_grid(m, width=args.width))
+        out.write(map_grid(m, width=args.width or _terminal_width(out) or 120))
     return EXIT_OK
 
 
@@ -1062,10 +1139,26 @@ def _parser() -> argparse.ArgumentParser:
     co.set_defaults(handler=_cmd_compare)
 
     di = sub.add_parser("diff", help="what changed between two versions of a map")
-    di.add_argument("old", metavar="OLD", help="old map: bundled id or file")
-    di.add_argument("new", metavar="NEW", help="new map: bundled id or file")
+    di.add_argument(
+        "old",
+        metavar="OLD",
+        help="old map: bundled id, file, - (standard input) or <(git show REV:FILE)",
+    )
+    di.add_argument("new", metavar="NEW", help="new map: bundled id, file, - or <(...)")
     di.add_argument("--format", choices=formats, default="text")
     _raw_csv_option(di)
+    di.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when the maps differ and 2 when a component or level was removed "
+        "(breaking: ratings of the old map lose their place), 0 when they are the same, "
+        "3 when a map cannot be read",
+    )
+    di.add_argument(
+        "--width",
+        type=_width,
+        help="wrap text to this many columns (default: the terminal's width; none in a pipe)",
+    )
     di.set_defaults(handler=_cmd_diff)
 
     ag = sub.add_parser("agreement", help="inter-rater agreement of a ratings file")
@@ -1167,7 +1260,11 @@ def _parser() -> argparse.ArgumentParser:
     ms.add_argument("map", metavar="MAP", help="bundled map id or file")
     ms.add_argument("--role", help="only the components for this role")
     ms.add_argument("--format", choices=["text", "json", "yaml"], default="text")
-    ms.add_argument("--width", type=_width, default=120, help="line width of the grid (>= 40)")
+    ms.add_argument(
+        "--width",
+        type=_width,
+        help="line width of the grid, 40-1000 (default: the terminal's width, else 120)",
+    )
     _case_arguments(ms)
     ms.set_defaults(handler=_cmd_maps_show)
 

@@ -129,6 +129,12 @@ class MapDiff(TableResult):
         return tuple(c for c in self.changes if c.kind in kinds)
 
     @property
+    def breaking(self) -> tuple[Change, ...]:
+        """The changes that can leave ratings of the old map without a place in the new
+        one: components and levels removed (``icmaps diff --exit-code`` exits 2)."""
+        return self.of_kind("component removed", "level removed")
+
+    @property
     def added(self) -> tuple[str, ...]:
         """Ids of components only in the new map."""
         return tuple(c.target for c in self.of_kind("component added"))
@@ -175,7 +181,8 @@ class MapDiff(TableResult):
         raise NotFoundError(f"no change of {what} (changed: {shown or 'nothing'})")
 
     def to_table(self) -> Table:
-        """One row per change; people see long old and new values shortened."""
+        """One row per change; people see old and new values on one line each (a text
+        table wraps them to the terminal's width, nothing is cut)."""
         cols = (
             Column("kind"),
             Column("target"),
@@ -209,10 +216,7 @@ class MapDiff(TableResult):
 
 
 def _show(v: str | None) -> str:
-    if v is None:
-        return ""
-    v = v.replace("\n", " ")
-    return v if len(v) <= 40 else v[:37] + "..."
+    return "" if v is None else " ".join(v.split())
 
 
 def _num(x: float | None) -> str | None:

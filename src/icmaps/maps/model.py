@@ -101,7 +101,8 @@ class _Frozen(BaseModel):
         unknown = [k for k in self.__pydantic_extra__ or {} if not k.startswith("x-")]
         if unknown:
             raise ValueError(
-                f"unknown field(s) {', '.join(map(repr, unknown))} (keys of your own must "
+                f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+                "(keys of your own must "
                 "start with x-)"
             )
         return self

@@ -38,6 +38,7 @@ from icmaps.ratings.columns import (
     LEVEL_MISSING,
     MAX_TEXT_CHARS,
     RATING_ATTRIBUTES,
+    TEXT_COLUMNS,
     _Column,
     _typecode,
     as_numpy,
@@ -793,7 +794,7 @@ def _header_map(
     names = [h.strip().lower() for h in header]
     comp_ids = {c.id.lower(): c.id for c in m.iter_components()}
     if fmt == "auto":
-        fmt = "long" if "component" in names and "code" in names else "wide"
+        fmt = _guess_form(names, comp_ids)
     pos: dict[str, int] = {}
     comps: dict[str, int] = {}
     for i, (raw, name) in enumerate(zip(header, names, strict=True)):
@@ -823,6 +824,28 @@ def _header_map(
         pos[name if name in BASE_COLUMNS else raw.strip()] = i
     required = REQUIRED if fmt == "long" else WIDE_KEYS
     missing = [r for r in required if r not in pos]
+    # a missing column is most often a typo of one: name that column and what it should be
+    strangers = {
+        name: i
+        for name, i in pos.items()
+        if name not in BASE_COLUMNS and name.lower() not in (*RATING_ATTRIBUTES, *TEXT_COLUMNS)
+    }
+    for want in list(missing):
+        typo = _near(want, {n.lower(): n for n in strangers})
+        if typo is None:
+            continue
+        i = strangers.pop(typo)
+        missing.remove(want)
+        problems.append(
+            Problem(
+                path,
+                1,
+                None,  # no column: the rows cannot be read without it (see _unusable)
+                f"unknown column {typo!r} (column {i + 1}): did you mean {want!r}? "
+                f"({_form_needs(fmt)})",
+                value=typo,
+            )
+        )
     if missing:
         have = ", ".join(h.strip() for h in header)
         problems.append(
@@ -848,6 +871,26 @@ def _header_map(
                 )
             )
     return fmt, pos, comps, problems
+
+
+def _guess_form(names: Sequence[str], comp_ids: Mapping[str, str]) -> Literal["long", "wide"]:
+    """Long or wide, from a header (names lower-cased): a ``component`` or ``code`` column,
+    or a near miss of one, says long; otherwise wide (one column per component id)."""
+    if "component" in names or "code" in names:
+        return "long"
+    if any(n in comp_ids for n in names):
+        return "wide"
+    near_long = {"component": "component", "code": "code"}
+    if any(len(n) >= 3 and _near(n, near_long) for n in names):
+        return "long"
+    return "wide"
+
+
+def _form_needs(fmt: str) -> str:
+    """What a header of the form needs, for messages."""
+    if fmt == "long":
+        return "a long-form file needs subject, rater, occasion, component and code"
+    return "a wide-form file needs subject, rater, occasion and one column per component id"
 
 
 def _unusable(problems: Sequence[Problem]) -> bool:

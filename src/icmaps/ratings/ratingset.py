@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from icmaps._optional import import_pandas
 from icmaps._table import Row, html_table
-from icmaps._tabular import fmt_pct
+from icmaps._tabular import fmt_pct, plural
 from icmaps.errors import NotFoundError, Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
 from icmaps.ratings.columns import (
@@ -250,9 +250,10 @@ class RatingSet:
 
     def __repr__(self) -> str:
         return (
-            f"<RatingSet of {self._map.id!r}: {len(self)} ratings, "
-            f"{len(self.categories('subject'))} subjects, {len(self.categories('rater'))} "
-            f"raters, {len(self.categories('occasion'))} occasions>"
+            f"<RatingSet of {self._map.id!r}: {plural(len(self), 'rating')}, "
+            f"{plural(len(self.categories('subject')), 'subject')}, "
+            f"{plural(len(self.categories('rater')), 'rater')}, "
+            f"{plural(len(self.categories('occasion')), 'occasion')}>"
         )
 
     def _repr_html_(self) -> str:

@@ -53,6 +53,8 @@ def report_html(r: Report) -> str:
         bar=bar,
         agreement_rows=r.agreement_rows(),
         fidelity_rows=_fidelity_rows(r),
+        fidelity_listed=min(SUBJECTS_LISTED, len(r.fidelity_table())),
+        fidelity_subjects=len(r.fidelity_table()),
         version=__version__,
         band=band,
         note=note,
@@ -89,11 +91,17 @@ def profiles_index_html(map_title: str, entries: Sequence[tuple[str, str]]) -> s
     return render("profiles_index.html.j2", title=map_title, entries=entries, version=__version__)
 
 
+SUBJECTS_LISTED = 200
+"""Most subjects listed one by one in a report's fidelity section: the page stays readable
+(2,500 teachers would make it 200,000 pixels tall); the counts above the list and
+``icmaps fidelity --format csv`` cover every subject."""
+
 _FILL = {"fidelity": "#2e8b57", "below threshold": "#e6a600", "critical failed": "#c8503f"}
 
 
 def _fidelity_rows(r: Report) -> Markup:
-    """The per-subject fidelity rows (one per subject, three cells per occasion).
+    """The per-subject fidelity rows (one per subject, three cells per occasion), for the
+    first :data:`SUBJECTS_LISTED` subjects.
 
     The one table that grows with the subjects (thousands of rows), so it is built here
     rather than by template macros (about ten times faster); every piece of ratings text
@@ -121,7 +129,7 @@ def _fidelity_rows(r: Report) -> Markup:
         return got
 
     out: list[str] = []
-    for subject, units in r.fidelity_table():
+    for subject, units in r.fidelity_table()[:SUBJECTS_LISTED]:
         cells = [f'<tr><th scope="row">{escape(subject)}</th>']
         for u in units:
             if u is None:
@@ -133,7 +141,8 @@ def _fidelity_rows(r: Report) -> Markup:
                 fill = _FILL.get(u.status, "#8c959f")
                 cells.append(
                     f'<td><svg class="bar" width="{w}" height="12" viewBox="0 0 {w} 12" '
-                    f'role="img" aria-label="index {u.index:.2f}"><rect x="0" y="0" '
+                    f'preserveAspectRatio="none" role="img" aria-label="index {u.index:.2f}">'
+                    f'<rect x="0" y="0" '
                     f'width="{w}" height="12" fill="#eaeef2"/><rect x="0" y="0" '
                     f'width="{round(u.index * w, 2)}" height="12" fill="{fill}"/><rect '
                     f'x="{tick}" y="0" width="2" height="12" fill="#1f2328"/></svg></td>'

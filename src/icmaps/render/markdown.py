@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from icmaps._tabular import Suppressed, fmt_num, fmt_pp, fmt_share
-from icmaps.render.html import map_markdown, markdown_escape
+from icmaps.render.html import SUBJECTS_LISTED, map_markdown, markdown_escape
 from icmaps.stats.caveats import band, caveats, note
 
 if TYPE_CHECKING:
@@ -68,12 +68,23 @@ def report_markdown(r: Report) -> str:
     meta += f" · {e(r.privacy)}"
     o = r.shown()
     key_figures = r.header()
+    out += [meta, ""]
+    errors = sum(1 for p in r.problems if p.severity == "error")
+    if errors:  # said first: every figure below leaves those rows out
+        out += [
+            f"> **Made with problems allowed.** {errors} row{'s' if errors != 1 else ''} of the "
+            f"ratings could not be read and {'is' if errors == 1 else 'are'} not counted in any "
+            f"figure below; Data quality lists {'it' if errors == 1 else 'them'}.",
+            "",
+        ]
+    # the counts cover every occasion, the shares the snapshot: name both
+    every = f"all {len(r.occasions)} occasions" if len(r.occasions) > 1 else "".join(r.occasions)
+    on = f" on {e(r.snapshot)}" if r.snapshot is not None else ""
     out += [
-        meta,
-        "",
         f"**{key_figures['ratings']}** ratings of **{key_figures['subjects']}** subjects by "
-        f"**{r.n_raters}** raters. "
-        f"Ideal: **{fmt_share(o.share_ideal, '–')}**; "
+        f"**{r.n_raters}** {'rater' if r.n_raters == 1 else 'raters'}"
+        f"{f' ({e(every)})' if every else ''}. "
+        f"Ideal{on}: **{fmt_share(o.share_ideal, '–')}**; "
         f"ideal or acceptable: **{fmt_share(o.share_acceptable, '–')}**"
         f" of {o.rated} counted ratings.",
         "",
@@ -203,10 +214,18 @@ def report_markdown(r: Report) -> str:
                 + (f" ({e(', '.join(u.critical_failed))})" if u.critical_failed else "")
                 for u in units
             ]
-            for subject, units in r.fidelity_table()
+            for subject, units in r.fidelity_table()[:SUBJECTS_LISTED]
         ]
         if r.mask is None:
             out += [*_table(["Subject", *(e(o) for o in r.occasions)], rows), ""]
+            total = len(r.fidelity_table())
+            if total > SUBJECTS_LISTED:
+                out += [
+                    f"The first {SUBJECTS_LISTED} of {total} subjects are listed; the tables "
+                    "above count every subject. Each subject's index and status on every "
+                    "occasion: `icmaps fidelity MAP RATINGS --format csv`.",
+                    "",
+                ]
 
     agreement = r.agreement_rows()
     if agreement:

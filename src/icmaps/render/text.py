@@ -31,14 +31,17 @@ def _component_rows(m: Map, c: Component, width: int, indent: str) -> list[str]:
     if c.weight != 1:
         flags.append(f"weight {c.weight:g}")
     roles = ", ".join(c.roles) if c.roles else "all roles"
-    head = f"{indent}{c.id}: {c.title}  [{roles}]" + (f" ({', '.join(flags)})" if flags else "")
+    head = f"{c.id}: {c.title}  [{roles}]" + (f" ({', '.join(flags)})" if flags else "")
     wrapped = []
     for v in cells:
-        label = f"{v.code} {v.label}".strip()
+        # the level's label wraps like its text: nothing is cut at the column's width
+        label = textwrap.wrap(f"{v.code} {v.label}".strip(), col) or [""]
         body = textwrap.wrap(v.text, col) if v.text else ["(empty)"]
-        wrapped.append([label[:col], "-" * min(col, len(label)), *body])
+        wrapped.append([*label, "-" * max(len(x) for x in label), *body])
     height = max(len(w) for w in wrapped)
-    lines = [head]
+    lines = textwrap.wrap(
+        head, max(width - len(indent), 20), initial_indent=indent, subsequent_indent=indent + "  "
+    )
     for r in range(height):
         parts = []
         for i, w in enumerate(wrapped):
@@ -75,9 +78,13 @@ def map_grid(m: Map, *, width: int = 120) -> str:
     >>> print(map_grid(load_map("learning-school")).splitlines()[0])  # doctest: +ELLIPSIS
     Learning school (learning-school v...)
     """
-    out = [f"{m.title} ({m.id} v{m.version})"]
-    legend = "║ solid line: edge of the ideal zone    ┊ dashed line: edge of the acceptable zone"
-    out.append(legend)
+    out = textwrap.wrap(f"{m.title} ({m.id} v{m.version})", width, subsequent_indent="  ")
+    solid, dashed = (
+        "║ solid line: edge of the ideal zone",
+        "┊ dashed line: edge of the acceptable zone",
+    )
+    legend = f"{solid}    {dashed}"
+    out += [legend] if len(legend) <= width else [solid, dashed]
 
     for node in m.outline():
         indent = "  " * node.depth
@@ -86,6 +93,11 @@ def map_grid(m: Map, *, width: int = 120) -> str:
             out.extend(_component_rows(m, m.component(node.id), width, indent))
         else:
             g = m.group(node.id)
-            out.append(f"{indent}{g.kind.upper()}: {g.title} ({g.id})")
+            out += textwrap.wrap(
+                f"{g.kind.upper()}: {g.title} ({g.id})",
+                max(width - len(indent), 20),
+                initial_indent=indent,
+                subsequent_indent=indent + "  ",
+            )
             out.extend(_guidance_lines(g.guidance(), width, indent))
     return "\n".join(out) + "\n"

@@ -46,6 +46,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from icmaps._tabular import plural
 from icmaps.errors import UsageError
 
 if TYPE_CHECKING:
@@ -179,7 +180,10 @@ class AgreementResult:
         return f"{name} ({variant})" if variant else name
 
     def __str__(self) -> str:
-        counts = f"({self.n_units} units, {self.n_raters} raters, {self.n_pairs} pairs)"
+        counts = (
+            f"({plural(self.n_units, 'unit')}, {plural(self.n_raters, 'rater')}, "
+            f"{plural(self.n_pairs, 'pair')})"
+        )
         if self.value is None:
             return f"{self.label}: undefined, {self.reason} {counts}"
         text = f"{self.label} = {self.value:.3f}"
@@ -768,7 +772,8 @@ def fleiss_kappa(
         more = f" and {short.size - 10} more" if short.size > 10 else ""
         raise UsageError(
             "Fleiss' kappa needs a complete design (every unit rated the same number of times); "
-            f"most units have {m} ratings but unit(s) {shown}{more} (0-based rows) have fewer. "
+            f"most units have {m} ratings but unit{'s' if short.size > 1 else ''} {shown}{more} "
+            "(0-based rows) have fewer. "
             "Use krippendorff_alpha for incomplete designs."
         )
 

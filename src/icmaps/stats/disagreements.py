@@ -115,7 +115,8 @@ class DisagreementReport(TableResult):
         known = ", ".join(f"{d.subject} / {d.occasion} / {d.component}" for d in self.rows[:8])
         more = f" and {len(self.rows) - 8} more" if len(self.rows) > 8 else ""
         raise NotFoundError(
-            f"no disagreement of {self.min_levels} level(s) or more on "
+            f"no disagreement of {self.min_levels} level{'s' if self.min_levels != 1 else ''} "
+            "or more on "
             f"{subject} / {occasion} / {component} (rows: {known or 'none'}{more})"
         )
 

@@ -390,7 +390,7 @@ def _design(
         unknown = [r for r in names if r not in rater_cats]
         if unknown or len(set(names)) != len(names):
             problem = (
-                f"unknown rater(s) {', '.join(map(repr, unknown))}"
+                f"unknown rater{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
                 if unknown
                 else "a rater is named twice"
             )
