@@ -13,7 +13,15 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TextIO
 
-from icmaps.errors import IcmapsError, NotFoundError, Problem, UsageError
+from icmaps.errors import (
+    IcmapsError,
+    LoadError,
+    MapValidationError,
+    NotFoundError,
+    Problem,
+    RatingsError,
+    UsageError,
+)
 
 __all__ = ["main", "run"]
 
@@ -25,8 +33,54 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _problems_text(problems: Sequence[Problem]) -> str:
-    return "".join(f"{p}\n" for p in problems)
+MAX_PROBLEMS = 50
+"""Lines of problems a command lists by default (``--max-problems``); identical problems
+are one line each already, and ``--format json`` keeps every problem."""
+
+
+def _problems_text(problems: Sequence[Problem], limit: int | None = MAX_PROBLEMS) -> str:
+    """Problems one line per distinct problem (a count and the first places when it repeats),
+    at most ``limit`` lines (None: all) and a line saying how many more there are."""
+    from icmaps.errors import group_problems
+
+    groups = group_problems(problems)
+    shown = groups if limit is None else groups[:limit]
+    text = "".join(f"{g}\n" for g in shown)
+    rest = groups[len(shown) :]
+    if rest:
+        n = sum(g.count for g in rest)
+        text += (
+            f"... and {_plural(n, 'more problem')} of {_plural(len(rest), 'other kind')} "
+            "(--max-problems N lists more; --format json gives every one)\n"
+        )
+    return text
+
+
+def _max_problems(text: str) -> int:
+    """argparse type for --max-problems: a whole number, 0 for no limit."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (no limit) or more, got {value}")
+    return value
+
+
+def _limit(args: argparse.Namespace | None) -> int | None:
+    value = getattr(args, "max_problems", MAX_PROBLEMS)
+    return None if value == 0 else int(value)
+
+
+def _max_problems_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-problems",
+        type=_max_problems,
+        default=MAX_PROBLEMS,
+        metavar="N",
+        help=f"list at most N distinct problems (default {MAX_PROBLEMS}; 0: all); identical "
+        "ones are one line with a count",
+    )
 
 
 def _width(text: str) -> int:
@@ -92,7 +146,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps(payload, indent=2) + "\n")
     else:
         for r in results:
-            out.write(_problems_text(r.problems))
+            out.write(_problems_text(r.problems, _limit(args)))
         every = [p for r in results for p in r.problems]
         verdict = "invalid" if failed else "valid"
         err.write(f"{_plural(len(results), 'file')} checked: {verdict} ({_tally(every)})\n")
@@ -118,7 +172,7 @@ def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
         }
         out.write(json.dumps(payload, indent=2) + "\n")
     else:
-        out.write(_problems_text(result.problems))
+        out.write(_problems_text(result.problems, _limit(args)))
         err.write(
             f"{args.ratings}: {'invalid' if failed else 'valid'} "
             f"({_plural(len(result.ratings), 'good rating')}, {_tally(result.problems)})\n"
@@ -190,7 +244,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = read_ratings(args.ratings, m, errors="collect")
     assert isinstance(result, ReadResult)
     if not result.ok and not args.allow_problems:
-        err.write(_problems_text(result.problems))
+        err.write(_problems_text(result.problems, _limit(args)))
         err.write(
             f"{args.ratings}: {len(result.problems)} problem(s); no report written "
             "(--allow-problems writes one without the bad rows and lists them)\n"
@@ -570,7 +624,7 @@ def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     m = load_map(args.map)
     result = read_ratings(args.ratings, m, errors="collect")
     assert isinstance(result, ReadResult)
-    err.write(_problems_text(result.problems))
+    err.write(_problems_text(result.problems, _limit(args)))
     if not result.ok:
         n = sum(1 for p in result.problems if p.severity == "error")
         err.write(f"{args.ratings}: {n} error(s); no agreement computed\n")
@@ -671,7 +725,10 @@ Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 def _map_and_ratings(p: argparse.ArgumentParser) -> None:
     """The MAP and RATINGS arguments every analysis command takes."""
     p.add_argument("map", metavar="MAP", help="bundled map id or file")
-    p.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    p.add_argument(
+        "ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL, .xlsx)"
+    )
+    _max_problems_option(p)
 
 
 def _period_option(p: argparse.ArgumentParser) -> None:
@@ -707,6 +764,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--strict", action="store_true", help="treat warnings as errors")
     v.add_argument("--ratings", metavar="RATINGS", help="a ratings file to check (needs --map)")
     v.add_argument("--map", dest="map", metavar="MAP", help="map file or bundled id for --ratings")
+    _max_problems_option(v)
     v.set_defaults(handler=_cmd_validate)
 
     t = sub.add_parser("template", help="write a blank rating sheet (or --legend) for a map")
@@ -974,6 +1032,7 @@ def run(
     """
     out = out or sys.stdout
     err = err or sys.stderr
+    args: argparse.Namespace | None = None
     try:
         args = _parser().parse_args(argv)
         handler: Handler | None = getattr(args, "handler", None)
@@ -987,6 +1046,9 @@ def run(
     except NotFoundError as e:
         err.write(f"error: {e}\n")
         return EXIT_USAGE
+    except (RatingsError, LoadError, MapValidationError) as e:
+        err.write(_problems_text(e.problems, _limit(args)))  # one line per distinct problem
+        return EXIT_INVALID
     except IcmapsError as e:
         err.write(f"{e}\n")
         return EXIT_INVALID

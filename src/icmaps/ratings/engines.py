@@ -210,6 +210,35 @@ def _blank(cells: Sequence[str | None]) -> bool:
     return not cells or (len(cells) == 1 and not (cells[0] or "").strip())
 
 
+def _separators_only(cells: Sequence[str | None]) -> bool:
+    """A row of empty fields only: what a spreadsheet leaves of a cleared row (``;;;;``)."""
+    return len(cells) > 1 and not any((c or "").strip() for c in cells)
+
+
+def trim_header(header: Sequence[str]) -> list[str]:
+    """The header without its trailing unnamed columns (a ``;`` ending every line).
+
+    >>> trim_header(["subject", "code", "", " "]), trim_header(["", "code"])
+    (['subject', 'code'], ['', 'code'])
+    """
+    names = list(header)
+    while len(names) > 1 and not names[-1].strip():
+        names.pop()
+    return names
+
+
+def skipped_rows(path: str | None, count: int, first: int) -> Problem:
+    """The one warning for every row of only separators a file had (they are skipped).
+
+    >>> str(skipped_rows("r.csv", 3, 7))
+    'r.csv:7: warning: 3 empty rows (separators only) skipped, first at line 7'
+    """
+    what = "empty row (separators only)" if count == 1 else "empty rows (separators only)"
+    return Problem(
+        path, first, None, f"{count} {what} skipped, first at line {first}", "", "warning"
+    )
+
+
 def rows_engine(
     m: Map,
     header: Sequence[str],
@@ -221,10 +250,15 @@ def rows_engine(
     chunk_rows: int = 100_000,
     after: int = 0,
     emitted: bool = False,
+    skip_empty: bool = True,
 ) -> Iterator[Chunk]:
     """Intern numbered rows of cells under ``header`` (long or wide form), ``chunk_rows``
     ratings a chunk. Rows on lines up to ``after`` are skipped (another engine gave them out,
     header problems included); at least one chunk comes out unless ``emitted``.
+
+    Forgiving where spreadsheets leave traces: unnamed columns at the end of the header and
+    empty fields past the header's width are dropped; with ``skip_empty``, rows of empty
+    fields only (a cleared row) are skipped and counted in one warning, not checked.
 
     >>> import icmaps
     >>> m = icmaps.load_map("learning-school")
@@ -237,6 +271,7 @@ def rows_engine(
     >>> layout.columns["code"]
     5
     """
+    header = trim_header(header)
     fmt, pos, comps, header_problems = _header_map(header, m, format, path)
     attrs = tuple(n for n in pos if n not in BASE_COLUMNS)
     layout = Layout(
@@ -255,14 +290,22 @@ def rows_engine(
         return
     width = len(header)
     wide = [(comp, i) for comp, i in comps.items()] if fmt == "wide" else []
+    empty_rows, first_empty = 0, 0
 
     def plan(c: _Chunk) -> list[tuple[int, dict[str | None, int], array.array[int]]]:
         return [(i, c.lookups[name], c.index[name]) for name, i in pos.items()]
 
     cols = plan(chunk)
-    for line, cells in rows:
+    for line, row in rows:
+        cells = row
         if line <= after or _blank(cells):
             continue
+        if skip_empty and _separators_only(cells):
+            empty_rows += 1
+            first_empty = first_empty or line
+            continue
+        if len(cells) > width and not any((c or "").strip() for c in cells[width:]):
+            cells = cells[:width]  # trailing empty fields (a ";" ending every line)
         if len(cells) != width:
             chunk.problems.append(
                 Problem(
@@ -300,6 +343,8 @@ def rows_engine(
                 emitted = True
                 chunk = _Chunk(list(chunk.lookups))
                 cols = plan(chunk)
+    if empty_rows:
+        chunk.problems.append(skipped_rows(path, empty_rows, first_empty))
     if len(chunk) or chunk.problems or not emitted:
         yield layout, chunk.raw(names)
 
@@ -474,6 +519,8 @@ def arrow_engine(
         return 0  # the Python engine reports it (or reads lone-CR line ends)
     delim = sniff(first)
     header = next(csv.reader([first], delimiter=delim), [])
+    if len(trim_header(header)) != len(header):
+        return 0  # trailing unnamed columns: the Python engine drops them
     str_path = str(path)
     fmt, pos, _, problems = _header_map(header, m, "auto", str_path)
     if problems or fmt != "long" or not header:
@@ -585,6 +632,10 @@ class _ArrowState:
             cells = next(csv.reader([text], delimiter=delim), [])
             if _blank(cells):
                 continue
+            if _separators_only(cells) or (
+                len(cells) > width and not any(c.strip() for c in cells[width:])
+            ):
+                return False  # skipped and counted, or trimmed, by the Python engine
             if len(cells) == width:
                 return False  # the two parsers disagree: let Python read it
             msg = f"expected {width} fields as in the header, got {len(cells)}"
@@ -592,7 +643,8 @@ class _ArrowState:
         return True
 
     def add(self, part: Any, lines: NDArray[Any]) -> bool:
-        """Intern a slice of a pyarrow batch; False at a value spanning lines."""
+        """Intern a slice of a pyarrow batch; False at a value spanning lines or a row of
+        separators only."""
         import numpy as np
 
         encoded = []
@@ -611,6 +663,8 @@ class _ArrowState:
         if empty is not None and empty.any():
             rows = np.flatnonzero(empty)
             blank = np.asarray(self.raw_lines.blank(lines[rows].tolist()), dtype=bool)
+            if not blank.all():
+                return False  # a row of separators only: the Python engine counts them
             if blank.any():
                 keep = np.ones(len(lines), dtype=bool)
                 keep[rows[blank]] = False
