@@ -11,8 +11,9 @@ from icmaps.errors import NotFoundError, UsageError
 __all__ = ["atomic_write"]
 
 
-def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int = 0o666) -> None:
-    """Write text to ``path`` through a temporary file and rename: never a partial file.
+def atomic_write(path: str | os.PathLike[str], text: str | bytes, *, mode: int = 0o666) -> None:
+    """Write text (or bytes: a workbook) to ``path`` through a temporary file and rename:
+    never a partial file.
     ``mode`` (before the umask) is 0o666 as for a plain ``open``; 0o600 keeps a file private
     to its owner (e.g. a table from pseudonyms back to names)."""
     target = Path(path)
@@ -28,8 +29,12 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int = 0o666) 
     except OSError as e:
         raise UsageError(f"{os.fspath(path)}: cannot write: {e.strerror}") from e
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as fb:
+                fb.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

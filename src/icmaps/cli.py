@@ -188,13 +188,23 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     m = load_map(args.map)
     if args.role:
         m.role(args.role)
+    args.format = None  # chosen by the suffix of -o alone
+    fmt = _output_format(
+        args,
+        "text" if args.legend else "csv",
+        ("text",) if args.legend else ("csv", "xlsx"),
+        choose=False,
+    )
+    text: str | bytes
     if args.legend:
         text = legend(m, role=args.role)
     else:
         subjects = (
             [s.strip() for s in args.subjects.split(",") if s.strip()] if args.subjects else []
         )
-        text = rating_template(
+        from icmaps.ratings.workbook import rating_workbook
+
+        text = (rating_workbook if fmt == "xlsx" else rating_template)(
             m,
             role=args.role,
             subjects=subjects,
@@ -206,6 +216,7 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         atomic_write(args.output, text)
         err.write(f"wrote {args.output}\n")
     else:
+        assert isinstance(text, str)  # a workbook needs -o NAME.xlsx
         out.write(text)
     return EXIT_OK
 
@@ -220,17 +231,42 @@ _BY_SUFFIX = {
     ".markdown": "markdown",
     ".json": "json",
     ".csv": "csv",
+    ".txt": "text",
+    ".xlsx": "xlsx",
 }
 
 
 def _output_format(
-    args: argparse.Namespace, default: str, formats: tuple[str, ...] = ("html", "markdown", "json")
+    args: argparse.Namespace,
+    default: str,
+    formats: tuple[str, ...] = ("html", "markdown", "json"),
+    *,
+    choose: bool = True,
 ) -> str:
-    """--format if given, else the one the suffix of -o names (among ``formats``), else default."""
+    """--format if given, else the one the suffix of -o names (among ``formats``), else default.
+
+    A suffix that names no format this command writes is refused, never written over with
+    another format (``-o report.pdf`` would hold HTML)."""
+    output = str(args.output or "")
+    suffix = os.path.splitext(output)[1].lower()
+    if suffix == ".pdf" and "html" in formats:
+        stem = os.path.splitext(output)[0]
+        raise UsageError(
+            f"{output}: icmaps does not write PDF; write HTML (-o {stem}.html) and print it to "
+            "PDF from a browser (Ctrl+P / Cmd+P: the page is laid out for printing)"
+        )
     if args.format:
         return str(args.format)
-    fmt = _BY_SUFFIX.get(os.path.splitext(str(args.output or ""))[1].lower(), default)
-    return fmt if fmt in formats else default
+    if not suffix:
+        return default
+    fmt = _BY_SUFFIX.get(suffix)
+    if fmt is None or fmt not in (*formats, default):
+        known = sorted(s for s, f in _BY_SUFFIX.items() if f in (*formats, default))
+        raise UsageError(
+            f"{output}: cannot write {suffix!r} files here; give a name ending in "
+            f"{', '.join(known)}" + (" (or choose with --format)" if choose else "")
+        )
+    return fmt
 
 
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -240,6 +276,8 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.ratings.read import read_ratings
     from icmaps.reporting import report
 
+    if args.output and not args.each_subject:
+        _output_format(args, "html")  # a name this command cannot write: say so first
     m = load_map(args.map)
     result = read_ratings(args.ratings, m, errors="collect")
     assert isinstance(result, ReadResult)
@@ -528,6 +566,7 @@ def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> in
 def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.stats.plans import action_plan
 
+    fmt = _output_format(args, "text", ("html", "markdown", "json", "csv"))
     plan = action_plan(
         _from_source(args, _read_rated(args)),
         args.subject,
@@ -536,7 +575,6 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         occasions=_occasion_list(args.occasions),
         rule=args.rule,
     )
-    fmt = _output_format(args, "text", ("html", "markdown", "json", "csv"))
     if fmt == "html":
         from icmaps.render.html import plan_html
 
@@ -775,7 +813,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--rater", help="rater id to fill in")
     t.add_argument("--wide", action="store_true", help="one column per component")
     t.add_argument("--legend", action="store_true", help="print what each code means instead")
-    t.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
+    t.add_argument(
+        "-o",
+        "--output",
+        help="write to this file (atomically) instead of stdout: .csv, or .xlsx for an Excel "
+        "workbook with a dropdown of codes, the variation texts and a legend",
+    )
     t.set_defaults(handler=_cmd_template)
 
     rp = sub.add_parser("report", help="an HTML or Markdown implementation report")

@@ -116,7 +116,7 @@ def test_lines_in_batches_point_at_the_source_lines(
     assert [p.line for p in whole] == [4, 6, 7, 10, 11, 12]
     skipped = [p for p in whole if p.line == 7]
     assert [(p.severity, p.message) for p in skipped] == [
-        ("warning", "1 empty row (separators only) skipped, first at line 7")
+        ("warning", "1 empty row skipped (the first is here)")
     ]
 
 

@@ -228,15 +228,14 @@ def trim_header(header: Sequence[str]) -> list[str]:
 
 
 def skipped_rows(path: str | None, count: int, first: int) -> Problem:
-    """The one warning for every row of only separators a file had (they are skipped).
+    """The one warning for every empty row a file had (they are skipped): rows of separators
+    only, and a template's rows nobody filled in (a workbook's).
 
     >>> str(skipped_rows("r.csv", 3, 7))
-    'r.csv:7: warning: 3 empty rows (separators only) skipped, first at line 7'
+    'r.csv:7: warning: 3 empty rows skipped (the first is here)'
     """
-    what = "empty row (separators only)" if count == 1 else "empty rows (separators only)"
-    return Problem(
-        path, first, None, f"{count} {what} skipped, first at line {first}", "", "warning"
-    )
+    what = "empty row" if count == 1 else "empty rows"
+    return Problem(path, first, None, f"{count} {what} skipped (the first is here)", "", "warning")
 
 
 def rows_engine(
