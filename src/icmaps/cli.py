@@ -221,6 +221,21 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_form(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.maps.codec import load_map
+    from icmaps.render.form import form_html
+
+    if args.output:
+        args.format = None
+        _output_format(args, "html", ("html",), choose=False)
+    m = load_map(args.map)
+    if args.role:
+        m.role(args.role)
+    text = form_html(m, role=args.role, title=args.title)
+    n = len(list((m.for_role(args.role) if args.role else m).iter_components()))
+    return _deliver(args.output, text, out, err, f"rating form, {_plural(n, 'component')}")
+
+
 # -- report -----------------------------------------------------------------------------------
 
 
@@ -820,6 +835,17 @@ def _parser() -> argparse.ArgumentParser:
         "workbook with a dropdown of codes, the variation texts and a legend",
     )
     t.set_defaults(handler=_cmd_template)
+
+    fm = sub.add_parser(
+        "form", help="write an offline HTML rating form (autosaves; exports CSV and JSONL)"
+    )
+    fm.add_argument("map", metavar="MAP", help="bundled map id or file")
+    fm.add_argument("--role", help="only the components for this role (exported as role)")
+    fm.add_argument("--title", help="page title (default: from the map)")
+    fm.add_argument(
+        "-o", "--output", help="write to this .html file (atomically) instead of stdout"
+    )
+    fm.set_defaults(handler=_cmd_form)
 
     rp = sub.add_parser("report", help="an HTML or Markdown implementation report")
     _map_and_ratings(rp)
