@@ -236,6 +236,45 @@ def _cmd_form(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _deliver(args.output, text, out, err, f"rating form, {_plural(n, 'component')}")
 
 
+def _cmd_export_grid(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.maps.codec import load_map
+    from icmaps.maps.gridfile import grid_rows, write_grid
+
+    if args.output:
+        args.format = None
+        _output_format(args, "csv", ("csv", "xlsx"), choose=False)
+    m = load_map(args.map)
+    if args.output:
+        write_grid(m, args.output)
+        err.write(f"wrote {args.output} (the grid of {m.id} v{m.version})\n")
+        return EXIT_OK
+    import csv
+
+    csv.writer(out, lineterminator="\n").writerows(grid_rows(m))
+    return EXIT_OK
+
+
+def _cmd_import_grid(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.maps.codec import dump_map, dumps_map
+    from icmaps.maps.gridfile import read_grid
+
+    if args.output:
+        suffix = os.path.splitext(args.output)[1].lower()
+        if suffix not in (".yaml", ".yml", ".json"):
+            raise UsageError(
+                f"{args.output}: a map is written as .yaml, .yml or .json, "
+                f"not {suffix or 'a file without suffix'!r}"
+            )
+    m = read_grid(args.grid)
+    if args.output:
+        dump_map(m, args.output)
+        n = len(m.all_components())
+        err.write(f"wrote {args.output} ({m.id} v{m.version}, {_plural(n, 'component')})\n")
+    else:
+        out.write(dumps_map(m))
+    return EXIT_OK
+
+
 # -- report -----------------------------------------------------------------------------------
 
 
@@ -846,6 +885,21 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", help="write to this .html file (atomically) instead of stdout"
     )
     fm.set_defaults(handler=_cmd_form)
+
+    eg = sub.add_parser("export-grid", help="write a map as a spreadsheet grid (.xlsx or .csv)")
+    eg.add_argument("map", metavar="MAP", help="bundled map id or file")
+    eg.add_argument(
+        "-o", "--output", help="write to this .xlsx or .csv file instead of stdout (CSV)"
+    )
+    eg.set_defaults(handler=_cmd_export_grid)
+
+    ig = sub.add_parser(
+        "import-grid", help="read a map drafted in a spreadsheet grid (.xlsx or .csv) into YAML"
+    )
+    ig.add_argument("grid", metavar="GRID", help="the grid: .xlsx or .csv")
+    ig.add_argument("-o", "--output", help="write the map to this .yaml or .json file")
+    _max_problems_option(ig)
+    ig.set_defaults(handler=_cmd_import_grid)
 
     rp = sub.add_parser("report", help="an HTML or Markdown implementation report")
     _map_and_ratings(rp)
