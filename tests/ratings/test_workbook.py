@@ -290,3 +290,54 @@ def test_output_suffixes_are_chosen_or_refused(
     assert code == 2, err
     assert message in err
     assert list(tmp_path.iterdir()) == []
+
+
+def _filled_principals(ls: Map, tmp_path: Path) -> Path:
+    f = _book(tmp_path, ls, role="principal", subjects=["lincoln", "adams"], occasion="fall")
+    values: dict[tuple[int, str], Any] = {(r, "rater"): "r01" for r in range(2, 7)}
+    values |= {(2, "code"): "1", (3, "code"): "NA", (4, "note"): "no code, a note", (6, "code"): 2}
+    return _fill(f, values)
+
+
+def test_a_template_saved_as_csv_reads_as_the_workbook(ls: Map, tmp_path: Path) -> None:
+    """Save as CSV from the workbook: the same ratings, the same skipped rows."""
+    import csv
+
+    book = _filled_principals(ls, tmp_path)
+    wb = openpyxl.load_workbook(book)
+    f = tmp_path / "saved.csv"
+    with f.open("w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.writer(fh, delimiter=";")
+        for row in wb["Ratings"].iter_rows(values_only=True):
+            w.writerow(["" if v is None else v for v in row])
+    from_book = read_ratings(book, ls, errors="collect")
+    from_csv = read_ratings(f, ls, errors="collect")
+    assert isinstance(from_book, ReadResult)
+    assert isinstance(from_csv, ReadResult)
+    assert from_csv.ratings == from_book.ratings
+    assert len(from_csv.ratings) == 4
+    assert [(p.line, p.message) for p in from_csv.problems] == [
+        (p.line, p.message) for p in from_book.problems
+    ]
+
+
+@pytest.mark.slow
+def test_libreoffice_opens_the_workbook(ls: Map, tmp_path: Path) -> None:
+    """Where LibreOffice is installed: it converts the filled workbook to CSV, which reads
+    back as the same ratings (skipped elsewhere; CI does not install it)."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+    book = _filled_principals(ls, tmp_path)
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+         "--convert-to", "csv", "--outdir", str(out), str(book)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    converted = out / (book.stem + ".csv")
+    assert read_ratings(converted, ls) == read_ratings(book, ls)

@@ -32,7 +32,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from icmaps.errors import Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
 from icmaps.ratings.checker import Layout, RawBatch, _header_map, _unusable
-from icmaps.ratings.columns import BASE_COLUMNS
+from icmaps.ratings.columns import BASE_COLUMNS, is_helper_column
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -257,7 +257,8 @@ def rows_engine(
 
     Forgiving where spreadsheets leave traces: unnamed columns at the end of the header and
     empty fields past the header's width are dropped; with ``skip_empty``, rows of empty
-    fields only (a cleared row) are skipped and counted in one warning, not checked.
+    fields only (a cleared row), and a rating template's rows nobody filled in (a ``component
+    title`` column, no code, note or evidence), are skipped and counted in one warning.
 
     >>> import icmaps
     >>> m = icmaps.load_map("learning-school")
@@ -290,6 +291,11 @@ def rows_engine(
     width = len(header)
     wide = [(comp, i) for comp, i in comps.items()] if fmt == "wide" else []
     empty_rows, first_empty = 0, 0
+    # a rating template's rows carry the map's columns filled in (component, its title ...):
+    # one nobody rated (no code, note or evidence) is an empty row, not a missing rating
+    lowered = [h.strip().lower() for h in header]
+    template = skip_empty and "component title" in lowered
+    rated = [i for i, h in enumerate(lowered) if h in ("code", "note", "evidence")]
 
     def plan(c: _Chunk) -> list[tuple[int, dict[str | None, int], array.array[int]]]:
         return [(i, c.lookups[name], c.index[name]) for name, i in pos.items()]
@@ -311,6 +317,10 @@ def rows_engine(
                     path, line, None, f"expected {width} fields as in the header, got {len(cells)}"
                 )
             )
+            continue
+        if template and not any((cells[i] or "").strip() for i in rated):
+            empty_rows += 1
+            first_empty = first_empty or line
             continue
         if not wide:
             for i, lookup, idx in cols:
@@ -518,8 +528,8 @@ def arrow_engine(
         return 0  # the Python engine reports it (or reads lone-CR line ends)
     delim = sniff(first)
     header = next(csv.reader([first], delimiter=delim), [])
-    if len(trim_header(header)) != len(header):
-        return 0  # trailing unnamed columns: the Python engine drops them
+    if len(trim_header(header)) != len(header) or any(is_helper_column(h) for h in header):
+        return 0  # trailing unnamed columns, a template's rows: the Python engine reads them
     str_path = str(path)
     fmt, pos, _, problems = _header_map(header, m, "auto", str_path)
     if problems or fmt != "long" or not header:

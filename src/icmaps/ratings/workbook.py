@@ -332,8 +332,7 @@ def workbook_rows(
     """The sheet of ratings of a workbook: its name, its header and its numbered rows (the
     sheet's row numbers), read as a stream. The sheet is *Ratings* when there is one, else
     the first sheet. Rows are as wide as the header (cells past it kept when not empty).
-    Empty rows are left out; a template's rows nobody filled in (no code, note or evidence)
-    come as rows of empty cells, which the engine skips and counts in one warning.
+    Empty rows are left out (a template's rows nobody filled in are the engine's to skip).
 
     >>> import tempfile, icmaps
     >>> with tempfile.TemporaryDirectory() as d:
@@ -364,9 +363,6 @@ def workbook_rows(
             [Problem(name, 1, None, "the sheet is empty; expected a header row", sheet=sheet)]
         )
     width = len(header)
-    lowered = [h.lower() for h in header]
-    filled = [i for i, h in enumerate(lowered) if h in ("code", "note", "evidence")]
-    template = "component title" in lowered  # rows a template made carry the map's columns
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         try:
@@ -378,8 +374,6 @@ def workbook_rows(
                 extra = cells[width:]
                 if not any(c.strip() for c in extra):
                     cells = cells[:width]
-                if template and not any(cells[i].strip() for i in filled):
-                    cells = [""] * len(cells)  # a template row nobody filled in: empty
                 yield n, cells
         finally:
             wb.close()
