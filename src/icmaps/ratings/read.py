@@ -230,7 +230,8 @@ def iter_ratings(
     engine: Engine = "auto",
     duplicates: Duplicates = "check",
 ) -> Iterator[RatingBatch]:
-    """Stream ratings from CSV (long or wide) or JSON Lines in checked batches.
+    """Stream ratings from CSV (long or wide), JSON Lines or an Excel workbook in checked
+    batches.
 
     Each :class:`RatingBatch` holds at most ``chunk_rows`` good ratings, the source line of
     each and the problems found in its rows; nothing is raised for bad rows (look at
