@@ -180,6 +180,9 @@ def test_wide_workbook_round_trip(ls: Map, tmp_path: Path) -> None:
     comps = [c.id for c in ls.iter_components()]
     assert header == ["subject", "rater", "occasion", "source", *comps]
     for j, comp in enumerate(comps, 5):
+        comment = ws.cell(1, j).comment.text
+        assert comment.startswith(ls.component(comp).title)
+        assert all(v.text in comment for v in ls.written_order(comp))
         dv = _validation_of(ws, ws.cell(2, j).coordinate)
         assert _list_codes(wb, dv.formula1)[-1] == ls.scale_of(comp).special_codes()[-1]
         assert dv.promptTitle == ls.component(comp).title[:31] or len(dv.promptTitle) <= 32

@@ -110,6 +110,7 @@ def rating_workbook(
     b'PK'
     """
     openpyxl = _openpyxl("Excel workbooks need openpyxl")
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -173,7 +174,13 @@ def rating_workbook(
             scale = view.scale_of(c.id)
             for r in range(2, len(subs) + 2):
                 dropdown(scale, f"{letter}{r}", c.title)
-            ws.cell(row=1, column=j).alignment = Alignment(wrap_text=True, text_rotation=0)
+            head = ws.cell(row=1, column=j)
+            head.alignment = Alignment(wrap_text=True, text_rotation=0)
+            # a wide row has no room beside: the texts show when the header is pointed at
+            texts = [_variation_cell(v.code, v.label, v.text) for v in view.written_order(c.id)]
+            note = Comment(_clip(f"{c.title}\n\n" + "\n\n".join(texts), 32_000), "icmaps")
+            note.width, note.height = 420, 360
+            head.comment = note
             ws.column_dimensions[letter].width = 14
         editable |= {c.id for c in comps}
     else:
