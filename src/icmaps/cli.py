@@ -188,7 +188,6 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     m = load_map(args.map)
     if args.role:
         m.role(args.role)
-    args.format = None  # chosen by the suffix of -o alone
     fmt = _output_format(
         args,
         "text" if args.legend else "csv",
@@ -226,7 +225,6 @@ def _cmd_form(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.render.form import form_html
 
     if args.output:
-        args.format = None
         _output_format(args, "html", ("html",), choose=False)
     m = load_map(args.map)
     if args.role:
@@ -241,7 +239,6 @@ def _cmd_export_grid(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.maps.gridfile import grid_rows, write_grid
 
     if args.output:
-        args.format = None
         _output_format(args, "csv", ("csv", "xlsx"), choose=False)
     m = load_map(args.map)
     if args.output:
@@ -309,8 +306,9 @@ def _output_format(
             f"{output}: icmaps does not write PDF; write HTML (-o {stem}.html) and print it to "
             "PDF from a browser (Ctrl+P / Cmd+P: the page is laid out for printing)"
         )
-    if args.format:
-        return str(args.format)
+    chosen = getattr(args, "format", None)  # commands without --format go by the suffix
+    if chosen:
+        return str(chosen)
     if not suffix:
         return default
     fmt = _BY_SUFFIX.get(suffix)
