@@ -150,9 +150,12 @@ def _chunks(
         name, header, cells = workbook_rows(source)
         if sheet is not None:
             sheet.append(name)
-        yield from rows_engine(
-            m, header, cells, path=os.fspath(source), format=format, chunk_rows=chunk_rows
-        )
+        try:
+            yield from rows_engine(
+                m, header, cells, path=os.fspath(source), format=format, chunk_rows=chunk_rows
+            )
+        finally:
+            cells.close()
         return
     after = 0
     fits = engine != "python" and format in ("auto", "long")

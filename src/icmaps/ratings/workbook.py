@@ -333,20 +333,21 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def workbook_rows(
-    path: str | os.PathLike[str],
-) -> tuple[str, list[str], Iterator[tuple[int, list[str]]]]:
+def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetRows]:
     """The sheet of ratings of a workbook: its name, its header and its numbered rows (the
-    sheet's row numbers), read as a stream. The sheet is *Ratings* when there is one, else
-    the first sheet. Rows are as wide as the header (cells past it kept when not empty).
-    Empty rows are left out (a template's rows nobody filled in are the engine's to skip).
+    sheet's row numbers), read as a stream (close the rows when done). The sheet is
+    *Ratings* when there is one, else the first sheet. Rows are as wide as the header (cells
+    past it kept when not empty). Empty rows are left out (a template's rows nobody filled in
+    are the engine's to skip).
 
     >>> import tempfile, icmaps
     >>> with tempfile.TemporaryDirectory() as d:
     ...     f = os.path.join(d, "r.xlsx")
     ...     _ = Path(f).write_bytes(rating_workbook(icmaps.load_map("pbis-tfi"), subjects=["s"]))
     ...     sheet, header, rows = workbook_rows(f)
-    ...     sheet, header[:5], next(rows)[0]
+    ...     first = next(rows)[0]
+    ...     rows.close()
+    ...     sheet, header[:5], first
     ('Ratings', ['subject', 'rater', 'occasion', 'source', 'component'], 2)
     """
     openpyxl = _openpyxl("reading Excel workbooks needs openpyxl")
@@ -369,23 +370,34 @@ def workbook_rows(
         raise RatingsError(
             [Problem(name, 1, None, "the sheet is empty; expected a header row", sheet=sheet)]
         )
-    width = len(header)
+    return sheet, header, _SheetRows(wb, rows, len(header))
 
-    def numbered() -> Iterator[tuple[int, list[str]]]:
-        try:
-            for n, values in enumerate(rows, 2):
-                cells = [_text(v) for v in values]
-                if not any(c.strip() for c in cells):
-                    continue
-                cells += [""] * (width - len(cells))
-                extra = cells[width:]
-                if not any(c.strip() for c in extra):
-                    cells = cells[:width]
-                yield n, cells
-        finally:
-            wb.close()
 
-    return sheet, header, numbered()
+class _SheetRows:
+    """A sheet's numbered rows of text after the header; :meth:`close` closes the workbook
+    (also when the rows were never read: a header too bad to read rows under)."""
+
+    def __init__(self, wb: Any, rows: Iterator[tuple[Any, ...]], width: int) -> None:
+        self.wb, self.rows, self.width, self.n = wb, rows, width, 1
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        return self
+
+    def __next__(self) -> tuple[int, list[str]]:
+        for values in self.rows:
+            self.n += 1
+            cells = [_text(v) for v in values]
+            if not any(c.strip() for c in cells):
+                continue  # an empty row of the sheet
+            cells += [""] * (self.width - len(cells))
+            if not any(c.strip() for c in cells[self.width :]):
+                cells = cells[: self.width]
+            return self.n, cells
+        self.close()
+        raise StopIteration
+
+    def close(self) -> None:
+        self.wb.close()
 
 
 def is_workbook(source: object) -> bool:
