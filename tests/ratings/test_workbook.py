@@ -344,3 +344,26 @@ def test_libreoffice_opens_the_workbook(ls: Map, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     converted = out / (book.stem + ".csv")
     assert read_ratings(converted, ls) == read_ratings(book, ls)
+
+
+def test_text_starting_with_equals_stays_text(tmp_path: Path) -> None:
+    """A map's text (or a subject's name) that looks like a formula is written as text."""
+    import json
+
+    from icmaps.maps.codec import dumps_map, loads_map
+    from icmaps.maps.gridfile import read_grid, write_grid
+
+    doc = json.loads(dumps_map(icmaps.load_map("learning-school"), "json"))
+    first = doc["groups"][0]["components"][0]
+    first["title"] = '=HYPERLINK("http://example.com","click")'
+    first["variations"][0] = "=1+1"
+    m = loads_map(json.dumps(doc), format="json")
+    f = _book(tmp_path, m, subjects=["=2*3"])
+    wb = openpyxl.load_workbook(f)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells}
+    assert {"=2*3", first["title"]} <= values
+    grid = tmp_path / "grid.xlsx"
+    write_grid(m, grid)
+    assert read_grid(grid) == m

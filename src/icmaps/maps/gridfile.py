@@ -237,6 +237,10 @@ def _workbook(rows: list[list[str]]) -> bytes:
             for cell in ws[r]:
                 cell.font = bold
     ws.freeze_panes = ws.cell(header + 1, 5).coordinate
+    for row in ws.iter_rows():  # text starting with "=" stays text, never a formula
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -225,9 +225,20 @@ def rating_workbook(
     _legend_sheet(wb.create_sheet("Legend"), m, view)
     _map_sheet(wb.create_sheet("Map"), view)
     wb.move_sheet("lists", offset=3)
+    _inert(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _inert(wb: Any) -> None:
+    """Text that starts with ``=`` stays text: openpyxl would write it as a formula, and a
+    map's or a rater's text must never run in the reader's spreadsheet."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def _scale_lines(scale: Scale) -> list[str]:
