@@ -295,3 +295,37 @@ def test_text_contrast_meets_wcag_aa(chromium: str, tmp_path: Path) -> None:
         hi, lo = sorted((_luminance(_rgb(fg)), _luminance(bg)), reverse=True)
         ratio = (hi + 0.05) / (lo + 0.05)
         assert ratio >= 4.5, (name, fg, bg, round(ratio, 2))
+
+
+def test_next_subject_and_clear_every_answer(chromium: str, tmp_path: Path) -> None:
+    page = _form(tmp_path, "pbis-tfi")
+    with browser(chromium, tmp_path) as b:
+        b.open(page.as_uri())
+        b.until("document.documentElement.dataset.ready")
+        for name, value in (("subject", "s1"), ("rater", "r1"), ("occasion", "fall")):
+            b.click(f"#f-{name}")
+            b.type(value)
+        b.click("#c-1 label.opt:nth-of-type(1)")
+        b.click("#new-subject")  # not exported yet: refused, nothing lost
+        assert "Export this subject's answers first" in b.js(
+            "document.getElementById('problem').textContent"
+        )
+        assert b.js("document.getElementById('f-subject').value") == "s1"
+        b.click("#export-csv")
+        _download(tmp_path / "downloads", ".csv")
+        b.click("#new-subject")
+        assert b.js("document.getElementById('f-subject').value") == ""
+        assert b.js("document.getElementById('f-rater').value") == "r1"
+        assert b.js("document.getElementById('f-occasion').value") == "fall"
+        assert b.js("document.querySelectorAll('input[type=radio]:checked').length") == 0
+        assert b.focused().startswith("input#f-subject")
+        # clearing everything takes a second press
+        b.click("#c-2 label.opt:nth-of-type(1)")
+        b.click("#reset")
+        assert b.js("document.querySelectorAll('input[type=radio]:checked').length") == 1
+        b.click("#reset")
+        assert b.js("document.querySelectorAll('input[type=radio]:checked').length") == 0
+        assert b.js("document.getElementById('f-rater').value") == ""
+        b.reload()
+        b.until("document.documentElement.dataset.ready")
+        assert b.js("document.getElementById('f-rater').value") == ""  # the clearing was saved
