@@ -158,3 +158,17 @@ def test_group_problems_keeps_the_first_places_and_severity() -> None:
         "b.xlsx: 2 x code 'x' is not allowed, first at Ratings!G3",
         "b.xlsx:Ratings!row 9: warning: repeated",
     ]
+
+
+def test_an_errors_message_is_bounded_and_keeps_every_problem() -> None:
+    from icmaps.errors import MAX_LISTED, RatingsError
+
+    repeated = [Problem("r.csv", n, 5, "code '9' is not allowed") for n in range(2, 5000)]
+    distinct = [Problem("r.csv", 6000 + n, 1, f"unknown component 'c{n}'") for n in range(60)]
+    e = RatingsError([*repeated, *distinct])
+    lines = str(e).splitlines()
+    assert len(lines) == MAX_LISTED + 1
+    assert lines[0] == "r.csv: 4,998 x code '9' is not allowed, first at lines 2, 3, 4"
+    assert lines[-1] == "... and 11 more problem(s) (every one is in .problems)"
+    assert len(e.problems) == 4998 + 60
+    assert (e.line, e.column) == (2, 5)
