@@ -145,3 +145,32 @@ def test_semicolon_grids_and_stdout(tmp_path: Path) -> None:
     code, _, err = run_cli("import-grid", str(f), "-o", str(tmp_path / "m.txt"))
     assert code == 2
     assert "a map is written as .yaml, .yml or .json" in err
+
+
+def test_a_workbook_grid_edited_by_hand(tmp_path: Path) -> None:
+    """Numbers typed as numbers read as text; a mistake is placed at its sheet and cell."""
+    openpyxl = pytest.importorskip("openpyxl")
+    m = load_map("pbis-tfi")
+    f = tmp_path / "grid.xlsx"
+    write_grid(m, f)
+    wb = openpyxl.load_workbook(f)
+    ws = wb["Map"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    header = next(i for i, r in enumerate(rows, 1) if r[0] == "row")
+    names = rows[header - 1]
+    code_row = header + 1
+    for j, v in enumerate(rows[code_row - 1], 1):
+        if j > 4 and v not in (None, "") and str(v).isdigit():
+            ws.cell(code_row, j, int(v))  # Excel made numbers of the codes
+    comp = next(i for i, r in enumerate(rows, 1) if r[0] == "component")
+    ws.cell(comp, 2, int(rows[comp - 1][1]))  # the depth as a number
+    wb.save(f)
+    assert read_grid(f) == m
+    ws.cell(comp, names.index("roles") + 1, "nobody")
+    wb.save(f)
+    with pytest.raises(MapValidationError) as e:
+        read_grid(f)
+    (p,) = e.value.problems
+    letter = openpyxl.utils.get_column_letter(names.index("roles") + 1)
+    assert str(p).startswith(f"{f}:Map!{letter}{comp}: ")
+    assert "unknown role 'nobody'" in str(p)
