@@ -172,3 +172,17 @@ def test_an_errors_message_is_bounded_and_keeps_every_problem() -> None:
     assert lines[-1] == "... and 11 more problem(s) (every one is in .problems)"
     assert len(e.problems) == 4998 + 60
     assert (e.line, e.column) == (2, 5)
+
+
+def test_a_reports_list_of_problems_is_grouped(tmp_path: Path) -> None:
+    pytest.importorskip("jinja2")
+    f = _one_wrong_code(tmp_path, 560)
+    n = sum(1 for p in _collect(f).problems if "code '9'" in p.message)
+    for suffix in ("html", "md"):
+        out = tmp_path / f"r.{suffix}"
+        code, _, err = run_cli(
+            "report", "learning-school", str(f), "-o", str(out), "--allow-problems"
+        )
+        assert code == 0, err
+        text = out.read_text(encoding="utf-8")
+        assert text.count(f"{n} x code &#39;9&#39;" if suffix == "html" else f"{n} x code '9'") == 1

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from icmaps._table import bar
 from icmaps._templates import environment, render
 from icmaps._version import __version__
+from icmaps.errors import group_problems
 from icmaps.maps.grid import _grid, map_html, map_markdown, markdown_escape
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def report_html(r: Report) -> str:
         bar=bar,
         agreement_rows=r.agreement_rows(),
         fidelity_rows=_fidelity_rows(r),
+        problem_groups=group_problems(r.problems),  # one line per distinct problem
         version=__version__,
     )
 
