@@ -26,6 +26,7 @@ from icmaps.maps.crosswalk import (
 )
 from icmaps.maps.diff import Change as Change, MapDiff as MapDiff, diff_maps as diff_maps
 from icmaps.maps.files import list_maps as list_maps
+from icmaps.maps.gridfile import read_grid as read_grid, write_grid as write_grid
 from icmaps.maps.model import (
     Component as Component,
     Fidelity as Fidelity,
@@ -54,7 +55,9 @@ from icmaps.ratings.read import (
     iter_ratings as iter_ratings,
     read_ratings as read_ratings,
 )
+from icmaps.ratings.workbook import rating_workbook as rating_workbook
 from icmaps.ratings.write import dumps_ratings as dumps_ratings, write_ratings as write_ratings
+from icmaps.render.form import form_html as form_html
 from icmaps.reporting import Report as Report, report as report
 from icmaps.stats.calibration import Calibration as Calibration, calibrate as calibrate
 from icmaps.stats.chance_corrected import (
@@ -167,6 +170,7 @@ __all__ = [
     "example_ratings",
     "fidelity",
     "fleiss_kappa",
+    "form_html",
     "gap_to_target",
     "generate_schema",
     "gwet_ac",
@@ -180,10 +184,13 @@ __all__ = [
     "migrate_ratings",
     "percent_agreement",
     "profile",
+    "rating_workbook",
+    "read_grid",
     "read_ratings",
     "report",
     "summarize",
     "tally",
     "trend",
+    "write_grid",
     "write_ratings",
 ]

@@ -75,12 +75,13 @@ def check_output(
 
 def atomic_write(
     path: str | os.PathLike[str],
-    text: str,
+    text: str | bytes,
     *,
     mode: int = 0o666,
     avoid: Iterable[str | os.PathLike[str] | None] = (),
 ) -> None:
-    """Write text to ``path`` through a temporary file and rename: never a partial file.
+    """Write text (or bytes: a workbook) to ``path`` through a temporary file and rename:
+    never a partial file.
     ``mode`` (before the umask) is 0o666 as for a plain ``open``; 0o600 keeps a file private
     to its owner (e.g. a table from pseudonyms back to names). An existing file keeps its
     own permissions (never widened past 0600 when ``mode`` is 0o600). See the module
@@ -106,10 +107,16 @@ def atomic_write(
     except OSError as e:
         raise UsageError(f"{os.fspath(path)}: cannot write: {e.strerror}") from e
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())  # on disk before the rename: a crash leaves old or new
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as fb:
+                fb.write(text)
+                fb.flush()
+                os.fsync(fb.fileno())  # on disk before the rename: a crash leaves old or new
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
         if keep is not None:
             os.chmod(tmp, keep)
         os.replace(tmp, target)

@@ -14,7 +14,15 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TextIO
 
-from icmaps.errors import IcmapsError, NotFoundError, Problem, UsageError
+from icmaps.errors import (
+    IcmapsError,
+    LoadError,
+    MapValidationError,
+    NotFoundError,
+    Problem,
+    RatingsError,
+    UsageError,
+)
 
 __all__ = ["main", "run"]
 
@@ -26,8 +34,54 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _problems_text(problems: Sequence[Problem]) -> str:
-    return "".join(f"{p}\n" for p in problems)
+MAX_PROBLEMS = 50
+"""Lines of problems a command lists by default (``--max-problems``); identical problems
+are one line each already, and ``--format json`` keeps every problem."""
+
+
+def _problems_text(problems: Sequence[Problem], limit: int | None = MAX_PROBLEMS) -> str:
+    """Problems one line per distinct problem (a count and the first places when it repeats),
+    at most ``limit`` lines (None: all) and a line saying how many more there are."""
+    from icmaps.errors import group_problems
+
+    groups = group_problems(problems)
+    shown = groups if limit is None else groups[:limit]
+    text = "".join(f"{g}\n" for g in shown)
+    rest = groups[len(shown) :]
+    if rest:
+        n = sum(g.count for g in rest)
+        text += (
+            f"... and {_plural(n, 'more problem')} of {_plural(len(rest), 'other kind')} "
+            "(--max-problems N lists more; --format json gives every one)\n"
+        )
+    return text
+
+
+def _max_problems(text: str) -> int:
+    """argparse type for --max-problems: a whole number, 0 for no limit."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (no limit) or more, got {value}")
+    return value
+
+
+def _limit(args: argparse.Namespace | None) -> int | None:
+    value = getattr(args, "max_problems", MAX_PROBLEMS)
+    return None if value == 0 else int(value)
+
+
+def _max_problems_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-problems",
+        type=_max_problems,
+        default=MAX_PROBLEMS,
+        metavar="N",
+        help=f"list at most N distinct problems (default {MAX_PROBLEMS}; 0: all); identical "
+        "ones are one line with a count",
+    )
 
 
 MIN_WIDTH, MAX_WIDTH = 40, 1000
@@ -116,7 +170,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps(payload, indent=2) + "\n")
     else:
         for r in results:
-            out.write(_problems_text(r.problems))
+            out.write(_problems_text(r.problems, _limit(args)))
         every = [p for r in results for p in r.problems]
         verdict = "invalid" if failed else "valid"
         err.write(f"{_plural(len(results), 'file')} checked: {verdict} ({_tally(every)})\n")
@@ -154,7 +208,7 @@ def _cmd_check_ratings(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
         }
         out.write(json.dumps(payload, indent=2) + "\n")
     else:
-        out.write(_problems_text(result.problems))
+        out.write(_problems_text(result.problems, _limit(args)))
         err.write(
             f"{args.ratings}: {'invalid' if failed else 'valid'} "
             f"({_plural(len(result.ratings), 'good rating')}, {_tally(result.problems)})\n"
@@ -170,13 +224,22 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     m = load_map(args.map)
     if args.role:
         m.role(args.role)
+    fmt = _output_format(
+        args,
+        "text" if args.legend else "csv",
+        ("text",) if args.legend else ("csv", "xlsx"),
+        choose=False,
+    )
+    text: str | bytes
     if args.legend:
         text = legend(m, role=args.role)
     else:
         subjects = (
             [s.strip() for s in args.subjects.split(",") if s.strip()] if args.subjects else []
         )
-        text = rating_template(
+        from icmaps.ratings.workbook import rating_workbook
+
+        text = (rating_workbook if fmt == "xlsx" else rating_template)(
             m,
             role=args.role,
             subjects=subjects,
@@ -188,7 +251,60 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         atomic_write(args.output, text)
         err.write(f"wrote {args.output}\n")
     else:
+        assert isinstance(text, str)  # a workbook needs -o NAME.xlsx
         out.write(text)
+    return EXIT_OK
+
+
+def _cmd_form(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.maps.codec import load_map
+    from icmaps.render.form import form_html
+
+    if args.output:
+        _output_format(args, "html", ("html",), choose=False)
+    m = load_map(args.map)
+    if args.role:
+        m.role(args.role)
+    text = form_html(m, role=args.role, title=args.title)
+    n = len(list((m.for_role(args.role) if args.role else m).iter_components()))
+    return _deliver(args.output, text, out, err, f"rating form, {_plural(n, 'component')}")
+
+
+def _cmd_export_grid(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.maps.codec import load_map
+    from icmaps.maps.gridfile import grid_rows, write_grid
+
+    if args.output:
+        _output_format(args, "csv", ("csv", "xlsx"), choose=False)
+    m = load_map(args.map)
+    if args.output:
+        write_grid(m, args.output)
+        err.write(f"wrote {args.output} (the grid of {m.id} v{m.version})\n")
+        return EXIT_OK
+    import csv
+
+    csv.writer(out, lineterminator="\n").writerows(grid_rows(m))
+    return EXIT_OK
+
+
+def _cmd_import_grid(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from icmaps.maps.codec import dump_map, dumps_map
+    from icmaps.maps.gridfile import read_grid
+
+    if args.output:
+        suffix = os.path.splitext(args.output)[1].lower()
+        if suffix not in (".yaml", ".yml", ".json"):
+            raise UsageError(
+                f"{args.output}: a map is written as .yaml, .yml or .json, "
+                f"not {suffix or 'a file without suffix'!r}"
+            )
+    m = read_grid(args.grid)
+    if args.output:
+        dump_map(m, args.output)
+        n = len(m.all_components())
+        err.write(f"wrote {args.output} ({m.id} v{m.version}, {_plural(n, 'component')})\n")
+    else:
+        out.write(dumps_map(m))
     return EXIT_OK
 
 
@@ -202,17 +318,43 @@ _BY_SUFFIX = {
     ".markdown": "markdown",
     ".json": "json",
     ".csv": "csv",
+    ".txt": "text",
+    ".xlsx": "xlsx",
 }
 
 
 def _output_format(
-    args: argparse.Namespace, default: str, formats: tuple[str, ...] = ("html", "markdown", "json")
+    args: argparse.Namespace,
+    default: str,
+    formats: tuple[str, ...] = ("html", "markdown", "json"),
+    *,
+    choose: bool = True,
 ) -> str:
-    """--format if given, else the one the suffix of -o names (among ``formats``), else default."""
-    if args.format:
-        return str(args.format)
-    fmt = _BY_SUFFIX.get(os.path.splitext(str(args.output or ""))[1].lower(), default)
-    return fmt if fmt in formats else default
+    """--format if given, else the one the suffix of -o names (among ``formats``), else default.
+
+    A suffix that names no format this command writes is refused, never written over with
+    another format (``-o report.pdf`` would hold HTML)."""
+    output = str(args.output or "")
+    suffix = os.path.splitext(output)[1].lower()
+    if suffix == ".pdf" and "html" in formats:
+        stem = os.path.splitext(output)[0]
+        raise UsageError(
+            f"{output}: icmaps does not write PDF; write HTML (-o {stem}.html) and print it to "
+            "PDF from a browser (Ctrl+P / Cmd+P: the page is laid out for printing)"
+        )
+    chosen = getattr(args, "format", None)  # commands without --format go by the suffix
+    if chosen:
+        return str(chosen)
+    if not suffix:
+        return default
+    fmt = _BY_SUFFIX.get(suffix)
+    if fmt is None or fmt not in (*formats, default):
+        known = sorted(s for s, f in _BY_SUFFIX.items() if f in (*formats, default))
+        raise UsageError(
+            f"{output}: cannot write {suffix!r} files here; give a name ending in "
+            f"{', '.join(known)}" + (" (or choose with --format)" if choose else "")
+        )
+    return fmt
 
 
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -222,11 +364,13 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.ratings.read import read_ratings
     from icmaps.reporting import report
 
+    if args.output and not args.each_subject:
+        _output_format(args, "html")  # a name this command cannot write: say so first
     m = load_map(args.map)
     result = read_ratings(args.ratings, m, errors="collect")
     assert isinstance(result, ReadResult)
     if not result.ok and not args.allow_problems:
-        err.write(_problems_text(result.problems))
+        err.write(_problems_text(result.problems, _limit(args)))
         err.write(
             f"{args.ratings}: {_plural(len(result.problems), 'problem')}; no report written "
             "(--allow-problems writes one without the bad rows and lists them)\n"
@@ -541,6 +685,7 @@ def _profiles(args: argparse.Namespace, rs: Any, out: TextIO, err: TextIO) -> in
 def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.stats.plans import action_plan
 
+    fmt = _output_format(args, "text", ("html", "markdown", "json", "csv"))
     plan = action_plan(
         _from_source(args, _read_rated(args)),
         args.subject,
@@ -549,7 +694,6 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         occasions=_occasion_list(args.occasions),
         rule=args.rule,
     )
-    fmt = _output_format(args, "text", ("html", "markdown", "json", "csv"))
     if fmt == "html":
         from icmaps.render.html import plan_html
 
@@ -683,7 +827,7 @@ def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     m = load_map(args.map)
     result = read_ratings(args.ratings, m, errors="collect")
     assert isinstance(result, ReadResult)
-    err.write(_problems_text(result.problems))
+    err.write(_problems_text(result.problems, _limit(args)))
     if not result.ok:
         n = sum(1 for p in result.problems if p.severity == "error")
         err.write(f"{args.ratings}: {_plural(n, 'error')}; no agreement computed\n")
@@ -890,7 +1034,10 @@ Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 def _map_and_ratings(p: argparse.ArgumentParser) -> None:
     """The MAP and RATINGS arguments every analysis command takes."""
     p.add_argument("map", metavar="MAP", help="bundled map id or file")
-    p.add_argument("ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL)")
+    p.add_argument(
+        "ratings", metavar="RATINGS", help="ratings file (CSV long or wide, JSONL, .xlsx)"
+    )
+    _max_problems_option(p)
 
 
 def _period_option(p: argparse.ArgumentParser) -> None:
@@ -927,6 +1074,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--ratings", metavar="RATINGS", help="a ratings file to check (needs --map)")
     v.add_argument("--map", dest="map", metavar="MAP", help="map file or bundled id for --ratings")
     _case_arguments(v)
+    _max_problems_option(v)
     v.set_defaults(handler=_cmd_validate)
 
     t = sub.add_parser("template", help="write a blank rating sheet (or --legend) for a map")
@@ -937,8 +1085,39 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--rater", help="rater id to fill in")
     t.add_argument("--wide", action="store_true", help="one column per component")
     t.add_argument("--legend", action="store_true", help="print what each code means instead")
-    t.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
+    t.add_argument(
+        "-o",
+        "--output",
+        help="write to this file (atomically) instead of stdout: .csv, or .xlsx for an Excel "
+        "workbook with a dropdown of codes, the variation texts and a legend",
+    )
     t.set_defaults(handler=_cmd_template)
+
+    fm = sub.add_parser(
+        "form", help="write an offline HTML rating form (autosaves; exports CSV and JSONL)"
+    )
+    fm.add_argument("map", metavar="MAP", help="bundled map id or file")
+    fm.add_argument("--role", help="only the components for this role (exported as role)")
+    fm.add_argument("--title", help="page title (default: from the map)")
+    fm.add_argument(
+        "-o", "--output", help="write to this .html file (atomically) instead of stdout"
+    )
+    fm.set_defaults(handler=_cmd_form)
+
+    eg = sub.add_parser("export-grid", help="write a map as a spreadsheet grid (.xlsx or .csv)")
+    eg.add_argument("map", metavar="MAP", help="bundled map id or file")
+    eg.add_argument(
+        "-o", "--output", help="write to this .xlsx or .csv file instead of stdout (CSV)"
+    )
+    eg.set_defaults(handler=_cmd_export_grid)
+
+    ig = sub.add_parser(
+        "import-grid", help="read a map drafted in a spreadsheet grid (.xlsx or .csv) into YAML"
+    )
+    ig.add_argument("grid", metavar="GRID", help="the grid: .xlsx or .csv")
+    ig.add_argument("-o", "--output", help="write the map to this .yaml or .json file")
+    _max_problems_option(ig)
+    ig.set_defaults(handler=_cmd_import_grid)
 
     rp = sub.add_parser("report", help="an HTML or Markdown implementation report")
     _map_and_ratings(rp)
@@ -1292,6 +1471,7 @@ def run(
     """
     out = out or sys.stdout
     err = err or sys.stderr
+    args: argparse.Namespace | None = None
     try:
         args = _parser().parse_args(argv)
         handler: Handler | None = getattr(args, "handler", None)
@@ -1306,6 +1486,9 @@ def run(
     except NotFoundError as e:
         err.write(f"error: {e}\n")
         return EXIT_USAGE
+    except (RatingsError, LoadError, MapValidationError) as e:
+        err.write(_problems_text(e.problems, _limit(args)))  # one line per distinct problem
+        return EXIT_INVALID
     except IcmapsError as e:
         err.write(f"{e}\n")
         return EXIT_INVALID

@@ -18,9 +18,11 @@ __all__ = [
     "MissingExtraError",
     "NotFoundError",
     "Problem",
+    "ProblemGroup",
     "RatingsError",
     "Severity",
     "UsageError",
+    "group_problems",
 ]
 
 Severity = Literal["error", "warning"]
@@ -44,15 +46,38 @@ class Problem:
     pointer: str = ""
     severity: Severity = "error"
     value: str | None = None
+    sheet: str | None = None
+    """The worksheet of a workbook (``line`` is then its row): placed as ``file:Sheet!C5``."""
 
     def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.place()}: {prefix}{self.message}"
+
+    def place(self) -> str:
+        """Where the problem is: ``file:line:column``, or ``file:Sheet!C5`` in a workbook.
+
+        >>> Problem("book.xlsx", 5, 3, "bad", sheet="Ratings").place()
+        'book.xlsx:Ratings!C5'
+        >>> Problem("book.xlsx", 5, None, "bad", sheet="My ratings").place()
+        "book.xlsx:'My ratings'!row 5"
+        """
         place = self.path or "<string>"
+        if self.sheet is not None:
+            return f"{place}:{self.cell()}" if self.line is not None else f"{place}:{self.sheet}"
         if self.line is not None:
             place += f":{self.line}"
             if self.column is not None:
                 place += f":{self.column}"
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{place}: {prefix}{self.message}"
+        return place
+
+    def cell(self) -> str:
+        """The place in the file: ``Sheet!C5`` (a workbook), else ``line 5``."""
+        if self.sheet is None:
+            return f"line {self.line}"
+        sheet = self.sheet if self.sheet.replace("_", "").isalnum() else f"'{self.sheet}'"
+        if self.column is None:
+            return f"{sheet}!row {self.line}"
+        return f"{sheet}!{column_letter(self.column)}{self.line}"
 
     def to_dict(self) -> dict[str, object]:
         """Plain-data form, as printed by ``--format json``."""
@@ -64,11 +89,65 @@ class Problem:
             "severity": self.severity,
             "message": self.message,
             "value": self.value,
+            "sheet": self.sheet,
         }
 
     def sort_key(self) -> tuple[str, int, int, str]:
         """Order problems by file, then position."""
         return (self.path or "", self.line or 0, self.column or 0, self.message)
+
+
+def column_letter(column: int) -> str:
+    """A spreadsheet's name of a 1-based column.
+
+    >>> column_letter(1), column_letter(26), column_letter(28)
+    ('A', 'Z', 'AB')
+    """
+    out = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProblemGroup:
+    """Problems with the same file, severity and message: one line with a count and the first
+    places, instead of one line per row (:func:`group_problems`)."""
+
+    first: tuple[Problem, ...]
+    count: int
+
+    def __str__(self) -> str:
+        p = self.first[0]
+        if self.count == 1:
+            return str(p)
+        prefix = "warning: " if p.severity == "warning" else ""
+        if p.sheet is None:
+            lines = [str(q.line) for q in self.first if q.line is not None]
+            at = f", first at line{'s' if len(lines) > 1 else ''} {', '.join(lines)}"
+        else:
+            at = ", first at " + ", ".join(q.cell() for q in self.first if q.line is not None)
+        if not any(q.line is not None for q in self.first):
+            at = ""
+        return f"{p.path or '<string>'}: {prefix}{self.count:,} x {p.message}{at}"
+
+
+def group_problems(problems: Iterable[Problem], *, first: int = 3) -> list[ProblemGroup]:
+    """Identical problems (same file, severity and message) as one group each, in the order
+    their first one comes, keeping the first ``first`` of each.
+
+    >>> ps = [Problem("r.csv", n, 5, "code '4' is not allowed") for n in (56, 84, 112, 140)]
+    >>> [str(g) for g in group_problems([*ps, Problem("r.csv", 9, None, "empty rater")])]
+    ["r.csv: 4 x code '4' is not allowed, first at lines 56, 84, 112", 'r.csv:9: empty rater']
+    """
+    groups: dict[tuple[str | None, str, str], tuple[list[Problem], list[int]]] = {}
+    for p in problems:
+        kept, count = groups.setdefault((p.path, p.severity, p.message), ([], [0]))
+        count[0] += 1
+        if len(kept) < first:
+            kept.append(p)
+    return [ProblemGroup(tuple(kept), count[0]) for kept, count in groups.values()]
 
 
 class IcmapsError(ValueError):
@@ -87,6 +166,10 @@ class IcmapsError(ValueError):
     pointer: str | None = None
 
 
+MAX_LISTED = 50
+"""Distinct problems an error's message lists (the error's ``problems`` keep every one)."""
+
+
 class _ProblemsError(IcmapsError):
     """An error made of one or more :class:`Problem` records (all of them, not the first)."""
 
@@ -96,7 +179,14 @@ class _ProblemsError(IcmapsError):
         if first is not None:
             self.path, self.line, self.column = first.path, first.line, first.column
             self.pointer = first.pointer
-        super().__init__("\n".join(str(p) for p in self.problems))
+        # the message stays readable however many rows repeat one mistake: a line per
+        # distinct problem, at most MAX_LISTED; ``problems`` keeps every one
+        groups = group_problems(self.problems)
+        lines = [str(g) for g in groups[:MAX_LISTED]]
+        if len(groups) > MAX_LISTED:
+            rest = sum(g.count for g in groups[MAX_LISTED:])
+            lines.append(f"... and {rest} more problem(s) (every one is in .problems)")
+        super().__init__("\n".join(lines))
 
     @property
     def errors(self) -> tuple[Problem, ...]:

@@ -83,7 +83,7 @@ MESSY = (
     "s1,r2,fall,t1,7,teacher,north\r\n"  # 4: bad code
     "   \r\n"  # 5: blank (spaces)
     "s2,r1,fall,top,2,,north,extra\r\n"  # 6: wrong field count
-    ",,,,,,\r\n"  # 7: a row of empty fields (problems, not a blank line)
+    ",,,,,,\r\n"  # 7: a row of empty fields (a cleared row: skipped, counted once)
     "s2,r1,fall,top,2,,south\r\n"  # 8
     '"s3",r1,fall,c1,b,coach,"a, b"\r\n'  # 9
     "s1,r1,fall,t1,1,teacher,north\r\n"  # 10: repeats line 2
@@ -113,7 +113,11 @@ def test_lines_in_batches_point_at_the_source_lines(
     streamed = [p for b in iter_ratings(f, nested, chunk_rows=2, engine=engine) for p in b.problems]
     whole = _collect(f, nested, engine=engine).problems
     assert sorted(streamed, key=Problem.sort_key) == list(whole)
-    assert [p.line for p in whole] == [4, 6, 7, 7, 7, 7, 10, 11, 12]
+    assert [p.line for p in whole] == [4, 6, 7, 10, 11, 12]
+    skipped = [p for p in whole if p.line == 7]
+    assert [(p.severity, p.message) for p in skipped] == [
+        ("warning", "1 empty row skipped (the first is here)")
+    ]
 
 
 def test_engines_agree_on_a_messy_file(nested: Map, tmp_path: Path) -> None:

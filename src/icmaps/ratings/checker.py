@@ -42,6 +42,7 @@ from icmaps.ratings.columns import (
     _Column,
     _typecode,
     as_numpy,
+    is_helper_column,
     level_table,
 )
 
@@ -801,6 +802,8 @@ def _header_map(
         if not name:
             problems.append(Problem(path, 1, i + 1, f"column {i + 1} has no name"))
             continue
+        if is_helper_column(name) and name not in comp_ids:
+            continue  # a template's text for the rater (component title, variation 1 ...)
         if name in pos or comp_ids.get(name) in comps:
             problems.append(Problem(path, 1, i + 1, f"column {raw.strip()!r} appears twice"))
             continue

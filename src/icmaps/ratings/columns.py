@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASE_COLUMNS",
+    "HELPER_COLUMNS",
     "LEVEL_MISSING",
     "LEVEL_NA",
     "MAX_COLUMNS",
@@ -35,6 +36,25 @@ written like any column, but never an attribute to group by."""
 RATING_ATTRIBUTES = ("source",)
 """Attributes of a rating, not of its subject (who rated: self, observer, ...): ratings can be
 grouped and compared by them, and they may differ between a subject's rows."""
+
+HELPER_COLUMNS = ("component title",)
+"""Columns a rating template carries for the rater's eyes only (with ``variation 1``,
+``variation 2`` ...): never read as an attribute."""
+
+
+def is_helper_column(name: str) -> bool:
+    """Whether a header name is a template's column for reading only.
+
+    >>> is_helper_column("Component title"), is_helper_column("variation 3")
+    (True, True)
+    >>> is_helper_column("district")
+    False
+    """
+    low = name.strip().lower()
+    return low in HELPER_COLUMNS or (
+        low.startswith("variation ") and low.removeprefix("variation ").isdigit()
+    )
+
 
 MAX_TEXT_CHARS = 2000
 """Longest note or evidence text a rating may carry (longer is an error, with its line)."""

@@ -33,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from icmaps.errors import Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
 from icmaps.ratings.checker import Layout, RawBatch, _header_map, _unusable
-from icmaps.ratings.columns import BASE_COLUMNS, MAX_COLUMNS
+from icmaps.ratings.columns import BASE_COLUMNS, MAX_COLUMNS, is_helper_column
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -261,6 +261,34 @@ def _blank(cells: Sequence[str | None]) -> bool:
     return not cells or (len(cells) == 1 and not (cells[0] or "").strip())
 
 
+def _separators_only(cells: Sequence[str | None]) -> bool:
+    """A row of empty fields only: what a spreadsheet leaves of a cleared row (``;;;;``)."""
+    return len(cells) > 1 and not any((c or "").strip() for c in cells)
+
+
+def trim_header(header: Sequence[str]) -> list[str]:
+    """The header without its trailing unnamed columns (a ``;`` ending every line).
+
+    >>> trim_header(["subject", "code", "", " "]), trim_header(["", "code"])
+    (['subject', 'code'], ['', 'code'])
+    """
+    names = list(header)
+    while len(names) > 1 and not names[-1].strip():
+        names.pop()
+    return names
+
+
+def skipped_rows(path: str | None, count: int, first: int) -> Problem:
+    """The one warning for every empty row a file had (they are skipped): rows of separators
+    only, and a template's rows nobody filled in (a workbook's).
+
+    >>> str(skipped_rows("r.csv", 3, 7))
+    'r.csv:7: warning: 3 empty rows skipped (the first is here)'
+    """
+    what = "empty row" if count == 1 else "empty rows"
+    return Problem(path, first, None, f"{count} {what} skipped (the first is here)", "", "warning")
+
+
 def rows_engine(
     m: Map,
     header: Sequence[str],
@@ -272,10 +300,16 @@ def rows_engine(
     chunk_rows: int = 100_000,
     after: int = 0,
     emitted: bool = False,
+    skip_empty: bool = True,
 ) -> Iterator[Chunk]:
     """Intern numbered rows of cells under ``header`` (long or wide form), ``chunk_rows``
     ratings a chunk. Rows on lines up to ``after`` are skipped (another engine gave them out,
     header problems included); at least one chunk comes out unless ``emitted``.
+
+    Forgiving where spreadsheets leave traces: unnamed columns at the end of the header and
+    empty fields past the header's width are dropped; with ``skip_empty``, rows of empty
+    fields only (a cleared row), and a rating template's rows nobody filled in (a ``component
+    title`` column, no code, note or evidence), are skipped and counted in one warning.
 
     >>> import icmaps
     >>> m = icmaps.load_map("learning-school")
@@ -288,6 +322,7 @@ def rows_engine(
     >>> layout.columns["code"]
     5
     """
+    header = trim_header(header)
     fmt, pos, comps, header_problems = _header_map(header, m, format, path)
     attrs = tuple(n for n in pos if n not in BASE_COLUMNS)
     layout = Layout(
@@ -306,15 +341,28 @@ def rows_engine(
         return
     width = len(header)
     wide = [(comp, i) for comp, i in comps.items()] if fmt == "wide" else []
+    empty_rows, first_empty = 0, 0
+    # a rating template's rows carry the map's columns filled in (component, its title ...):
+    # one nobody rated (no code, note or evidence) is an empty row, not a missing rating
+    lowered = [h.strip().lower() for h in header]
+    template = skip_empty and "component title" in lowered
+    rated = [i for i, h in enumerate(lowered) if h in ("code", "note", "evidence")]
 
     def plan(c: _Chunk) -> list[tuple[int, dict[str | None, int], array.array[int]]]:
         return [(i, c.lookups[name], c.index[name]) for name, i in pos.items()]
 
     cols = plan(chunk)
     bad_rows = 0
-    for line, cells in rows:
+    for line, row in rows:
+        cells = row
         if line <= after or _blank(cells):
             continue
+        if skip_empty and _separators_only(cells):
+            empty_rows += 1
+            first_empty = first_empty or line
+            continue
+        if len(cells) > width and not any((c or "").strip() for c in cells[width:]):
+            cells = cells[:width]  # trailing empty fields (a ";" ending every line)
         if len(cells) != width:
             chunk.problems.append(
                 Problem(
@@ -325,6 +373,10 @@ def rows_engine(
             if bad_rows >= MAX_PROBLEMS:  # junk, not ratings: stop here
                 chunk.problems.append(stopped(path, line, m))
                 break
+            continue
+        if template and not any((cells[i] or "").strip() for i in rated):
+            empty_rows += 1
+            first_empty = first_empty or line
             continue
         if not wide:
             for i, lookup, idx in cols:
@@ -356,6 +408,8 @@ def rows_engine(
                 emitted = True
                 chunk = _Chunk(list(chunk.lookups))
                 cols = plan(chunk)
+    if empty_rows:
+        chunk.problems.append(skipped_rows(path, empty_rows, first_empty))
     if len(chunk) or chunk.problems or not emitted:
         yield layout, chunk.raw(names)
 
@@ -630,6 +684,8 @@ def arrow_engine(
     header = next(csv.reader([first], delimiter=delim), [])
     if len(first) > MAX_LINE_CHARS or len(header) > MAX_COLUMNS:
         return 0  # the Python engine reports it
+    if len(trim_header(header)) != len(header) or any(is_helper_column(h) for h in header):
+        return 0  # trailing unnamed columns, a template's rows: the Python engine reads them
     str_path = str(path)
     fmt, pos, _, problems = _header_map(header, m, "auto", str_path)
     if problems or fmt != "long" or not header:
@@ -747,6 +803,10 @@ class _ArrowState:
             cells = next(csv.reader([text], delimiter=delim), [])
             if _blank(cells):
                 continue
+            if _separators_only(cells) or (
+                len(cells) > width and not any(c.strip() for c in cells[width:])
+            ):
+                return False  # skipped and counted, or trimmed, by the Python engine
             if len(cells) == width:
                 return False  # the two parsers disagree: let Python read it
             msg = f"expected {width} fields as in the header, got {len(cells)}"
@@ -754,7 +814,8 @@ class _ArrowState:
         return True
 
     def add(self, part: Any, lines: NDArray[Any]) -> bool:
-        """Intern a slice of a pyarrow batch; False at a value spanning lines."""
+        """Intern a slice of a pyarrow batch; False at a value spanning lines or a row of
+        separators only."""
         import numpy as np
 
         encoded = []
@@ -773,6 +834,8 @@ class _ArrowState:
         if empty is not None and empty.any():
             rows = np.flatnonzero(empty)
             blank = np.asarray(self.raw_lines.blank(lines[rows].tolist()), dtype=bool)
+            if not blank.all():
+                return False  # a row of separators only: the Python engine counts them
             if blank.any():
                 keep = np.ones(len(lines), dtype=bool)
                 keep[rows[blank]] = False

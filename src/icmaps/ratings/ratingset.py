@@ -174,7 +174,13 @@ class RatingSet:
                     keys.append(k)
         cells = ([None if r.get(k) is None else str(r.get(k)) for k in keys] for r in rows)
         ((layout, raw),) = rows_engine(
-            map, keys, enumerate(cells, 1), path="<records>", columns=False, chunk_rows=2**62
+            map,
+            keys,
+            enumerate(cells, 1),
+            path="<records>",
+            columns=False,
+            chunk_rows=2**62,
+            skip_empty=False,  # an empty record is a mistake of the caller, not a cleared row
         )
         checked = check(map, layout, raw)
         ratings = cls(map, checked.columns, checked.levels, checked.attrs)

@@ -1,4 +1,5 @@
-"""Reading ratings: CSV (long and wide), JSON Lines; in one go or streamed in batches.
+"""Reading ratings: CSV (long and wide), JSON Lines, Excel workbooks (``.xlsx``, long or
+wide: :mod:`icmaps.ratings.workbook`); in one go or streamed in batches.
 
 Every source goes through an engine (:mod:`icmaps.ratings.engines`: pure Python, or pyarrow
 for long CSV files when it is installed, ``pip install 'icmaps[fast]'``) into interned
@@ -11,6 +12,7 @@ concatenates them and looks for repeated keys across the whole file.
 from __future__ import annotations
 
 import array
+import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ from icmaps.ratings.engines import (
     utf8_problem,
 )
 from icmaps.ratings.ratingset import RatingSet, ReadResult, _concat
+from icmaps.ratings.workbook import is_workbook, workbook_rows
 
 __all__ = ["RatingBatch", "example_ratings", "iter_ratings", "read_ratings"]
 
@@ -117,6 +120,11 @@ def _options(source: Source, map: Map | str, format: Format, engine: Engine) -> 
     if engine not in ("auto", "python", "pyarrow"):
         raise UsageError(f"engine must be 'auto', 'python' or 'pyarrow', not {engine!r}")
     name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else ""
+    if name.lower().endswith((".xls", ".ods", ".numbers")):
+        raise UsageError(
+            f"{name}: this spreadsheet format is not read; save it as an Excel workbook "
+            "(.xlsx) or as CSV UTF-8"
+        )
     if format == "auto" and name.lower().endswith((".jsonl", ".ndjson")):
         format = "jsonl"
     if engine == "pyarrow" and not (has("numpy") and has("pyarrow")):
@@ -127,10 +135,31 @@ def _options(source: Source, map: Map | str, format: Format, engine: Engine) -> 
 
 
 def _chunks(
-    source: Source, m: Map, *, format: Format, engine: Engine, chunk_rows: int
+    source: Source,
+    m: Map,
+    *,
+    format: Format,
+    engine: Engine,
+    chunk_rows: int,
+    sheet: list[str] | None = None,
 ) -> Iterator[Chunk]:
     """Interned chunks from the engine that fits (pyarrow for long CSV files when it is
-    installed, Python for the rest or the rest of a file pyarrow handed back)."""
+    installed, Python for the rest or the rest of a file pyarrow handed back; a workbook's
+    rows through the Python engine, its sheet's name added to ``sheet``)."""
+    if is_workbook(source):
+        assert isinstance(source, (str, os.PathLike))
+        if format == "jsonl":
+            raise UsageError(f"{os.fspath(source)}: a workbook is read long or wide, not jsonl")
+        name, header, cells = workbook_rows(source)
+        if sheet is not None:
+            sheet.append(name)
+        try:
+            yield from rows_engine(
+                m, header, cells, path=os.fspath(source), format=format, chunk_rows=chunk_rows
+            )
+        finally:
+            cells.close()
+        return
     after = 0
     fits = engine != "python" and format in ("auto", "long")
     if fits and isinstance(source, (str, os.PathLike)) and has("pyarrow"):
@@ -162,10 +191,26 @@ def _chunks(
 
 
 def _checked(
-    source: Source, m: Map, *, format: Format, engine: Engine, chunk_rows: int
+    source: Source,
+    m: Map,
+    *,
+    format: Format,
+    engine: Engine,
+    chunk_rows: int,
+    sheet: list[str] | None = None,
 ) -> Iterator[Checked]:
-    for layout, raw in _chunks(source, m, format=format, engine=engine, chunk_rows=chunk_rows):
+    for layout, raw in _chunks(
+        source, m, format=format, engine=engine, chunk_rows=chunk_rows, sheet=sheet
+    ):
         yield check(m, layout, raw)
+
+
+def _in_sheet(problems: tuple[Problem, ...], sheet: list[str]) -> tuple[Problem, ...]:
+    """Problems of a workbook placed in its sheet (``file:Sheet!C5``): line numbers are the
+    sheet's row numbers, columns its columns."""
+    if not sheet:
+        return problems
+    return tuple(dataclasses.replace(p, sheet=sheet[0]) for p in problems)
 
 
 def _ratings(checked: Checked) -> RatingSet:
@@ -191,7 +236,8 @@ def iter_ratings(
     engine: Engine = "auto",
     duplicates: Duplicates = "check",
 ) -> Iterator[RatingBatch]:
-    """Stream ratings from CSV (long or wide) or JSON Lines in checked batches.
+    """Stream ratings from CSV (long or wide), JSON Lines or an Excel workbook in checked
+    batches.
 
     Each :class:`RatingBatch` holds at most ``chunk_rows`` good ratings, the source line of
     each and the problems found in its rows; nothing is raised for bad rows (look at
@@ -229,7 +275,10 @@ def _stream(
     import numpy as np
 
     seen = SeenKeys() if dup == "check" else None
-    for checked in _checked(source, m, format=format, engine=engine, chunk_rows=chunk_rows):
+    sheet: list[str] = []
+    for checked in _checked(
+        source, m, format=format, engine=engine, chunk_rows=chunk_rows, sheet=sheet
+    ):
         ratings = _ratings(checked)
         lines = checked.lines
         problems = checked.problems
@@ -242,7 +291,7 @@ def _stream(
                 lines = array.array("I", np.frombuffer(lines, dtype=np.uint32)[keep].tobytes())
             if found:
                 problems = tuple(sorted((*problems, *found), key=Problem.sort_key))
-        yield RatingBatch(ratings, lines, problems)
+        yield RatingBatch(ratings, lines, _in_sheet(problems, sheet))
 
 
 @overload
@@ -275,7 +324,8 @@ def read_ratings(
     errors: Errors = "raise",
     engine: Engine = "auto",
 ) -> RatingSet | ReadResult:
-    """Read ratings from CSV (long or wide) or JSON Lines and check them against a map.
+    """Read ratings from CSV (long or wide), JSON Lines or an Excel workbook (``.xlsx``, long
+    or wide; needs openpyxl) and check them against a map.
 
     CSV may be UTF-8 or UTF-8 with BOM (Excel), any of ``, ; TAB |`` as delimiter (sniffed
     from the header), CRLF or LF. Header names match case-insensitively. With
@@ -297,7 +347,10 @@ def read_ratings(
     lines = array.array("I")
     problems: list[Problem] = []
     path: str | None = None
-    for checked in _checked(source, m, format=format, engine=engine, chunk_rows=READ_CHUNK):
+    sheet: list[str] = []
+    for checked in _checked(
+        source, m, format=format, engine=engine, chunk_rows=READ_CHUNK, sheet=sheet
+    ):
         parts.append(_ratings(checked))
         lines.extend(checked.lines)
         problems.extend(checked.problems)
@@ -317,7 +370,7 @@ def read_ratings(
     problems.extend(too_long)
     # empty cells rated, a subject's attribute that differs between rows: warnings
     problems.extend(check_consistency(ratings, lines, path))
-    result = ReadResult(ratings, tuple(sorted(problems, key=Problem.sort_key)))
+    result = ReadResult(ratings, _in_sheet(tuple(sorted(problems, key=Problem.sort_key)), sheet))
     if errors == "collect":
         return result
     if not result.ok:

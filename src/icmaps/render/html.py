@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from icmaps._table import bar
 from icmaps._templates import environment, render
 from icmaps._version import __version__
+from icmaps.errors import group_problems
 from icmaps.maps.grid import _grid, map_html, map_markdown, markdown_escape
 from icmaps.stats.caveats import band, caveats, note
 
@@ -55,6 +56,7 @@ def report_html(r: Report) -> str:
         fidelity_rows=_fidelity_rows(r),
         fidelity_listed=min(SUBJECTS_LISTED, len(r.fidelity_table())),
         fidelity_subjects=len(r.fidelity_table()),
+        problem_groups=group_problems(r.problems),  # one line per distinct problem
         version=__version__,
         band=band,
         note=note,

@@ -267,8 +267,11 @@ def report_markdown(r: Report) -> str:
     out += ["## Data quality", ""]
     out += [f"- {e(n)}" for n in r.quality] or ["No missing or N/A ratings."]
     if r.problems:
+        from icmaps.errors import group_problems
+
+        groups = group_problems(r.problems)  # one line per distinct problem
         out += ["", f"{len(r.problems)} problems found while reading the ratings:", ""]
-        out += [f"- {e(str(p))}" for p in r.problems[:50]]
+        out += [f"- {e(str(g))}" for g in groups[:50]]
     out += ["", "## The map", ""]
     body = map_markdown(m).split("\n", 1)[1]  # without its title
     out.append(body.replace("\n#", "\n##"))
