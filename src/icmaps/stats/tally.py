@@ -49,6 +49,10 @@ __all__ = [
 ]
 
 
+_UNKNOWN = -3
+"""Level of a (component, code) pair a merged tally has not met (no row of it uses it)."""
+
+
 def _by(by: str | Iterable[str] | None) -> tuple[str, ...]:
     if by is None:
         return ()
@@ -134,7 +138,8 @@ class Tally(TableResult):
     components: tuple[str, ...]  # categories of the component column
     codes: tuple[str | None, ...]  # categories of the code column (None: blank)
     level_codes: tuple[tuple[str, ...], ...]  # each component's level codes, desired first
-    level_of: IntArray  # components x codes -> level (>= 0), LEVEL_NA or LEVEL_MISSING
+    level_of: IntArray  # components x codes -> level (>= 0), LEVEL_NA, LEVEL_MISSING (or -3:
+    # a pair of a merged tally that no rating has, whose level is not known)
     keys: IntArray  # rows x len(by) category indices
     component: IntArray  # rows: component index
     code: IntArray  # rows: code index
@@ -173,11 +178,14 @@ class Tally(TableResult):
         codes, code_remap = _union(self.codes, other.codes)
         level_codes = dict(zip(self.components, self.level_codes, strict=True))
         level_codes |= dict(zip(other.components, other.level_codes, strict=True))
-        level_of = np.full((len(components), len(codes)), LEVEL_MISSING, dtype=np.int8)
+        # a (component, code) pair neither side has met stays unknown: no row uses it, and
+        # writing it as missing would hide the true level a later tally brings
+        level_of = np.full((len(components), len(codes)), _UNKNOWN, dtype=np.int8)
         for t, cm, km in ((self, None, None), (other, comp_remap, code_remap)):
             ci = np.arange(len(t.components)) if cm is None else cm
             ki = np.arange(len(t.codes)) if km is None else km
-            level_of[np.ix_(ci, ki)] = t.level_of
+            block = level_of[np.ix_(ci, ki)]
+            level_of[np.ix_(ci, ki)] = np.where(t.level_of != _UNKNOWN, t.level_of, block)
         other_keys = (
             np.column_stack([remaps[j][other.keys[:, j]] for j in range(len(self.by))])
             if self.by
@@ -604,6 +612,7 @@ def tally(ratings: RatingSet | Counted, by: str | Iterable[str] | None = ()) -> 
     :func:`icmaps.count_ratings`): its counts are regrouped, no rating is read again.
     """
     if isinstance(ratings, Counted):
+        check_columns(ratings, _by(by), forbid=("component", "code"))
         return ratings.regrouped(_by(by))
     return tally_rows(ratings, by)[0]
 
