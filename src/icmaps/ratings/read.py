@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import array
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, overload
@@ -45,7 +45,14 @@ from icmaps.ratings.engines import (
 )
 from icmaps.ratings.ratingset import RatingSet, ReadResult, _concat
 
-__all__ = ["RatingBatch", "example_ratings", "iter_ratings", "ratings_sources", "read_ratings"]
+__all__ = [
+    "RatingBatch",
+    "checked_batches",
+    "example_ratings",
+    "iter_ratings",
+    "ratings_sources",
+    "read_ratings",
+]
 
 
 Errors = Literal["raise", "collect"]
@@ -324,23 +331,29 @@ def _stream(
     chunk_rows: int,
     dup: Duplicates,
 ) -> Iterator[RatingBatch]:
+    checked = _checked(sources, formats, m, engine=engine, chunk_rows=chunk_rows)
+    return checked_batches(checked, dup)
+
+
+def checked_batches(checked: Iterable[Checked], dup: Duplicates = "check") -> Iterator[RatingBatch]:
+    """Batches of checked chunks, with repeats across them dropped (``dup="check"``) as
+    :func:`iter_ratings` drops them (for engines other than the file readers: Dask
+    partitions, Arrow tables)."""
     import numpy as np
 
     seen = SeenKeys() if dup == "check" else None
-    for checked in _checked(sources, formats, m, engine=engine, chunk_rows=chunk_rows):
-        ratings = _ratings(checked)
-        lines = checked.lines
-        problems = checked.problems
+    for one in checked:
+        ratings = _ratings(one)
+        lines = one.lines
+        problems = one.problems
         if seen is not None and len(lines):
-            keep, found = seen.check(
-                checked.columns, np.frombuffer(lines, dtype=np.uint32), checked.path
-            )
+            keep, found = seen.check(one.columns, np.frombuffer(lines, dtype=np.uint32), one.path)
             if keep is not None:
                 ratings = ratings._take(keep.tolist())
                 lines = array.array("I", np.frombuffer(lines, dtype=np.uint32)[keep].tobytes())
             if found:
                 problems = tuple(sorted((*problems, *found), key=Problem.sort_key))
-        yield RatingBatch(ratings, lines, problems, checked.path)
+        yield RatingBatch(ratings, lines, problems, one.path)
 
 
 @overload

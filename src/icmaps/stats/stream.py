@@ -32,7 +32,7 @@ from icmaps.stats.tally import Counted, Tally, _by, tally
 if TYPE_CHECKING:
     from icmaps.ratings.read import Duplicates, Engine, RatingBatch, ReadFormat, Sources
 
-__all__ = ["KEY_COLUMNS", "TallyStack", "count_batches", "count_ratings"]
+__all__ = ["KEY_COLUMNS", "TallyStack", "count_batches", "count_ratings", "widen"]
 
 
 KEY_COLUMNS = ("subject", "rater", "occasion", "role")
@@ -76,7 +76,7 @@ def _columns(batch: RatingBatch) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return extra, tuple(c for c in extra if c in TEXT_COLUMNS)
 
 
-def _blank_columns(t: Tally, by: tuple[str, ...]) -> Tally:
+def widen(t: Tally, by: tuple[str, ...]) -> Tally:
     """``t`` (grouped by some of ``by``) grouped by all of ``by``: a column the batch did not
     have is blank for every rating of it, as when ratings are concatenated."""
     if t.by == by:
@@ -138,7 +138,7 @@ def count_batches(
         have = set(BASE_COLUMNS) | set(ratings.extra_columns)
         own = tuple(n for n in names if n in have)
         if len(ratings):
-            stack.push(_blank_columns(tally(ratings, own), names))
+            stack.push(widen(tally(ratings, own), names))
         if progress is not None:
             progress.update(len(batch))
     total = stack.total()
@@ -146,7 +146,7 @@ def count_batches(
         from icmaps.ratings.ratingset import RatingSet
 
         empty = RatingSet.from_columns(m, {k: [] for k in BASE_COLUMNS})
-        total = _blank_columns(tally(empty, ()), names or KEY_COLUMNS)
+        total = widen(tally(empty, ()), names or KEY_COLUMNS)
     return Counted(
         m,
         total,
