@@ -43,7 +43,7 @@ class Progress:
         self,
         enabled: bool,
         *,
-        unit: str = "ratings",
+        unit: str = " ratings",
         desc: str = "",
         total: float | None = None,
         file: TextIO | None = None,

@@ -190,7 +190,9 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result: Any
     if _streaming(args):  # counted as read: every column kept, the report needs them all
         result = _counted(args, m, None, errors="collect")
-        held = result
+        import dataclasses
+
+        held = dataclasses.replace(result, problems=())  # listed once, by problems= below
     else:
         result = read_ratings(args.ratings, m, errors="collect")
         assert isinstance(result, ReadResult)
@@ -385,8 +387,10 @@ def _label(args: argparse.Namespace) -> str:
 
 
 def _size(path: str | os.PathLike[str]) -> int:
-    if os.path.isdir(path):
-        return sum(f.stat().st_size for f in __import__("pathlib").Path(path).rglob("*"))
+    if os.path.isdir(path):  # a Parquet dataset
+        from pathlib import Path
+
+        return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
     return os.path.getsize(path) if os.path.isfile(path) else 0
 
 

@@ -36,7 +36,7 @@ from icmaps._optional import require
 from icmaps._progress import Progress
 from icmaps.errors import Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
-from icmaps.stats.stream import KEY_COLUMNS, count_batches, widen
+from icmaps.stats.stream import KEY_COLUMNS, count_batches, repeated_keys, widen
 from icmaps.stats.tally import Counted, _by
 
 if TYPE_CHECKING:
@@ -116,80 +116,6 @@ def _add(*parts: Counted) -> Counted:
         out = wide if out is None else out + wide
     assert out is not None
     return out
-
-
-# -- repeats across partitions -----------------------------------------------------------------
-
-_KEYS = ("subject", "rater", "occasion")
-
-MAX_LISTED = 50
-"""Repeated keys across partitions named one by one; the rest are counted in one line."""
-
-
-def across_partitions(c: Counted) -> Counted:
-    """Repeated keys across partitions, found in the added tally (when it kept subject,
-    rater and occasion): the same code counted more than once is kept once (a warning);
-    different codes are an error and every rating of the key is left out."""
-    t = c.tally
-    if not all(k in t.by for k in _KEYS):
-        return c
-    import numpy as np
-
-    from icmaps._grouping import unique_rows
-
-    pos = [t.by.index(k) for k in _KEYS]
-    cols = [t.keys[:, j] for j in pos] + [t.component]
-    keys, key_of = unique_rows(cols)
-    per_key = np.bincount(key_of, weights=t.count, minlength=len(keys)).astype(np.int64)
-    repeated = np.flatnonzero(per_key > 1)
-    if not len(repeated):
-        return c
-    codes_per_key = np.bincount(unique_rows([key_of, t.code])[0][:, 0], minlength=len(keys)).astype(
-        np.int64
-    )
-    conflict = codes_per_key > 1
-    # per key: its first tally row (a key whose one code sits on several rows, e.g. under
-    # two roles, keeps its first)
-    first = np.full(len(keys), len(key_of), dtype=np.int64)
-    np.minimum.at(first, key_of, np.arange(len(key_of), dtype=np.int64))
-    count = t.count.copy()
-    count[per_key[key_of] > 1] = 0  # every repeated key: out, then its first row back once
-    same = repeated[~conflict[repeated]]
-    count[first[same]] = 1
-    problems = list(c.problems)
-    for k in repeated[:MAX_LISTED].tolist():
-        sub, rat, occ = (t.values[j][keys[k, i]] for i, j in enumerate(pos))
-        what = (
-            f"subject {sub!r}, rater {rat!r}, occasion {occ!r}, "
-            f"component {t.components[keys[k, 3]]!r}"
-        )
-        if conflict[k]:
-            given = ", ".join(
-                "blank" if t.codes[i] is None else repr(t.codes[i])
-                for i in sorted(set(t.code[key_of == k].tolist()))
-            )
-            msg = (
-                f"conflicting ratings for {what} in different partitions ({given}); "
-                "none of them is counted"
-            )
-            problems.append(Problem(None, None, None, msg))
-        else:
-            msg = f"repeated rating for {what} in {int(per_key[k])} partitions; kept once"
-            problems.append(Problem(None, None, None, msg, severity="warning"))
-    if len(repeated) > MAX_LISTED:
-        rest = repeated[MAX_LISTED:]
-        n_conflicts = int(conflict[rest].sum())
-        if n_conflicts:
-            msg = f"{n_conflicts} more keys rated differently in different partitions"
-            problems.append(Problem(None, None, None, msg))
-        if len(rest) - n_conflicts:
-            msg = f"{len(rest) - n_conflicts} more keys repeated across partitions; kept once"
-            problems.append(Problem(None, None, None, msg, severity="warning"))
-    keep = count > 0
-    fixed = dataclasses.replace(
-        t, keys=t.keys[keep], component=t.component[keep], code=t.code[keep], count=count[keep]
-    )
-    return dataclasses.replace(c, tally=fixed, problems=tuple(problems))
 
 
 # -- the graph ---------------------------------------------------------------------------------
@@ -323,7 +249,7 @@ def tally(
         else:
             counted = _run(parts, split_every, client, scheduler, bar)
     if duplicates == "check" and len(parts) > 1:
-        counted = across_partitions(counted)
+        counted = repeated_keys(counted, "partitions")
     counted = dataclasses.replace(
         counted, problems=tuple(sorted(counted.problems, key=Problem.sort_key))
     )

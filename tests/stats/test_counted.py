@@ -136,26 +136,48 @@ ROW = "s1,r1,fall,al-teacher-routine,{}"
 
 def test_repeats_across_batches_are_dropped_and_reported_with_their_line(tmp_path: Path) -> None:
     f = _csv(tmp_path, [ROW.format(2), "s1,r2,fall,al-teacher-routine,1", ROW.format(2)])
-    c = count_ratings(f, "learning-school", chunk_rows=1, errors="collect")
+    # a narrow tally: the stream remembers the keys it has seen, and names the line
+    c = count_ratings(f, "learning-school", by="occasion", chunk_rows=1, errors="collect")
     assert len(c) == 2
     assert [(p.line, p.severity) for p in c.problems] == [(4, "warning")]
     assert "(same as line 2)" in c.problems[0].message
+    # a tally that keeps the keys finds the repeat in the counts (no line), as read_ratings
+    whole = count_ratings(f, "learning-school", chunk_rows=1, errors="collect")
+    assert whole.tally == icmaps.tally(icmaps.read_ratings(f, "learning-school"), whole.tally.by)
+    assert [(p.line, p.severity) for p in whole.problems] == [(None, "warning")]
+    assert whole.problems[0].message == (
+        "repeated rating for subject 's1', rater 'r1', occasion 'fall', component "
+        "'al-teacher-routine': a rating of it in 2 batches of the input; kept once"
+    )
+    # within one batch, the line is known
+    one = count_ratings(f, "learning-school", errors="collect")
+    assert [(p.line, p.severity) for p in one.problems] == [(4, "warning")]
     # trusted data: nothing kept, nothing looked for
     trusted = count_ratings(f, "learning-school", chunk_rows=1, duplicates="ignore")
     assert len(trusted) == 3
     assert trusted.problems == ()
 
 
+def test_conflicts_across_batches_drop_the_key_as_read_ratings_does(tmp_path: Path) -> None:
+    f = _csv(tmp_path, [ROW.format(2), "s1,r2,fall,al-teacher-routine,1", ROW.format(3)])
+    want = icmaps.read_ratings(f, "learning-school", errors="collect")
+    got = count_ratings(f, "learning-school", chunk_rows=1, errors="collect")
+    assert got.tally == icmaps.tally(want.ratings, got.tally.by)
+    assert len(got) == 1
+    assert [p.severity for p in got.problems] == ["error"]
+    assert "different batches of the input ('2', '3')" in got.problems[0].message
+
+
 def test_problems_of_every_batch_and_file_are_collected(tmp_path: Path) -> None:
     a = _csv(tmp_path, [ROW.format(2), ROW.format(9)], "a.csv")
-    b = _csv(tmp_path, ["s2,r1,fall,no-such,2", ROW.format(3)], "b.csv")
+    b = _csv(tmp_path, ["s2,r1,fall,no-such,2", "s1,r2,fall,al-teacher-routine,3"], "b.csv")
     with pytest.raises(RatingsError) as info:
         count_ratings([a, b], "learning-school", chunk_rows=1)
     places = [(Path(p.path or "").name, p.line, p.severity) for p in info.value.problems]
-    assert places == [("a.csv", 3, "error"), ("b.csv", 2, "error"), ("b.csv", 3, "error")]
+    assert places == [("a.csv", 3, "error"), ("b.csv", 2, "error")]
     got = count_ratings(str(tmp_path / "*.csv"), "learning-school", errors="collect")
-    assert len(got) == 1
-    assert len(got.problems) == 3
+    assert len(got) == 2
+    assert len(got.problems) == 2
 
 
 def test_several_files_add_up_to_their_concatenation(tmp_path: Path) -> None:

@@ -502,7 +502,7 @@ def arrow_engine(
             read_options=pacsv.ReadOptions(
                 column_names=[f"c{i}" for i in range(width)],
                 skip_rows=1,
-                block_size=1 << 22,
+                block_size=1 << 20,  # pyarrow reads ahead: 1 MB blocks keep ~40 MB in flight
                 use_threads=False,  # rows skipped as invalid get their line number
             ),
             parse_options=pacsv.ParseOptions(
@@ -782,10 +782,13 @@ def arrow_engine_batches(
                 raw_values, idx = _arrow_column(part.column(i))
                 lookup = lookups[name]
                 # only the values this slice uses, in their first-seen order (a dictionary
-                # may hold values no row of the slice uses)
-                uniq, first = np.unique(idx, return_index=True)
+                # may hold values no row of the slice uses); first rows by a scatter-min,
+                # linear where np.unique would sort every row
+                first = np.full(len(raw_values), take, dtype=np.int64)
+                np.minimum.at(first, idx, np.arange(take, dtype=np.int64))
+                used = np.flatnonzero(first < take)
                 remap = np.zeros(max(len(raw_values), 1), dtype=np.uint32)
-                for j in uniq[np.argsort(first)].tolist():
+                for j in used[np.argsort(first[used], kind="stable")].tolist():
                     v = raw_values[j]
                     remap[j] = lookup.setdefault((v.strip() or None) if v else None, len(lookup))
                 parts[name].append(remap[idx])
@@ -822,10 +825,11 @@ def parquet_engine(path: Path, m: Map, *, chunk_rows: int = 100_000) -> Iterator
     """Intern a Parquet file, or every Parquet file of a dataset folder (in path order,
     hive partition folders such as ``district=north/`` as columns), batch by batch. String
     columns are read as dictionaries (as Parquet stores them): never decoded per row."""
-    import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
     if path.is_dir():
+        import pyarrow.dataset as ds  # (it imports pandas: only for a folder)
+
         dataset = ds.dataset(path, format="parquet", partitioning="hive")
         fragments = sorted(dataset.get_fragments(), key=lambda f: f.path)
         if not fragments:
