@@ -172,6 +172,9 @@ def cluster(workers: int | None = None, scheduler: str | None = None) -> Iterato
     """A ``distributed.Client``: on a new local cluster of ``workers`` processes (one thread
     each: reading is Python work that holds the GIL), or on the existing cluster at
     ``scheduler`` (``tcp://host:8786``); closed (and the local cluster stopped) on exit.
+    A local cluster's workers run without Dask's statistical profiler (it slows Python work
+    such as reading; set ``distributed.worker.profile.enabled: false`` on a cluster of your
+    own for the same).
 
     >>> with cluster(1) as client:  # doctest: +SKIP
     ...     c = tally("ratings/*.parquet", "learning-school", client=client)
@@ -185,7 +188,11 @@ def cluster(workers: int | None = None, scheduler: str | None = None) -> Iterato
         return
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise UsageError(f"workers must be a positive whole number, not {workers!r}")
+    dask = _dask()
     with (
+        # the workers' statistical profiler samples every thread's stack 100 times a second
+        # under the GIL, which slows reading (Python work) by up to a third
+        dask.config.set({"distributed.worker.profile.enabled": False}),
         distributed.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
