@@ -100,9 +100,10 @@ class RatingBatch:
 
     ``ratings`` are the batch's good ratings (a :class:`RatingSet`, its categories its own);
     ``lines`` is the source line of each of them (a compact unsigned array, in order; JSON
-    Lines: the line; records: the record number); ``problems`` are those found in the rows
-    the batch read (sorted by place): bad values, wrong field counts, invalid JSON lines,
-    header problems (in the first batch) and repeated keys.
+    Lines: the line; Parquet and Arrow: the row number; records: the record number);
+    ``problems`` are those found in the rows the batch read (sorted by place): bad values,
+    wrong field counts, invalid JSON lines, header problems (in the first batch) and
+    repeated keys; ``path`` is the file the batch came from.
 
     >>> import icmaps
     >>> b = next(iter_ratings(example_ratings("learning-school"), "learning-school"))
