@@ -199,10 +199,14 @@ def test_an_attribute_only_some_files_have_is_blank_in_the_others(tmp_path: Path
     b.write_text(
         "subject,rater,occasion,component,code,school\ns2,r1,fall,al-teacher-routine,1,x\n"
     )
-    rs = icmaps.read_ratings([a, b], "learning-school")
     for files in ([a, b], [b, a]):
+        rs = icmaps.read_ratings(files, "learning-school")
         c = count_ratings(files, "learning-school", by=("subject", "school"))
         assert c.tally == icmaps.tally(rs, ("subject", "school"))
+        every = count_ratings(files, "learning-school", chunk_rows=1)
+        assert every.attributes == ("school",)
+        assert icmaps.tally(every, ("subject", "school")) == icmaps.tally(rs, ("subject", "school"))
+        assert icmaps.summarize(every, by="school") == icmaps.summarize(rs, by="school")
 
 
 def test_nothing_to_count_gives_empty_counts(tmp_path: Path) -> None:

@@ -77,6 +77,10 @@ class TallyStack:
             t, weight = top + t, w + weight  # the older counts first: categories keep order
         self._stack.append((weight, t))
 
+    def widen(self, by: tuple[str, ...]) -> None:
+        """Group what was pushed by ``by`` (a superset of its columns), new columns blank."""
+        self._stack = [(w, widen(t, by)) for w, t in self._stack]
+
     def total(self) -> Tally | None:
         """Everything pushed, added up (None when nothing was)."""
         out: Tally | None = None
@@ -134,7 +138,8 @@ def count_batches(
     does (for batches read with ``duplicates="ignore"``; see :func:`repeated_keys` for those
     across batches).
     """
-    names: tuple[str, ...] | None = None if by is None else _by(by)
+    every = by is None
+    names: tuple[str, ...] = KEY_COLUMNS if by is None else _by(by)
     stack = TallyStack()
     problems: list[Problem] = []
     columns: list[str] = []
@@ -158,9 +163,12 @@ def count_batches(
             if keep is not None:
                 ratings = ratings._take(keep.tolist())
             problems.extend(too_long)
-        if names is None:  # every column: fixed by the first batch (attributes seen later
-            # are counted blank before they appear, as concatenation would leave them)
-            names = (*KEY_COLUMNS, *(c for c in extra if c not in TEXT_COLUMNS))
+        if every:  # every column: an attribute first met in a later file is blank for the
+            # ratings counted before it, as concatenating the files would leave it
+            new = tuple(c for c in extra if c not in TEXT_COLUMNS and c not in names)
+            if new:
+                names = (*names, *new)
+                stack.widen(names)
         have = set(BASE_COLUMNS) | set(ratings.extra_columns)
         own = tuple(n for n in names if n in have)
         if len(ratings):
@@ -172,7 +180,7 @@ def count_batches(
         from icmaps.ratings.ratingset import RatingSet
 
         empty = RatingSet.from_columns(m, {k: [] for k in BASE_COLUMNS})
-        total = widen(tally(empty, ()), names or KEY_COLUMNS)
+        total = widen(tally(empty, ()), names)
     return Counted(
         m,
         total,
