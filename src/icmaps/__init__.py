@@ -111,6 +111,8 @@ _EXPORTS: dict[str, str] = {
     "summarize": "icmaps.stats.summary",
     "Tally": "icmaps.stats.tally",
     "tally": "icmaps.stats.tally",
+    "Counted": "icmaps.stats.tally",
+    "count_ratings": "icmaps.stats.stream",
 }
 
 __all__ = sorted(["__version__", *_EXPORTS])  # noqa: PLE0605 (the one table drives it)

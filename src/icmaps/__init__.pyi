@@ -96,12 +96,13 @@ from icmaps.stats.intraclass import icc as icc
 from icmaps.stats.plans import ActionPlan as ActionPlan, action_plan as action_plan
 from icmaps.stats.profiles import Profile as Profile, profile as profile
 from icmaps.stats.reliability import AgreementReport as AgreementReport, agreement as agreement
+from icmaps.stats.stream import count_ratings as count_ratings
 from icmaps.stats.summary import (
     Summary as Summary,
     SummaryRow as SummaryRow,
     summarize as summarize,
 )
-from icmaps.stats.tally import Tally as Tally, tally as tally
+from icmaps.stats.tally import Counted as Counted, Tally as Tally, tally as tally
 
 __all__ = [
     "ActionPlan",
@@ -115,6 +116,7 @@ __all__ = [
     "Component",
     "Configurations",
     "ConsensusReport",
+    "Counted",
     "Crosswalk",
     "DisagreementReport",
     "Fidelity",
@@ -161,6 +163,7 @@ __all__ = [
     "configurations",
     "conger_kappa",
     "consensus",
+    "count_ratings",
     "crosswalk",
     "diff_maps",
     "disagreements",

@@ -367,17 +367,27 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output and not args.each_subject:
         _output_format(args, "html")  # a name this command cannot write: say so first
     m = load_map(args.map)
-    result = read_ratings(args.ratings, m, errors="collect")
-    assert isinstance(result, ReadResult)
+    result: Any
+    if _streaming(args):  # counted as read: every column kept, the report needs them all
+        result = _counted(args, m, None, errors="collect")
+        import dataclasses
+
+        held = dataclasses.replace(result, problems=())  # listed once, by problems= below
+    else:
+        result = read_ratings(args.ratings, m, errors="collect")
+        assert isinstance(result, ReadResult)
+        held = _private(args, result.ratings)
     if not result.ok and not args.allow_problems:
         err.write(_problems_text(result.problems, _limit(args)))
         err.write(
-            f"{args.ratings}: {_plural(len(result.problems), 'problem')}; no report written "
+            f"{_label(args)}: {_plural(len(result.problems), 'problem')}; no report written "
             "(--allow-problems writes one without the bad rows and lists them)\n"
         )
         return EXIT_INVALID
-    anchor = _anchor_source(args, m, result.ratings)
-    rated = _from_source(args, _private(args, result.ratings))
+    if getattr(args, "anchor", None) is not None and not isinstance(result, ReadResult):
+        raise UsageError("--anchor needs the ratings read whole: leave out --stream and --workers")
+    anchor = _anchor_source(args, m, result.ratings) if isinstance(result, ReadResult) else None
+    rated = _from_source(args, held)
     anchor = _private_anchor(args, anchor)
     if args.subject or args.each_subject:
         if args.min_n is not None:
@@ -545,33 +555,185 @@ def _min_n(text: str) -> int:
     return k
 
 
-def _read_rated(args: argparse.Namespace) -> Any:
+def _read_rated(args: argparse.Namespace, stream_by: Sequence[str] | None = None) -> Any:
+    """The ratings of RATINGS, privacy, role and consensus applied: held in memory, or, for
+    the commands that pass ``stream_by`` (the columns their statistic groups by), counted as
+    they stream when the input is large or on Dask (see :func:`_counted`)."""
     from icmaps.maps.codec import load_map
     from icmaps.ratings.ratingset import RatingSet
     from icmaps.ratings.read import read_ratings
     from icmaps.stats.consensus import consensus
 
-    rs = read_ratings(args.ratings, load_map(args.map))
-    assert isinstance(rs, RatingSet)
-    rs = _private(args, rs)
+    m = load_map(args.map)
+    if stream_by is not None and _streaming(args):
+        role = ("role",) if getattr(args, "role", None) else ()
+        rs: Any = _counted(args, m, tuple(dict.fromkeys((*stream_by, *role))))
+    else:
+        rs = read_ratings(args.ratings, m)
+        assert isinstance(rs, RatingSet)
+        rs = _private(args, rs)
     if getattr(args, "role", None):
         rs = rs.for_role(args.role)
         if not len(rs):
-            raise UsageError(f"{args.ratings}: no ratings for role {args.role!r}")
+            raise UsageError(f"{_label(args)}: no ratings for role {args.role!r}")
     if getattr(args, "consensus", None):
         rs, _ = consensus(rs, args.consensus)
     return rs
 
 
+# -- large inputs: several files, streaming, Dask ---------------------------------------------
+
+STREAM_BYTES = 100 * 2**20
+"""Inputs larger than this (all files together) are counted as they stream, not held: about
+1.5M ratings of long CSV, which in memory would peak near 350 MB."""
+
+
+def _label(args: argparse.Namespace) -> str:
+    """RATINGS as the user gave them (one file, several, or a glob), for messages."""
+    given = args.ratings
+    return given if isinstance(given, str) else " ".join(given)
+
+
+def _size(path: str | os.PathLike[str]) -> int:
+    if os.path.isdir(path):  # a Parquet dataset
+        from pathlib import Path
+
+        return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+    return os.path.getsize(path) if os.path.isfile(path) else 0
+
+
+def _streaming(args: argparse.Namespace) -> bool:
+    """Whether to count as the ratings stream (``--stream``, ``--workers``, ``--scheduler``
+    or input above :data:`STREAM_BYTES`) rather than hold them. Options that need every
+    rating kept (``--pseudonymize``, profiles, ``--disagreements``) hold them, unless
+    streaming was asked for: then they are a usage error."""
+    asked = [
+        f"--{name}" for name in ("stream", "workers", "scheduler") if getattr(args, name, None)
+    ]
+    if getattr(args, "workers", None) and getattr(args, "scheduler", None):
+        raise UsageError("give --workers (a local cluster) or --scheduler (a running one)")
+    needs_rows = [
+        option
+        for option, name in (
+            ("--pseudonymize", "pseudonymize"),
+            ("--subject", "subject"),
+            ("--each-subject", "each_subject"),
+            ("--disagreements", "disagreements"),
+        )
+        if getattr(args, name, None)
+    ]
+    if needs_rows:
+        if asked:
+            raise UsageError(
+                f"{needs_rows[0]} needs every rating in memory; it does not go with {asked[0]}"
+            )
+        return False
+    if asked:
+        return True
+    from icmaps.ratings.read import ratings_sources
+
+    files = ratings_sources(args.ratings)
+    total = sum(_size(f) for f in files if isinstance(f, (str, os.PathLike)))
+    return total > STREAM_BYTES
+
+
+def _counted(
+    args: argparse.Namespace, m: Any, by: Sequence[str] | None, *, errors: str = "raise"
+) -> Any:
+    """Count RATINGS as they stream (one process), or on Dask with ``--workers N`` (a local
+    cluster of N processes) or ``--scheduler ADDRESS``, keeping the columns ``by`` (None:
+    all). A progress bar shows on stderr when it is a terminal, unless ``--quiet``."""
+    from icmaps._progress import wanted
+
+    progress = wanted(bool(getattr(args, "quiet", False)), sys.stderr)
+    duplicates = "ignore" if getattr(args, "trusted", False) else "check"
+    if getattr(args, "workers", None) or getattr(args, "scheduler", None):
+        from icmaps.dask import cluster, tally
+
+        with cluster(args.workers, args.scheduler) as client:
+            return tally(
+                args.ratings,
+                m,
+                by,
+                client=client,
+                duplicates=duplicates,  # type: ignore[arg-type]
+                errors=errors,  # type: ignore[arg-type]
+                progress=progress,
+            )
+    from icmaps.stats.stream import count_ratings
+
+    return count_ratings(
+        args.ratings,
+        m,
+        by=by,
+        duplicates=duplicates,  # type: ignore[arg-type]
+        errors=errors,  # type: ignore[arg-type]
+        progress=progress,
+    )
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, not {n}")
+    return n
+
+
+def _map_and_sources(p: argparse.ArgumentParser) -> None:
+    """MAP and one or more RATINGS (files or globs), and the options for large inputs."""
+    p.add_argument("map", metavar="MAP", help="bundled map id or file")
+    p.add_argument(
+        "ratings",
+        metavar="RATINGS",
+        nargs="+",
+        help="ratings files (CSV long or wide, JSONL, Parquet file or folder, Arrow) or a glob "
+        "such as 'data/*.parquet' (quoted); several are read as one set",
+    )
+    g = p.add_argument_group("large inputs")
+    g.add_argument(
+        "--stream",
+        action="store_true",
+        help=f"count the ratings as they are read instead of holding them (the default for "
+        f"input above {STREAM_BYTES // 2**20} MB)",
+    )
+    g.add_argument(
+        "--workers",
+        type=_workers,
+        metavar="N",
+        help="count on a local Dask cluster of N worker processes (the [dask] extra)",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="count on a running Dask cluster, e.g. tcp://scheduler:8786",
+    )
+    g.add_argument(
+        "--trusted",
+        action="store_true",
+        help="the ratings repeat no subject/rater/occasion/component key: do not look for "
+        "repeats across batches and files (saves ~17 bytes a rating when streaming)",
+    )
+    g.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar (one shows on a terminal for streamed and Dask work, with the "
+        "[progress] extra)",
+    )
+
+
 def _cmd_summarize(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.stats.summary import summarize
 
-    return _emit(
-        summarize(_read_rated(args), by=args.by or (), min_n=args.min_n),
-        args.format,
-        out,
-        _raw(args),
-    )
+    by = tuple(args.by or ())
+    keep = (*by, *(("subject",) if args.min_n is not None else ()))
+    if args.consensus:  # consensus decides per subject and occasion, over the raters
+        keep = ("subject", "occasion", *(b for b in by if b not in ("subject", "occasion")))
+    rated = _read_rated(args, stream_by=keep)
+    return _emit(summarize(rated, by=by, min_n=args.min_n), args.format, out, _raw(args))
 
 
 _COMBINE = ("modal", "median", "conservative")
@@ -585,8 +747,9 @@ def _cmd_fidelity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     chosen = [r for r in args.rule or () if r not in _COMBINE]
     if len({*combine, *([args.combine] if args.combine else [])}) > 1:
         raise UsageError("give one way to combine raters (--combine modal|median|conservative)")
+    by = tuple(args.by or ("occasion",))
     result = fidelity(
-        _read_rated(args),
+        _read_rated(args, stream_by=("subject", "occasion", *by)),
         threshold=args.threshold,
         basis=args.basis,
         weights=not args.no_weights,
@@ -603,7 +766,7 @@ def _cmd_fidelity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from icmaps.stats.growth import compare
 
-    rated = _read_rated(args)
+    rated = _read_rated(args, stream_by=(args.by, "subject", "occasion"))
     if args.period:
         rated = rated.in_periods(args.period)
     occasions = _occasion_list(args.occasions)
@@ -825,16 +988,22 @@ def _cmd_agreement(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.level is not None and args.method != "krippendorff":
         raise UsageError("--level applies to --method krippendorff only")
     m = load_map(args.map)
-    result = read_ratings(args.ratings, m, errors="collect")
-    assert isinstance(result, ReadResult)
+    result: Any
+    if _streaming(args):  # each rater's rating is what agreement reads
+        result = _counted(args, m, ("subject", "rater", "occasion"), errors="collect")
+        rated = result
+    else:
+        result = read_ratings(args.ratings, m, errors="collect")
+        assert isinstance(result, ReadResult)
+        rated = result.ratings
     err.write(_problems_text(result.problems, _limit(args)))
     if not result.ok:
         n = sum(1 for p in result.problems if p.severity == "error")
-        err.write(f"{args.ratings}: {_plural(n, 'error')}; no agreement computed\n")
+        err.write(f"{_label(args)}: {_plural(n, 'error')}; no agreement computed\n")
         return EXIT_INVALID
     raters = [r.strip() for r in args.raters.split(",") if r.strip()] if args.raters else None
     rep = agreement(
-        result.ratings,
+        rated,
         method=args.method,
         level=args.level or "ordinal",
         weights=args.weights,
@@ -1120,7 +1289,7 @@ def _parser() -> argparse.ArgumentParser:
     ig.set_defaults(handler=_cmd_import_grid)
 
     rp = sub.add_parser("report", help="an HTML or Markdown implementation report")
-    _map_and_ratings(rp)
+    _map_and_sources(rp)
     rp.add_argument("-o", "--output", help="write to this file (atomically) instead of stdout")
     rp.add_argument("--role", help="only the components (and ratings) for this role")
     rp.add_argument("--by", metavar="ATTR", help="split figures by a subject attribute")
@@ -1167,7 +1336,7 @@ def _parser() -> argparse.ArgumentParser:
     rules = list(_COMBINE)
     formats = ["text", "json", "csv"]
     su = sub.add_parser("summarize", help="distributions, %% ideal and scores per component")
-    _map_and_ratings(su)
+    _map_and_sources(su)
     su.add_argument(
         "--by",
         nargs="+",
@@ -1188,7 +1357,7 @@ def _parser() -> argparse.ArgumentParser:
     su.set_defaults(handler=_cmd_summarize)
 
     fi = sub.add_parser("fidelity", help="fidelity index and classification per subject")
-    _map_and_ratings(fi)
+    _map_and_sources(fi)
     fi.add_argument(
         "--threshold", type=float, help="index needed (default: the map's fidelity rule, else 0.8)"
     )
@@ -1286,7 +1455,7 @@ def _parser() -> argparse.ArgumentParser:
     tr.set_defaults(handler=_cmd_trend)
 
     co = sub.add_parser("compare", help="growth between two occasions (or raters, ...)")
-    _map_and_ratings(co)
+    _map_and_sources(co)
     co.add_argument(
         "--by",
         "--between",
@@ -1341,7 +1510,7 @@ def _parser() -> argparse.ArgumentParser:
     di.set_defaults(handler=_cmd_diff)
 
     ag = sub.add_parser("agreement", help="inter-rater agreement of a ratings file")
-    _map_and_ratings(ag)
+    _map_and_sources(ag)
     ag.add_argument(
         "--method",
         choices=[

@@ -38,7 +38,7 @@ from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import fmt_pct
 from icmaps.errors import MissingExtraError, NotFoundError, Problem, UsageError
 from icmaps.maps.model import Component, Group, Map
-from icmaps.stats.tally import Decisions, Distribution, Tally, tally
+from icmaps.stats.tally import Counted, Decisions, Distribution, Tally, tally
 
 if TYPE_CHECKING:
     from icmaps._tabular import Suppressed
@@ -668,7 +668,7 @@ class Report(TableResult):
 
 
 def _agreement(
-    ratings: RatingSet, occasion: str | None
+    ratings: RatingSet | Counted, occasion: str | None
 ) -> tuple[dict[str, tuple[AgreementResult, AgreementResult]], AgreementResult | None, str | None]:
     """Krippendorff's alpha (ordinal) and exact agreement per component and per group on
     ``occasion``, by :func:`icmaps.agreement` (units: subject x occasion x component), and the
@@ -719,8 +719,10 @@ def report(
 ) -> Report:
     """Compute an implementation report of ``ratings`` (on the map they were read against).
 
-    ``ratings`` is a :class:`~icmaps.RatingSet` or the result of
-    ``read_ratings(..., errors="collect")`` (its problems are listed in the report). The old
+    ``ratings`` is a :class:`~icmaps.RatingSet`, the result of
+    ``read_ratings(..., errors="collect")`` or ratings counted as they were read
+    (:func:`icmaps.count_ratings`, :func:`icmaps.dask.tally`, kept by every column:
+    ``by=None``); the problems of the last two are listed in the report. The old
     form ``report(map, ratings, ...)`` still works and warns (DeprecationWarning).
     ``role`` keeps that role's view of the map (and its ratings); ``by`` splits the component
     figures by a subject attribute (or ``rater``, ``role``, ``occasion``); ``occasion`` picks
@@ -768,7 +770,9 @@ def report(
     if hasattr(ratings, "problems") and hasattr(ratings, "ratings"):
         problems = (*problems, *ratings.problems)
         ratings = ratings.ratings
-    rs: RatingSet = ratings
+    elif isinstance(ratings, Counted):  # counted as read: the problems met on the way
+        problems = (*problems, *ratings.problems)
+    rs: RatingSet | Counted = ratings
     from icmaps.stats.disclosure import check_min_n
 
     min_n = check_min_n(min_n)
@@ -1085,18 +1089,22 @@ def _rule_counts(
 
 
 def _calibration(
-    rs: RatingSet, anchor: str | os.PathLike[str] | RatingSet | None
+    rs: RatingSet | Counted, anchor: str | os.PathLike[str] | RatingSet | None
 ) -> Calibration | None:
     """The calibration section's figures (``None`` without an anchor)."""
     if anchor is None:
         return None
+    from icmaps.ratings.ratingset import RatingSet
+
+    if not isinstance(rs, RatingSet):
+        raise UsageError("a calibration (anchor=) needs the ratings read whole, not counted")
     from icmaps.stats.calibration import calibrate
 
     return calibrate(rs, anchor)
 
 
 def _fidelity(
-    rs: RatingSet, d: Decisions | None, occasions: Sequence[str]
+    rs: RatingSet | Counted, d: Decisions | None, occasions: Sequence[str]
 ) -> FidelityResult | None:
     """Fidelity per subject x occasion by the map's own rules (or icmaps' default)."""
     if d is None:
@@ -1121,7 +1129,7 @@ def _fidelity(
     )
 
 
-def _sources(rs: RatingSet) -> Comparison | None:
+def _sources(rs: RatingSet | Counted) -> Comparison | None:
     """Self-ratings against the other source (``observer``, ``coach`` ...) of the same
     occasion, when the ratings have a ``source`` column with ``self`` and one other value."""
     if "source" not in rs.attributes:
@@ -1136,7 +1144,7 @@ def _sources(rs: RatingSet) -> Comparison | None:
 
 
 def _comparison(
-    rs: RatingSet, base: str | None, snapshot: str | None, d: Decisions | None
+    rs: RatingSet | Counted, base: str | None, snapshot: str | None, d: Decisions | None
 ) -> Comparison | None:
     """Per-subject transitions from the growth base to the snapshot."""
     if base is None or snapshot is None or d is None:
@@ -1150,7 +1158,7 @@ def _quality(
     m: Map,
     *,
     t: Tally,
-    rs: RatingSet,
+    rs: RatingSet | Counted,
     snapshot: str | None,
     per_occasion: Mapping[str, Distribution],
     dropped: int,

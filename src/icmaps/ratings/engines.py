@@ -23,6 +23,7 @@ import array
 import bisect
 import codecs
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -38,7 +39,15 @@ from icmaps.ratings.columns import BASE_COLUMNS, MAX_COLUMNS, is_helper_column
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["Chunk", "arrow_engine", "jsonl_engine", "rows_engine"]
+__all__ = [
+    "Chunk",
+    "arrow_engine",
+    "arrow_engine_batches",
+    "ipc_engine",
+    "jsonl_engine",
+    "parquet_engine",
+    "rows_engine",
+]
 
 
 Chunk = tuple[Layout, RawBatch]
@@ -707,7 +716,7 @@ def arrow_engine(
             read_options=pacsv.ReadOptions(
                 column_names=[f"c{i}" for i in range(width)],
                 skip_rows=1,
-                block_size=1 << 22,
+                block_size=1 << 20,  # pyarrow reads ahead: 1 MB blocks keep ~40 MB in flight
                 use_threads=False,  # rows skipped as invalid get their line number
             ),
             parse_options=pacsv.ParseOptions(
@@ -882,3 +891,208 @@ class _ArrowState:
         self.given = max(self.given, last)
         self._reset()
         return self.layout, RawBatch(values, index, lines, mine)
+
+
+# -- Arrow tables: Parquet files and datasets, Arrow IPC, RatingSet.from_arrow ---------------
+
+ARROW_SUFFIXES = (".arrow", ".arrows", ".feather", ".ipc")
+PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
+
+
+def _arrow_strings(arr: Any) -> Any:
+    """A non-dictionary Arrow column as strings: numbers written as a CSV would hold them
+    (a float column of whole numbers, as pandas makes of codes with gaps, as integers)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = arr.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return arr
+    if pa.types.is_floating(t):
+        valid = pc.drop_null(arr)
+        whole = pc.all(pc.equal(pc.floor(valid), valid)).as_py() if len(valid) else True
+        if whole is not False:
+            arr = pc.cast(arr, pa.int64())
+    return pc.cast(arr, pa.string())
+
+
+def _arrow_column(arr: Any) -> tuple[list[str | None], NDArray[Any]]:
+    """A column's distinct raw values and per-row index (nulls get an extra last value,
+    ``None``): a dictionary array as it is (never decoded), anything else encoded first."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_dictionary(arr.type):
+        arr = _arrow_strings(arr).dictionary_encode()
+    dictionary = arr.dictionary
+    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
+        dictionary = _arrow_strings(dictionary)
+    values: list[str | None] = dictionary.to_pylist()
+    indices = arr.indices
+    if indices.null_count:
+        indices = pc.fill_null(indices, len(values))
+        values.append(None)
+    indices = pc.cast(indices, pa.int32())
+    return values, _numpy_indices(indices).astype(np.int64)
+
+
+def arrow_engine_batches(
+    batches: Iterable[Any],
+    names: Sequence[str],
+    m: Map,
+    path: str,
+    *,
+    chunk_rows: int = 100_000,
+) -> Iterator[Chunk]:
+    """Intern Arrow record batches (columns ``names``) ``chunk_rows`` ratings a chunk.
+
+    Dictionary-encoded columns (pandas categoricals, Parquet read with ``read_dictionary``)
+    go onto the interned columns through their dictionary, no value is decoded per row;
+    other columns are encoded per batch by pyarrow. A rating's ``line`` is its row number
+    in the table (1-based); problems with the column names (the schema) carry no line.
+    Wide tables are read row by row through :func:`rows_engine`.
+    """
+    import numpy as np
+
+    header = [str(n) for n in names]
+    fmt, pos, _, found = _header_map(header, m, "auto", path)
+    header_problems = [dataclasses.replace(p, line=None) for p in found]
+    if fmt == "wide" or _unusable(found):
+        rows = _arrow_rows(batches, header) if not _unusable(found) else iter(())
+        for layout, raw in rows_engine(m, header, rows, path=path, chunk_rows=chunk_rows):
+            raw.problems = [
+                dataclasses.replace(p, line=None) if p in found else p for p in raw.problems
+            ]
+            yield layout, raw
+        return
+    attrs = tuple(n for n in pos if n not in BASE_COLUMNS)
+    layout = Layout(path, attrs, {name: i + 1 for name, i in pos.items()})
+    lookups: dict[str, dict[str | None, int]] = {n: {} for n in pos}
+    parts: dict[str, list[NDArray[Any]]] = {n: [] for n in pos}
+    line_parts: list[NDArray[Any]] = []
+    filled = 0
+    row = 0
+    emitted = False
+
+    def out() -> Chunk:
+        nonlocal lookups, parts, line_parts, filled
+        values: dict[str, Sequence[str | None]] = {}
+        index: dict[str, NDArray[Any]] = {}
+        for name in layout.names:
+            if name in pos:
+                values[name] = list(lookups[name])
+                index[name] = (
+                    np.concatenate(parts[name]) if parts[name] else np.zeros(0, dtype=np.uint32)
+                )
+            else:
+                values[name] = [None] if filled else []
+                index[name] = np.zeros(filled, dtype=np.uint32)
+        lines = np.concatenate(line_parts) if line_parts else np.zeros(0, dtype=np.uint32)
+        problems = list(header_problems) if not emitted else []
+        lookups = {n: {} for n in pos}
+        parts = {n: [] for n in pos}
+        line_parts, filled = [], 0
+        return layout, RawBatch(values, index, lines, problems)
+
+    for batch in batches:
+        off = 0
+        n = batch.num_rows
+        while off < n:
+            take = min(chunk_rows - filled, n - off)
+            part = batch.slice(off, take)
+            for name, i in pos.items():
+                raw_values, idx = _arrow_column(part.column(i))
+                lookup = lookups[name]
+                # only the values this slice uses, in their first-seen order (a dictionary
+                # may hold values no row of the slice uses); first rows by a scatter-min,
+                # linear where np.unique would sort every row
+                first = np.full(len(raw_values), take, dtype=np.int64)
+                np.minimum.at(first, idx, np.arange(take, dtype=np.int64))
+                used = np.flatnonzero(first < take)
+                remap = np.zeros(max(len(raw_values), 1), dtype=np.uint32)
+                for j in used[np.argsort(first[used], kind="stable")].tolist():
+                    v = raw_values[j]
+                    remap[j] = lookup.setdefault((v.strip() or None) if v else None, len(lookup))
+                parts[name].append(remap[idx])
+            line_parts.append(np.arange(row + off + 1, row + off + take + 1, dtype=np.uint32))
+            filled += take
+            off += take
+            if filled >= chunk_rows:
+                yield out()
+                emitted = True
+        row += n
+    if filled or not emitted:
+        yield out()
+
+
+def _arrow_rows(batches: Iterable[Any], header: Sequence[str]) -> Iterator[tuple[int, list[str]]]:
+    """Rows of cells (strings, blank for null) numbered from 1, for wide tables."""
+    row = 0
+    for batch in batches:
+        cols = [_arrow_strings(batch.column(i)).to_pylist() for i in range(len(header))]
+        for cells in zip(*cols, strict=True):
+            row += 1
+            yield row, ["" if c is None else c for c in cells]
+
+
+def _string_columns(schema: Any) -> list[str]:
+    import pyarrow as pa
+
+    return [
+        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    ]
+
+
+def parquet_engine(path: Path, m: Map, *, chunk_rows: int = 100_000) -> Iterator[Chunk]:
+    """Intern a Parquet file, or every Parquet file of a dataset folder (in path order,
+    hive partition folders such as ``district=north/`` as columns), batch by batch. String
+    columns are read as dictionaries (as Parquet stores them): never decoded per row."""
+    import pyarrow.parquet as pq
+
+    if path.is_dir():
+        import pyarrow.dataset as ds  # (it imports pandas: only for a folder)
+
+        dataset = ds.dataset(path, format="parquet", partitioning="hive")
+        fragments = sorted(dataset.get_fragments(), key=lambda f: f.path)
+        if not fragments:
+            raise RatingsError([Problem(str(path), None, None, "no Parquet files in the folder")])
+        for frag in fragments:
+            names = dataset.schema.names
+            batches = frag.to_batches(schema=dataset.schema, batch_size=chunk_rows)
+            yield from arrow_engine_batches(batches, names, m, frag.path, chunk_rows=chunk_rows)
+        return
+    try:
+        schema = pq.read_schema(path)
+        f = pq.ParquetFile(path, read_dictionary=_string_columns(schema))
+    except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet
+        raise RatingsError([Problem(str(path), None, None, f"not a Parquet file ({e})")]) from None
+    with f:
+        batches = f.iter_batches(batch_size=chunk_rows)
+        yield from arrow_engine_batches(
+            batches, f.schema_arrow.names, m, str(path), chunk_rows=chunk_rows
+        )
+
+
+def ipc_engine(path: Path, m: Map, *, chunk_rows: int = 100_000) -> Iterator[Chunk]:
+    """Intern an Arrow IPC file (Feather v2) or stream, batch by batch (memory-mapped)."""
+    import pyarrow as pa
+
+    with pa.memory_map(str(path)) as source:
+        try:
+            reader: Any = pa.ipc.open_file(source)
+            batches: Iterable[Any] = (reader.get_batch(i) for i in range(reader.num_record_batches))
+        except pa.ArrowInvalid:
+            source.seek(0)
+            try:
+                reader = pa.ipc.open_stream(source)
+            except pa.ArrowInvalid as e:
+                raise RatingsError(
+                    [Problem(str(path), None, None, f"not an Arrow IPC file or stream ({e})")]
+                ) from None
+            batches = reader
+        yield from arrow_engine_batches(
+            batches, reader.schema.names, m, str(path), chunk_rows=chunk_rows
+        )

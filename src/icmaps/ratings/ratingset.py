@@ -190,6 +190,48 @@ class RatingSet:
             raise RatingsError(problems)
         return ratings if keep is None else ratings._take(keep.tolist())
 
+    @classmethod
+    def from_arrow(cls, map: Map, table: Any) -> RatingSet:
+        """Build from an Arrow table (``pyarrow.Table`` or ``RecordBatch``; a polars
+        DataFrame's ``.to_arrow()``, DuckDB's ``.arrow()``) with the columns of a ratings
+        file, checking each rating like :func:`icmaps.read_ratings` (one checker; problems
+        name the row, 1-based). Dictionary columns are read through their dictionary, never
+        decoded per row. Needs pyarrow (``pip install 'icmaps[fast]'``).
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> RatingSet.from_arrow(rs.map, rs.to_arrow()) == rs
+        True
+        """
+        from icmaps._optional import require
+        from icmaps.ratings.checker import check, check_duplicates, check_texts
+        from icmaps.ratings.engines import arrow_engine_batches
+
+        pa = require("pyarrow", "RatingSet.from_arrow needs pyarrow", extra="fast")
+        if isinstance(table, pa.RecordBatch):
+            table = pa.Table.from_batches([table])
+        if not isinstance(table, pa.Table):
+            raise UsageError(f"from_arrow takes a pyarrow Table, not {type(table).__name__}")
+        chunks = arrow_engine_batches(
+            table.to_batches(), table.schema.names, map, "<arrow>", chunk_rows=2**62
+        )
+        parts = [check(map, layout, raw) for layout, raw in chunks]
+        problems = [p for c in parts for p in c.problems]
+        whole = [cls(map, c.columns, c.levels, c.attrs) for c in parts]
+        ratings = whole[0] if len(whole) == 1 else _concat(whole)
+        lines = array.array("I")
+        for c in parts:
+            lines.extend(c.lines)
+        keep, repeated = check_duplicates(ratings._cols, lines, "<arrow>")
+        if keep is not None:
+            ratings = ratings._take(keep.tolist())
+            lines = array.array("I", [lines[i] for i in keep.tolist()])
+        keep, too_long = check_texts(ratings, lines, "<arrow>")
+        problems += [*repeated, *too_long]
+        if any(p.severity == "error" for p in problems):
+            raise RatingsError(sorted(problems, key=Problem.sort_key))
+        return ratings if keep is None else ratings._take(keep.tolist())
+
     # -- basic protocol ---------------------------------------------------------------------
 
     @property
@@ -407,6 +449,44 @@ class RatingSet:
         cols = {name: col.decode() for name, col in self._cols.items()}
         names = [n for n in (*BASE_COLUMNS, *self._attrs) if n != "role" or self.has_roles()]
         return [{n: cols[n][i] for n in names} for i in range(len(self))]
+
+    def to_arrow(self) -> Any:
+        """A ``pyarrow.Table`` with the columns of a long ratings file (``role`` when some
+        rating has one, then the attributes and texts), each a dictionary column straight
+        from the interned one: nothing is decoded. polars (``pl.from_arrow``), DuckDB and
+        pandas (``.to_pandas()``) read it without copying. Needs pyarrow.
+
+        >>> import icmaps
+        >>> rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
+        >>> t = rs.to_arrow()
+        >>> t.num_rows == len(rs), t.column_names[:5]
+        (True, ['subject', 'rater', 'occasion', 'component', 'code'])
+        >>> str(t.schema.field("code").type)
+        'dictionary<values=string, indices=int32, ordered=0>'
+        """
+        from icmaps._optional import require
+
+        pa = require("pyarrow", "RatingSet.to_arrow needs pyarrow", extra="fast")
+        import numpy as np
+
+        names = ["subject", "rater", "occasion", "component", "code"]
+        names += (["role"] if self.has_roles() else []) + list(self._attrs)
+        arrays = []
+        for name in names:
+            col = self._cols[name]
+            values = list(col.values)
+            index = as_numpy(col.index).astype(np.int32)
+            mask = None
+            if None in values:  # blank: a null, not a value of the dictionary
+                at = values.index(None)
+                mask = index == at
+                index = np.where(index > at, index - 1, index).astype(np.int32)
+                index[mask] = 0
+                values.pop(at)
+            indices = pa.array(index, type=pa.int32(), mask=mask)
+            dictionary = pa.array(values, type=pa.string())
+            arrays.append(pa.DictionaryArray.from_arrays(indices, dictionary))
+        return pa.Table.from_arrays(arrays, names=names)
 
     def has_roles(self) -> bool:
         """Whether any rating names a role."""

@@ -1,5 +1,6 @@
 """Reading ratings: CSV (long and wide), JSON Lines, Excel workbooks (``.xlsx``, long or
-wide: :mod:`icmaps.ratings.workbook`); in one go or streamed in batches.
+wide: :mod:`icmaps.ratings.workbook`), Parquet and Arrow IPC; one file, several or a glob; in
+one go or streamed in batches.
 
 Every source goes through an engine (:mod:`icmaps.ratings.engines`: pure Python, or pyarrow
 for long CSV files when it is installed, ``pip install 'icmaps[fast]'``) into interned
@@ -14,7 +15,7 @@ from __future__ import annotations
 import array
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, overload
@@ -24,7 +25,6 @@ from icmaps.errors import Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
 from icmaps.ratings.checker import (
     Checked,
-    Format,
     SeenKeys,
     check,
     check_consistency,
@@ -32,13 +32,17 @@ from icmaps.ratings.checker import (
     check_texts,
 )
 from icmaps.ratings.engines import (
+    ARROW_SUFFIXES,
     MAX_PROBLEMS,
+    PARQUET_SUFFIXES,
     Chunk,
     arrow_engine,
     check_source,
     csv_rows,
+    ipc_engine,
     jsonl_engine,
     open_text,
+    parquet_engine,
     rows_engine,
     stopped,
     utf8_problem,
@@ -46,7 +50,14 @@ from icmaps.ratings.engines import (
 from icmaps.ratings.ratingset import RatingSet, ReadResult, _concat
 from icmaps.ratings.workbook import is_workbook, workbook_rows
 
-__all__ = ["RatingBatch", "example_ratings", "iter_ratings", "read_ratings"]
+__all__ = [
+    "RatingBatch",
+    "checked_batches",
+    "example_ratings",
+    "iter_ratings",
+    "ratings_sources",
+    "read_ratings",
+]
 
 
 Errors = Literal["raise", "collect"]
@@ -61,13 +72,19 @@ Duplicates = Literal["check", "ignore"]
 Source = str | os.PathLike[str] | IO[str] | IO[bytes]
 
 
+Sources = Source | Sequence[str | os.PathLike[str]]
+"""One source, or several files (a list, or a glob such as ``"ratings/*.parquet"``)."""
+
+
+ReadFormat = Literal["auto", "long", "wide", "jsonl", "parquet", "arrow"]
+
+
 READ_CHUNK = 1 << 17
 """Ratings per batch when :func:`read_ratings` collects a whole file."""
 
 
 def example_ratings(map_id: str) -> str:
-    """Path of a bundled example ratings file (``learning-school``, ``spl-2022``, and the
-    calibration session ``learning-school-calibration``, rated on ``learning-school``).
+    """Path of a bundled example ratings file (``learning-school``, ``spl-2022``).
 
     >>> example_ratings("learning-school").endswith("learning-school.csv")
     True
@@ -88,9 +105,10 @@ class RatingBatch:
 
     ``ratings`` are the batch's good ratings (a :class:`RatingSet`, its categories its own);
     ``lines`` is the source line of each of them (a compact unsigned array, in order; JSON
-    Lines: the line; records: the record number); ``problems`` are those found in the rows
-    the batch read (sorted by place): bad values, wrong field counts, invalid JSON lines,
-    header problems (in the first batch) and repeated keys.
+    Lines: the line; Parquet and Arrow: the row number; records: the record number);
+    ``problems`` are those found in the rows the batch read (sorted by place): bad values,
+    wrong field counts, invalid JSON lines, header problems (in the first batch) and
+    repeated keys; ``path`` is the file the batch came from.
 
     >>> import icmaps
     >>> b = next(iter_ratings(example_ratings("learning-school"), "learning-school"))
@@ -101,6 +119,7 @@ class RatingBatch:
     ratings: RatingSet
     lines: array.array[int]
     problems: tuple[Problem, ...] = ()
+    path: str | None = None  # the file the batch came from
 
     @property
     def ok(self) -> bool:
@@ -111,54 +130,136 @@ class RatingBatch:
         return len(self.ratings)
 
 
-def _options(source: Source, map: Map | str, format: Format, engine: Engine) -> tuple[Map, Format]:
+def ratings_sources(source: Sources) -> list[Source]:
+    """The sources ``source`` names: itself, each of a list, or the files a glob matches
+    (sorted; a glob that matches nothing is a :class:`~icmaps.errors.UsageError`, never an
+    empty read). A path that exists is never taken for a glob.
+
+    >>> import icmaps
+    >>> ratings_sources(icmaps.example_ratings("learning-school"))[0].endswith(".csv")
+    True
+    >>> ratings_sources("no/such/*.csv")
+    Traceback (most recent call last):
+    ...
+    icmaps.errors.UsageError: no/such/*.csv: no file matches
+    """
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        if not os.path.exists(name) and any(c in name for c in "*?["):
+            import glob
+
+            found = sorted(glob.glob(name, recursive=True))
+            if not found:
+                raise UsageError(f"{name}: no file matches")
+            return list(found)
+        return [source]
+    if isinstance(source, Sequence):
+        out: list[Source] = []
+        for one in source:
+            out.extend(ratings_sources(one))
+        if not out:
+            raise UsageError("no ratings sources given")
+        return out
+    return [source]  # a stream
+
+
+def _format_of(source: Source, format: ReadFormat) -> ReadFormat:
+    name = os.fspath(source).lower() if isinstance(source, (str, os.PathLike)) else ""
+    if format != "auto":
+        return format
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith(PARQUET_SUFFIXES) or (name and _parquet_folder(Path(name))):
+        return "parquet"
+    if name.endswith(ARROW_SUFFIXES):
+        return "arrow"
+    return format
+
+
+def _parquet_folder(p: Path) -> bool:
+    """Whether ``p`` is a folder holding Parquet files (a dataset), at any depth."""
+    try:
+        return p.is_dir() and any(
+            f.suffix.lower() in PARQUET_SUFFIXES for f in p.rglob("*") if f.is_file()
+        )
+    except OSError:  # a name the system refuses (too long): check_source says so
+        return False
+
+
+def _options(
+    sources: list[Source], map: Map | str, format: ReadFormat, engine: Engine
+) -> tuple[Map, list[ReadFormat]]:
     from icmaps.maps.codec import load_map
 
     m = map if isinstance(map, Map) else load_map(map)
-    if format not in ("auto", "long", "wide", "jsonl"):
-        raise UsageError(f"format must be 'auto', 'long', 'wide' or 'jsonl', not {format!r}")
+    if format not in ("auto", "long", "wide", "jsonl", "parquet", "arrow"):
+        raise UsageError(
+            f"format must be 'auto', 'long', 'wide', 'jsonl', 'parquet' or 'arrow', not {format!r}"
+        )
     if engine not in ("auto", "python", "pyarrow"):
         raise UsageError(f"engine must be 'auto', 'python' or 'pyarrow', not {engine!r}")
-    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else ""
-    if name.lower().endswith((".xls", ".ods", ".numbers")):
-        raise UsageError(
-            f"{name}: this spreadsheet format is not read; save it as an Excel workbook "
-            "(.xlsx) or as CSV UTF-8"
-        )
-    if format == "auto" and name.lower().endswith((".jsonl", ".ndjson")):
-        format = "jsonl"
     if engine == "pyarrow" and not (has("numpy") and has("pyarrow")):
         require("pyarrow", "engine='pyarrow' needs pyarrow and numpy", extra="fast")
         require("numpy", "engine='pyarrow' needs pyarrow and numpy", extra="fast")
-    check_source(source)
-    return m, format
+    formats = []
+    for source in sources:
+        name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else ""
+        if name.lower().endswith((".xls", ".ods", ".numbers")):
+            raise UsageError(
+                f"{name}: this spreadsheet format is not read; save it as an Excel workbook "
+                "(.xlsx) or as CSV UTF-8"
+            )
+        fmt = _format_of(source, format)
+        if fmt in ("parquet", "arrow"):
+            what = "Parquet" if fmt == "parquet" else "Arrow IPC"
+            require("pyarrow", f"reading {what} needs pyarrow", extra="fast")
+            if not isinstance(source, (str, os.PathLike)):
+                raise UsageError(f"{what} is read from a file path, not a stream")
+            if not Path(source).exists():
+                raise UsageError(f"{os.fspath(source)}: no such file")
+        else:
+            check_source(source)
+        formats.append(fmt)
+    return m, formats
 
 
 def _chunks(
     source: Source,
     m: Map,
     *,
-    format: Format,
+    format: ReadFormat,
     engine: Engine,
     chunk_rows: int,
-    sheet: list[str] | None = None,
+    sheets: dict[str, str] | None = None,
 ) -> Iterator[Chunk]:
     """Interned chunks from the engine that fits (pyarrow for long CSV files when it is
-    installed, Python for the rest or the rest of a file pyarrow handed back; a workbook's
-    rows through the Python engine, its sheet's name added to ``sheet``)."""
+    installed, Parquet and Arrow IPC; Python for the rest or the rest of a file pyarrow
+    handed back; a workbook's rows through the Python engine, its sheet's name recorded in
+    ``sheets`` under the file's name)."""
     if is_workbook(source):
         assert isinstance(source, (str, os.PathLike))
         if format == "jsonl":
             raise UsageError(f"{os.fspath(source)}: a workbook is read long or wide, not jsonl")
         name, header, cells = workbook_rows(source)
-        if sheet is not None:
-            sheet.append(name)
+        if sheets is not None:
+            sheets[os.fspath(source)] = name
         try:
             yield from rows_engine(
-                m, header, cells, path=os.fspath(source), format=format, chunk_rows=chunk_rows
+                m,
+                header,
+                cells,
+                path=os.fspath(source),
+                format=format,  # type: ignore[arg-type]
+                chunk_rows=chunk_rows,
             )
         finally:
             cells.close()
+        return
+    if format == "parquet":
+        yield from parquet_engine(Path(os.fspath(source)), m, chunk_rows=chunk_rows)  # type: ignore[arg-type]
+        return
+    if format == "arrow":
+        yield from ipc_engine(Path(os.fspath(source)), m, chunk_rows=chunk_rows)  # type: ignore[arg-type]
         return
     after = 0
     fits = engine != "python" and format in ("auto", "long")
@@ -191,26 +292,29 @@ def _chunks(
 
 
 def _checked(
-    source: Source,
+    sources: list[Source],
+    formats: list[ReadFormat],
     m: Map,
     *,
-    format: Format,
     engine: Engine,
     chunk_rows: int,
-    sheet: list[str] | None = None,
+    sheets: dict[str, str] | None = None,
 ) -> Iterator[Checked]:
-    for layout, raw in _chunks(
-        source, m, format=format, engine=engine, chunk_rows=chunk_rows, sheet=sheet
-    ):
-        yield check(m, layout, raw)
+    for source, format in zip(sources, formats, strict=True):
+        for layout, raw in _chunks(
+            source, m, format=format, engine=engine, chunk_rows=chunk_rows, sheets=sheets
+        ):
+            yield check(m, layout, raw)
 
 
-def _in_sheet(problems: tuple[Problem, ...], sheet: list[str]) -> tuple[Problem, ...]:
+def _in_sheet(problems: Sequence[Problem], sheets: dict[str, str]) -> tuple[Problem, ...]:
     """Problems of a workbook placed in its sheet (``file:Sheet!C5``): line numbers are the
     sheet's row numbers, columns its columns."""
-    if not sheet:
-        return problems
-    return tuple(dataclasses.replace(p, sheet=sheet[0]) for p in problems)
+    if not sheets:
+        return tuple(problems)
+    return tuple(
+        dataclasses.replace(p, sheet=sheets[p.path]) if p.path in sheets else p for p in problems
+    )
 
 
 def _ratings(checked: Checked) -> RatingSet:
@@ -228,27 +332,29 @@ def _keep_rows(
 
 
 def iter_ratings(
-    source: Source,
+    source: Sources,
     map: Map | str,
     *,
     chunk_rows: int = 100_000,
-    format: Format = "auto",
+    format: ReadFormat = "auto",
     engine: Engine = "auto",
     duplicates: Duplicates = "check",
 ) -> Iterator[RatingBatch]:
-    """Stream ratings from CSV (long or wide), JSON Lines or an Excel workbook in checked
-    batches.
+    """Stream ratings from CSV (long or wide), JSON Lines, Parquet (a file, or a folder of
+    them: a dataset) or Arrow IPC in checked batches; from one source, a list of files or a
+    glob (``"ratings/*.parquet"``), one file after the other.
 
     Each :class:`RatingBatch` holds at most ``chunk_rows`` good ratings, the source line of
-    each and the problems found in its rows; nothing is raised for bad rows (look at
-    ``batch.problems`` or ``batch.ok``), only for a source that cannot be read at all (an
-    empty or non-UTF-8 file, invalid CSV: :class:`~icmaps.errors.RatingsError`). A source with
-    no ratings gives one empty batch. Memory stays at a few batches whatever the file size,
-    plus, with ``duplicates="check"`` (default), about 17 bytes per distinct subject x rater x
-    occasion x component key seen so far: repeats of a key from an earlier batch are dropped
-    (same code: a warning; another code: an error). Unlike :func:`read_ratings`, a conflict
-    across batches cannot take back the rating already handed out. ``duplicates="ignore"``
-    keeps nothing and looks for no repeats (trusted data).
+    each (Parquet and Arrow: the row number, 1-based), its file and the problems found in its
+    rows; nothing is raised for bad rows (look at ``batch.problems`` or ``batch.ok``), only
+    for a source that cannot be read at all (an empty or non-UTF-8 file, invalid CSV:
+    :class:`~icmaps.errors.RatingsError`). A source with no ratings gives one empty batch.
+    Memory stays at a few batches whatever the file size, plus, with ``duplicates="check"``
+    (default), about 17 bytes per distinct subject x rater x occasion x component key seen
+    so far (in any file): repeats of a key from an earlier batch are dropped (same code: a
+    warning; another code: an error). Unlike :func:`read_ratings`, a conflict across batches
+    cannot take back the rating already handed out. ``duplicates="ignore"`` keeps nothing
+    and looks for no repeats (trusted data: then memory is the batches alone).
 
     Added up (``RatingSet.__add__``), the batches' ratings equal what :func:`read_ratings`
     gives for a file without repeated keys, whatever ``chunk_rows``.
@@ -265,41 +371,54 @@ def iter_ratings(
         raise UsageError(f"chunk_rows must be a positive integer, not {chunk_rows!r}")
     if duplicates not in ("check", "ignore"):
         raise UsageError(f"duplicates must be 'check' or 'ignore', not {duplicates!r}")
-    m, format = _options(source, map, format, engine)
-    return _stream(source, m, format=format, engine=engine, chunk_rows=chunk_rows, dup=duplicates)
+    sources = ratings_sources(source)
+    m, formats = _options(sources, map, format, engine)
+    return _stream(sources, formats, m, engine=engine, chunk_rows=chunk_rows, dup=duplicates)
 
 
 def _stream(
-    source: Source, m: Map, *, format: Format, engine: Engine, chunk_rows: int, dup: Duplicates
+    sources: list[Source],
+    formats: list[ReadFormat],
+    m: Map,
+    *,
+    engine: Engine,
+    chunk_rows: int,
+    dup: Duplicates,
 ) -> Iterator[RatingBatch]:
+    sheets: dict[str, str] = {}
+    checked = _checked(sources, formats, m, engine=engine, chunk_rows=chunk_rows, sheets=sheets)
+    return checked_batches(checked, dup, sheets)
+
+
+def checked_batches(
+    checked: Iterable[Checked], dup: Duplicates = "check", sheets: dict[str, str] | None = None
+) -> Iterator[RatingBatch]:
+    """Batches of checked chunks, with repeats across them dropped (``dup="check"``) as
+    :func:`iter_ratings` drops them (for engines other than the file readers: Dask
+    partitions, Arrow tables). ``sheets`` places a workbook's problems in its sheet."""
     import numpy as np
 
     seen = SeenKeys() if dup == "check" else None
-    sheet: list[str] = []
-    for checked in _checked(
-        source, m, format=format, engine=engine, chunk_rows=chunk_rows, sheet=sheet
-    ):
-        ratings = _ratings(checked)
-        lines = checked.lines
-        problems = checked.problems
+    for one in checked:
+        ratings = _ratings(one)
+        lines = one.lines
+        problems = one.problems
         if seen is not None and len(lines):
-            keep, found = seen.check(
-                checked.columns, np.frombuffer(lines, dtype=np.uint32), checked.path
-            )
+            keep, found = seen.check(one.columns, np.frombuffer(lines, dtype=np.uint32), one.path)
             if keep is not None:
                 ratings = ratings._take(keep.tolist())
                 lines = array.array("I", np.frombuffer(lines, dtype=np.uint32)[keep].tobytes())
             if found:
                 problems = tuple(sorted((*problems, *found), key=Problem.sort_key))
-        yield RatingBatch(ratings, lines, _in_sheet(problems, sheet))
+        yield RatingBatch(ratings, lines, _in_sheet(problems, sheets or {}), one.path)
 
 
 @overload
 def read_ratings(
-    source: Source,
+    source: Sources,
     map: Map | str,
     *,
-    format: Format = ...,
+    format: ReadFormat = ...,
     errors: Literal["raise"] = ...,
     engine: Engine = ...,
 ) -> RatingSet: ...
@@ -307,33 +426,37 @@ def read_ratings(
 
 @overload
 def read_ratings(
-    source: Source,
+    source: Sources,
     map: Map | str,
     *,
-    format: Format = ...,
+    format: ReadFormat = ...,
     errors: Literal["collect"],
     engine: Engine = ...,
 ) -> ReadResult: ...
 
 
 def read_ratings(
-    source: Source,
+    source: Sources,
     map: Map | str,
     *,
-    format: Format = "auto",
+    format: ReadFormat = "auto",
     errors: Errors = "raise",
     engine: Engine = "auto",
 ) -> RatingSet | ReadResult:
-    """Read ratings from CSV (long or wide), JSON Lines or an Excel workbook (``.xlsx``, long
-    or wide; needs openpyxl) and check them against a map.
+    """Read ratings from CSV (long or wide), JSON Lines, Parquet (a file or a dataset
+    folder) or Arrow IPC (``.arrow``, ``.feather``) and check them against a map; from one
+    source, a list of files or a glob.
 
     CSV may be UTF-8 or UTF-8 with BOM (Excel), any of ``, ; TAB |`` as delimiter (sniffed
-    from the header), CRLF or LF. Header names match case-insensitively. With
+    from the header), CRLF or LF. Header names match case-insensitively. Parquet and Arrow
+    columns may be strings, numbers or dictionaries (pandas categoricals: read through the
+    dictionary, never decoded per row); their problems name the row (1-based). With
     ``errors="raise"`` (default) one :class:`~icmaps.errors.RatingsError` carries every
     problem; with ``errors="collect"`` a :class:`ReadResult` holds the good ratings and the
     problems. Built on the batches of :func:`iter_ratings`: they are concatenated, then
     repeated keys are looked for across the whole file (different codes: an error, and every
-    rating of the key is dropped; the same code: a warning, kept once).
+    rating of the key is dropped; the same code: a warning, kept once). Across several files,
+    a key repeated from an earlier file is dropped as :func:`iter_ratings` drops it.
 
     >>> import icmaps
     >>> rs = read_ratings(example_ratings("learning-school"), "learning-school")
@@ -342,15 +465,41 @@ def read_ratings(
     """
     if errors not in ("raise", "collect"):
         raise UsageError(f"errors must be 'raise' or 'collect', not {errors!r}")
-    m, format = _options(source, map, format, engine)
+    sources = ratings_sources(source)
+    m, formats = _options(sources, map, format, engine)
+    files: list[RatingSet] = []
+    problems: list[Problem] = []
+    sheets: dict[str, str] = {}
+    seen = SeenKeys() if len(sources) > 1 else None
+    for one, fmt in zip(sources, formats, strict=True):
+        ratings, lines, found, path = _read_one(one, fmt, m, engine, sheets)
+        problems.extend(found)
+        if seen is not None and len(lines):  # a key repeated from an earlier file
+            import numpy as np
+
+            keep, repeated = seen.check(ratings._cols, np.frombuffer(lines, dtype=np.uint32), path)
+            ratings, lines = _keep_rows(ratings, lines, keep)
+            problems.extend(repeated)
+        files.append(ratings)
+    ratings = files[0] if len(files) == 1 else _concat(files)
+    result = ReadResult(ratings, _in_sheet(sorted(problems, key=Problem.sort_key), sheets))
+    if errors == "collect":
+        return result
+    if not result.ok:
+        raise RatingsError(result.problems)
+    return result.ratings
+
+
+def _read_one(
+    source: Source, format: ReadFormat, m: Map, engine: Engine, sheets: dict[str, str]
+) -> tuple[RatingSet, array.array[int], list[Problem], str | None]:
+    """One file read whole: its good ratings, their lines, its problems and its name."""
     parts: list[RatingSet] = []
     lines = array.array("I")
     problems: list[Problem] = []
     path: str | None = None
-    sheet: list[str] = []
-    for checked in _checked(
-        source, m, format=format, engine=engine, chunk_rows=READ_CHUNK, sheet=sheet
-    ):
+    chunks = _checked([source], [format], m, engine=engine, chunk_rows=READ_CHUNK, sheets=sheets)
+    for checked in chunks:
         parts.append(_ratings(checked))
         lines.extend(checked.lines)
         problems.extend(checked.problems)
@@ -370,9 +519,4 @@ def read_ratings(
     problems.extend(too_long)
     # empty cells rated, a subject's attribute that differs between rows: warnings
     problems.extend(check_consistency(ratings, lines, path))
-    result = ReadResult(ratings, _in_sheet(tuple(sorted(problems, key=Problem.sort_key)), sheet))
-    if errors == "collect":
-        return result
-    if not result.ok:
-        raise RatingsError(result.problems)
-    return result.ratings
+    return ratings, lines, problems, path

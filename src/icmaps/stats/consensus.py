@@ -5,18 +5,18 @@ from __future__ import annotations
 import array
 import dataclasses
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import Record
 from icmaps.errors import NotFoundError
-from icmaps.ratings.columns import LEVEL_NA, _Column
+from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA, _Column
 from icmaps.stats.rules import (
     Rule,
     check_rule,
 )
-from icmaps.stats.tally import IntArray, LevelCounts, tally_rows
+from icmaps.stats.tally import Counted, IntArray, LevelCounts, Tally, tally_rows, tally_sorted
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
@@ -199,7 +199,17 @@ class ConsensusReport(TableResult):
         return f"<ConsensusReport {self.rule}: {self.cells} cells, {self.n_ties} ties>"
 
 
-def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, ConsensusReport]:
+@overload
+def consensus(ratings: RatingSet, rule: Rule = ...) -> tuple[RatingSet, ConsensusReport]: ...
+
+
+@overload
+def consensus(ratings: Counted, rule: Rule = ...) -> tuple[Counted, ConsensusReport]: ...
+
+
+def consensus(
+    ratings: RatingSet | Counted, rule: Rule = "modal"
+) -> tuple[RatingSet | Counted, ConsensusReport]:
     """One rating per subject x occasion x component from several raters (rater
     ``"consensus"``), and a report of every tie.
 
@@ -219,14 +229,15 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     >>> set(one.column("rater")), len(one) == report.cells
     ({'consensus'}, True)
     """
-    from icmaps.ratings.ratingset import RatingSet
-
     np = require("numpy", "consensus needs numpy", extra="fast")
     check_rule(rule)
+    if isinstance(ratings, Counted):
+        return _consensus_counted(ratings, rule)
+    from icmaps.ratings.ratingset import RatingSet
+
     m = ratings.map
     counted, tally_row = tally_rows(ratings, ("subject", "occasion"))
-    lc, t = counted.level_counts(), counted
-    cell_level, cell_tie = lc.decide(rule)  # per cell, in the tally's order
+    lc = counted.level_counts()
     n_cells = len(lc.counts)
     # role and attributes come from the first rating of each cell; each rating's cell is
     # the level-count row its tally row was added to
@@ -234,7 +245,66 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     first = np.full(n_cells, len(ratings), dtype=np.int64)
     np.minimum.at(first, cell_of, np.arange(len(ratings), dtype=np.int64))
     order = np.argsort(first, kind="stable")  # cells in first-seen order
-    first, level, tie = first[order], cell_level[order], cell_tie[order]
+    level, codes, code_idx, report = _decide(lc, rule, order)
+    keep = first[order]  # the first rating of each cell, in first-seen order
+    new = {
+        "rater": _Column(("consensus",), array.array("B", bytes(len(keep)))),
+        "code": _Column.from_indices(codes, code_idx),
+    }
+    out = {n: new[n] if n in new else ratings._col(n).take(keep) for n in ratings._cols}
+    levels = array.array("b", level.astype(np.int8).tobytes())
+    result = RatingSet(m, out, levels, ratings.attributes)
+    return result, report
+
+
+def _consensus_counted(c: Counted, rule: Rule) -> tuple[Counted, ConsensusReport]:
+    """:func:`consensus` of counted ratings: the consensus as counts (one per subject x
+    occasion x component, rater ``"consensus"``), kept apart by the subject attributes that
+    were counted; cells and ties in sorted order (the file order is not known)."""
+    np = require("numpy", "consensus needs numpy", extra="fast")
+    from icmaps.ratings.columns import RATING_ATTRIBUTES
+
+    keep = tuple(a for a in c.attributes if a in c.tally.by and a not in RATING_ATTRIBUTES)
+    counted = c.regrouped(("subject", "occasion", *keep))
+    lc = counted.level_counts()
+    n_cells = len(lc.counts)
+    _, codes, code_idx, report = _decide(lc, rule, np.arange(n_cells, dtype=np.int64))
+    t = counted
+    # the consensus codes as categories of the counts (codes nobody wrote are added)
+    new_codes = tuple(codes)
+    level_of = np.full((len(t.components), len(new_codes)), LEVEL_MISSING, dtype=np.int8)
+    level_of[:, : len(t.codes)] = t.level_of
+    for ci, level_codes in enumerate(t.level_codes):  # a level's own code, even if unwritten
+        for lv, code in enumerate(level_codes):
+            level_of[ci, new_codes.index(code)] = lv
+    by = (*t.by, "rater")
+    keys = np.column_stack([lc.keys, np.zeros(n_cells, dtype=np.int64)]).reshape(n_cells, len(by))
+    out = Tally(
+        t.map_ref,
+        by,
+        (*t.values, ("consensus",)),
+        t.components,
+        new_codes,
+        t.level_codes,
+        level_of,
+        keys,
+        lc.component,
+        code_idx.astype(np.int64),
+        np.ones(n_cells, dtype=np.int64),
+    )
+    return dataclasses.replace(c, tally=tally_sorted(out)), report
+
+
+def _decide(
+    lc: LevelCounts, rule: Rule, order: IntArray
+) -> tuple[IntArray, list[str | None], IntArray, ConsensusReport]:
+    """Decide every cell of ``lc`` (taken in ``order``): per cell its level, the code of the
+    consensus (index into the returned code categories) and the report of ties."""
+    np = require("numpy", "consensus needs numpy", extra="fast")
+    t = lc.tally
+    n_cells = len(lc.counts)
+    cell_level, cell_tie = lc.decide(rule)  # per cell, in the tally's order
+    level, tie = cell_level[order], cell_tie[order]
     # ratings per cell, a column at a time (a sum along the short axis is slow)
     n_given = np.zeros(n_cells, dtype=np.int64)
     for j in range(lc.counts.shape[1]):
@@ -289,16 +359,8 @@ def consensus(ratings: RatingSet, rule: Rule = "modal") -> tuple[RatingSet, Cons
     na_overruled = tuple(where(np.flatnonzero((level >= 0) & (lc.na[order] > 0))))
     tie_rows = np.flatnonzero((level >= 0) & (tie >= 0))
     ties = _ties(np, lc, order, tie_rows, rule, level, tie, codes, code_idx)
-    keep = first  # the first rating of each cell, in first-seen order
-    new = {
-        "rater": _Column(("consensus",), array.array("B", bytes(len(keep)))),
-        "code": _Column.from_indices(codes, code_idx),
-    }
-    out = {n: new[n] if n in new else ratings._col(n).take(keep) for n in ratings._cols}
-    levels = array.array("b", level.astype(np.int8).tobytes())
-    result = RatingSet(m, out, levels, ratings.attributes)
     report = ConsensusReport(rule, n_cells, single, unanimous, ties, na_overruled)
-    return result, report
+    return level, codes, code_idx, report
 
 
 def _ties(  # noqa: PLR0917 (private; the arrays consensus already has)

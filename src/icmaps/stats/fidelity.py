@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from icmaps.ratings.occasions import Period
     from icmaps.ratings.ratingset import RatingSet
+    from icmaps.stats.tally import Counted
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -476,7 +477,7 @@ def _unit_fidelity(
 
 
 def fidelity(
-    ratings: RatingSet,
+    ratings: RatingSet | Counted,
     *,
     threshold: float | None = None,
     basis: Basis | None = None,

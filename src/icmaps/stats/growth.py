@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
     from icmaps.stats.disclosure import Mask, Protection
     from icmaps.stats.summary import SummaryRow
+    from icmaps.stats.tally import Counted
 
 __all__ = [
     "Comparison",
@@ -514,7 +515,7 @@ def _shown_totals(
 
 
 def _sides(
-    ratings: RatingSet,
+    ratings: RatingSet | Counted,
     by: str,
     base: str | None,
     other: str | None,
@@ -550,7 +551,7 @@ def _sides(
 
 
 def compare(
-    ratings: RatingSet,
+    ratings: RatingSet | Counted,
     by: str = "occasion",
     base: str | None = None,
     other: str | None = None,

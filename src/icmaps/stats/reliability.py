@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from icmaps.maps.model import Map
     from icmaps.ratings.ratingset import RatingSet
+    from icmaps.stats.tally import Counted
 
     FloatArray = NDArray[np.float64]
     IntArray = NDArray[np.intp]
@@ -357,7 +358,7 @@ class _Design:
 
 
 def _design(
-    ratings: RatingSet, raters: Sequence[str] | None, *, occasion: str | None = None
+    ratings: RatingSet | Counted, raters: Sequence[str] | None, *, occasion: str | None = None
 ) -> _Design:
     """Build the matrix: one row per subject x occasion x component, one slot per rating.
 
@@ -675,7 +676,7 @@ def _walk_groups(m: Map) -> Iterator[tuple[Any, int, tuple[str, ...]]]:
 
 
 def agreement(
-    ratings: RatingSet,
+    ratings: RatingSet | Counted,
     *,
     method: Method = "krippendorff",
     level: Level = "ordinal",

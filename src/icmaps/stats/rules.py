@@ -16,6 +16,7 @@ from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA
 
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
+    from icmaps.stats.tally import Counted
 
 __all__ = [
     "LEVEL_MISSING",
@@ -96,7 +97,9 @@ def decide(levels: Sequence[int], rule: str) -> tuple[int, tuple[int, ...]]:
     return cands[-1], (cands if len(cands) > 1 else ())
 
 
-def check_columns(ratings: RatingSet, names: Sequence[str], *, forbid: Sequence[str]) -> None:
+def check_columns(
+    ratings: RatingSet | Counted, names: Sequence[str], *, forbid: Sequence[str]
+) -> None:
     """Raise :class:`UsageError` unless every name is a column the grouping may use."""
     from icmaps.ratings.columns import BASE_COLUMNS
 

@@ -42,6 +42,7 @@ from icmaps.stats.tally import Cell, Distribution, MapRef, Tally, tally
 if TYPE_CHECKING:
     from icmaps.ratings.ratingset import RatingSet
     from icmaps.stats.disclosure import Mask, Suppressed
+    from icmaps.stats.tally import Counted
 
 __all__ = ["Scope", "Summary", "SummaryRow", "summarize"]
 
@@ -513,7 +514,7 @@ class Summary(TableResult):
 
 
 def summarize(
-    ratings: RatingSet, by: str | Iterable[str] | None = (), *, min_n: int | None = None
+    ratings: RatingSet | Counted, by: str | Iterable[str] | None = (), *, min_n: int | None = None
 ) -> Summary:
     """Counts per level, distribution, % ideal, % ideal-or-acceptable, mean and median score,
     and the numbers rated / N/A / missing, per component and rolled up for the whole map, each

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from icmaps._grouping import sorted_runs, unique_rows as _unique_rows
 from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
-from icmaps.errors import NotFoundError, UsageError
+from icmaps.errors import NotFoundError, Problem, UsageError
 from icmaps.maps.model import Map, Zone
 from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA, as_numpy, level_table
 from icmaps.stats.rules import (
@@ -29,10 +29,14 @@ else:  # numpy is imported lazily
     IntArray = Any
 
 if TYPE_CHECKING:
+    import array
+
+    from icmaps.ratings.occasions import OccasionOrder, Period
     from icmaps.ratings.ratingset import RatingSet
 
 __all__ = [
     "Cell",
+    "Counted",
     "Decisions",
     "Distribution",
     "LevelCounts",
@@ -43,6 +47,10 @@ __all__ = [
     "decisions",
     "tally",
 ]
+
+
+_UNKNOWN = -3
+"""Level of a (component, code) pair a merged tally has not met (no row of it uses it)."""
 
 
 def _by(by: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -130,7 +138,8 @@ class Tally(TableResult):
     components: tuple[str, ...]  # categories of the component column
     codes: tuple[str | None, ...]  # categories of the code column (None: blank)
     level_codes: tuple[tuple[str, ...], ...]  # each component's level codes, desired first
-    level_of: IntArray  # components x codes -> level (>= 0), LEVEL_NA or LEVEL_MISSING
+    level_of: IntArray  # components x codes -> level (>= 0), LEVEL_NA, LEVEL_MISSING (or -3:
+    # a pair of a merged tally that no rating has, whose level is not known)
     keys: IntArray  # rows x len(by) category indices
     component: IntArray  # rows: component index
     code: IntArray  # rows: code index
@@ -169,11 +178,14 @@ class Tally(TableResult):
         codes, code_remap = _union(self.codes, other.codes)
         level_codes = dict(zip(self.components, self.level_codes, strict=True))
         level_codes |= dict(zip(other.components, other.level_codes, strict=True))
-        level_of = np.full((len(components), len(codes)), LEVEL_MISSING, dtype=np.int8)
+        # a (component, code) pair neither side has met stays unknown: no row uses it, and
+        # writing it as missing would hide the true level a later tally brings
+        level_of = np.full((len(components), len(codes)), _UNKNOWN, dtype=np.int8)
         for t, cm, km in ((self, None, None), (other, comp_remap, code_remap)):
             ci = np.arange(len(t.components)) if cm is None else cm
             ki = np.arange(len(t.codes)) if km is None else km
-            level_of[np.ix_(ci, ki)] = t.level_of
+            block = level_of[np.ix_(ci, ki)]
+            level_of[np.ix_(ci, ki)] = np.where(t.level_of != _UNKNOWN, t.level_of, block)
         other_keys = (
             np.column_stack([remaps[j][other.keys[:, j]] for j in range(len(self.by))])
             if self.by
@@ -582,7 +594,7 @@ def decide_counts(rated: IntArray, na: IntArray, rule: str) -> tuple[IntArray, I
     return level.astype(np.int64), tie.astype(np.int64)
 
 
-def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
+def tally(ratings: RatingSet | Counted, by: str | Iterable[str] | None = ()) -> Tally:
     """Count ratings per group (values of the ``by`` columns) x component x code.
 
     ``by`` names rating columns: ``subject``, ``rater``, ``occasion``, ``role`` or any subject
@@ -595,7 +607,13 @@ def tally(ratings: RatingSet, by: str | Iterable[str] | None = ()) -> Tally:
     (('2025-fall',), ('2026-spring',))
     >>> t.cells[(("2025-fall",), "al-teacher-routine")]
     Cell(levels=(4, 7, 3, 0), na=0, missing=0)
+
+    ``ratings`` may also be :class:`Counted` (ratings counted while streamed, see
+    :func:`icmaps.count_ratings`): its counts are regrouped, no rating is read again.
     """
+    if isinstance(ratings, Counted):
+        check_columns(ratings, _by(by), forbid=("component", "code"))
+        return ratings.regrouped(_by(by))
     return tally_rows(ratings, by)[0]
 
 
@@ -663,7 +681,7 @@ class Decisions:
         return tuple(zip(*cols, strict=True))
 
 
-def decisions(ratings: RatingSet, unit: Sequence[str], rule: str) -> Decisions:
+def decisions(ratings: RatingSet | Counted, unit: Sequence[str], rule: str) -> Decisions:
     """Tally ``ratings`` by the ``unit`` columns and decide one level per unit and component.
 
     The one path from ratings to per-unit levels: consensus, fidelity, comparisons, gaps and
@@ -703,6 +721,221 @@ def decide_tally(t: Tally, rule: str) -> Decisions:
     )
 
 
+# -- counted ratings ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Counted:
+    """Ratings counted, not held: their map, a :class:`Tally` grouped by the columns kept,
+    and the problems met while reading them.
+
+    What :func:`icmaps.count_ratings` (a stream of batches) and :func:`icmaps.dask.tally`
+    (partitions on many workers) give. :func:`~icmaps.summarize`, :func:`~icmaps.fidelity`,
+    :func:`~icmaps.compare`, :func:`~icmaps.consensus`, :func:`~icmaps.agreement` and
+    :func:`~icmaps.report` accept it in place of a :class:`~icmaps.RatingSet`, as long as
+    the tally kept the columns they group by (``tally.by``); the answers are the same.
+    Counted ratings add up (``+``), so files, batches and workers combine; they pickle small.
+
+    >>> import icmaps
+    >>> path = icmaps.example_ratings("learning-school")
+    >>> c = icmaps.count_ratings(path, "learning-school", by=("subject", "occasion"))
+    >>> len(c), c.tally.by
+    (560, ('subject', 'occasion'))
+    >>> rs = icmaps.read_ratings(path, "learning-school")
+    >>> icmaps.summarize(c, by="occasion") == icmaps.summarize(rs, by="occasion")
+    True
+    """
+
+    map: Map
+    tally: Tally
+    problems: tuple[Problem, ...] = ()
+    columns: tuple[str, ...] = ()  # every extra column the source had (counted or not)
+    text: tuple[str, ...] = ()  # of those, the free-text ones (note, evidence)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error."""
+        return not any(p.severity == "error" for p in self.problems)
+
+    def __len__(self) -> int:
+        return self.tally.total
+
+    def __add__(self, other: Counted) -> Counted:
+        if not isinstance(other, Counted):
+            return NotImplemented
+        return Counted(
+            self.map,
+            self.tally + other.tally,
+            (*self.problems, *other.problems),
+            (*self.columns, *(c for c in other.columns if c not in self.columns)),
+            (*self.text, *(c for c in other.text if c not in self.text)),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Counted {self.map.id!r} by {list(self.tally.by)}: {len(self)} ratings, "
+            f"{len(self.problems)} problems>"
+        )
+
+    # -- what the statistics read (the part of RatingSet's interface they use) -------------
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The source's attribute columns (what ratings can be grouped by)."""
+        return tuple(c for c in self.columns if c not in self.text)
+
+    @property
+    def text_columns(self) -> tuple[str, ...]:
+        """The source's free-text columns (never counted)."""
+        return self.text
+
+    def regrouped(self, by: tuple[str, ...]) -> Tally:
+        """The counts grouped by ``by`` (columns the tally kept); :class:`NotFoundError`
+        naming what to count by otherwise."""
+        missing = [b for b in by if b not in self.tally.by]
+        if missing:
+            raise NotFoundError(
+                f"the ratings were counted by {list(self.tally.by)}, not by {missing[0]!r}: "
+                f"count them with by= including {', '.join(map(repr, missing))} "
+                "(by=None keeps every column)"
+            )
+        return self.tally.regroup(by)
+
+    def _pos(self, name: str) -> int:
+        if name not in self.tally.by:
+            self.regrouped((name,))  # raises, naming the columns counted
+        return self.tally.by.index(name)
+
+    def _index(self, name: str) -> tuple[tuple[str | None, ...], IntArray]:
+        """A column's categories and per-tally-row index (component and code included)."""
+        t = self.tally
+        if name == "component":
+            return t.components, t.component
+        if name == "code":
+            return t.codes, t.code
+        j = self._pos(name)
+        return t.values[j], t.keys[:, j]
+
+    def categories(self, name: str) -> tuple[str | None, ...]:
+        """Distinct values of a counted column that some rating has, in first-seen order."""
+        np = _np()
+        values, index = self._index(name)
+        used = np.zeros(len(values), dtype=bool)
+        used[index] = True
+        return tuple(v for v, u in zip(values, used.tolist(), strict=True) if u)
+
+    def has_roles(self) -> bool:
+        """Whether any counted rating names a role."""
+        return "role" in self.tally.by and any(v is not None for v in self.categories("role"))
+
+    def _per_rating(self, per_row: IntArray) -> IntArray:
+        np = _np()
+        count = self.tally.count
+        return per_row if bool((count == 1).all()) else np.repeat(per_row, count)
+
+    def codes_of(self, name: str) -> array.array[int]:
+        """Per counted rating, the index of its value into :meth:`categories`' full list
+        (ratings of one tally row are adjacent; their order is the tally's, not the file's)."""
+        import array as _array
+
+        np = _np()
+        values, index = self._index(name)
+        used = np.zeros(len(values), dtype=bool)
+        used[index] = True
+        rank = np.cumsum(used) - 1  # position among the used categories
+        per = self._per_rating(rank[index]).astype(np.uint32)
+        return _array.array("I", per.tobytes())
+
+    def levels(self) -> array.array[int]:
+        """Per counted rating (as :meth:`codes_of`): its level, LEVEL_MISSING or LEVEL_NA."""
+        import array as _array
+
+        np = _np()
+        t = self.tally
+        n_codes = t.level_of.shape[1]
+        level = t.level_of.reshape(-1)[t.component * n_codes + t.code]
+        return _array.array("b", self._per_rating(level).astype(np.int8).tobytes())
+
+    def occasion_order(self, occasions: Sequence[str] | None = None) -> OccasionOrder:
+        """The occasions in time order (as :meth:`icmaps.RatingSet.occasion_order`)."""
+        from icmaps.ratings.occasions import order_occasions
+
+        found = [str(o) for o in self.categories("occasion") if o is not None]
+        return order_occasions(found, occasions)
+
+    def _with(self, t: Tally) -> Counted:
+        return dataclasses.replace(self, tally=t)
+
+    def _rows(self, keep: IntArray) -> Counted:
+        """The counts of the tally rows where ``keep`` (a boolean mask) holds."""
+        t = self.tally
+        return self._with(
+            dataclasses.replace(
+                t,
+                keys=t.keys[keep],
+                component=t.component[keep],
+                code=t.code[keep],
+                count=t.count[keep],
+            )
+        )
+
+    def filter(self, **criteria: str | Iterable[str | None] | None) -> Counted:
+        """Counts of the ratings whose (counted) columns match, as
+        :meth:`icmaps.RatingSet.filter`."""
+        np = _np()
+        keep = np.ones(len(self.tally.count), dtype=bool)
+        for name, wanted in criteria.items():
+            values, index = self._index(name)
+            allowed = {wanted} if wanted is None or isinstance(wanted, str) else set(wanted)
+            ok = np.asarray([v in allowed for v in values] or [False], dtype=bool)
+            keep &= ok[index]
+        return self._rows(keep)
+
+    def for_role(self, role: str) -> Counted:
+        """Counts as one role sees them (as :meth:`icmaps.RatingSet.for_role`); needs
+        ``role`` counted when some rating names a role."""
+        self.map.role(role)
+        comps = [c for c in self.tally.components if self.map.applies_to(c, role)]
+        criteria: dict[str, str | Iterable[str | None] | None] = {"component": comps}
+        if "role" in self.tally.by:
+            criteria["role"] = [role, None]
+        return self.filter(**criteria)
+
+    def in_periods(self, period: Period | Mapping[str, str]) -> Counted:
+        """The same counts with each occasion replaced by its period (as
+        :meth:`icmaps.RatingSet.in_periods`)."""
+        from icmaps.ratings.occasions import periods
+
+        np = _np()
+        t = self.tally
+        j = self._pos("occasion")
+        old = t.values[j]
+        to = periods([str(v) for v in self.categories("occasion") if v is not None], period)
+        new: dict[str | None, int] = {}
+        remap = np.asarray(
+            [new.setdefault(None if v is None else to.get(str(v), v), len(new)) for v in old]
+            or [0],
+            dtype=np.int64,
+        )
+        keys = t.keys.copy()
+        keys[:, j] = remap[keys[:, j]]
+        values = (*t.values[:j], tuple(new), *t.values[j + 1 :])
+        merged = _compact_rows(
+            t.map_ref,
+            t.by,
+            values,
+            t.components,
+            t.codes,
+            t.level_codes,
+            t.level_of,
+            keys,
+            t.component,
+            t.code,
+            t.count,
+        )[0]
+        return self._with(merged)
+
+
 # -- helpers -----------------------------------------------------------------------------------
 
 
@@ -738,6 +971,24 @@ def _union(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[tuple[Any, ...], Int
             out.append(v)
         remap.append(i)
     return tuple(out), np.asarray(remap, dtype=np.int64)
+
+
+def tally_sorted(t: Tally) -> Tally:
+    """``t`` with one row per distinct (group, component, code), rows sorted, counts summed
+    (the form every tally is built in)."""
+    return _compact_rows(
+        t.map_ref,
+        t.by,
+        t.values,
+        t.components,
+        t.codes,
+        t.level_codes,
+        t.level_of,
+        t.keys,
+        t.component,
+        t.code,
+        t.count,
+    )[0]
 
 
 def _compact_rows(  # noqa: PLR0917 (the fields of a Tally, in order)
