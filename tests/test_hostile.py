@@ -270,7 +270,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path: Path) -> No
     from icmaps._tabular import records_csv
 
     assert records_csv([{"a": -2.5, "b": "-2.5", "c": "@x"}], ["a", "b", "c"]).splitlines()[1] == (
-        "-2.5,'-2.5,'@x"
+        "-2.5,-2.5,'@x"
     )
 
 
@@ -370,3 +370,22 @@ def test_fuzzed_ratings_give_our_errors_only(text: str) -> None:
         # whatever was kept can be reported and written
         if len(result.ratings):
             icmaps.summarize(result.ratings).to_csv()
+
+
+def test_plain_numbers_as_text_are_not_prefixed() -> None:
+    from icmaps._tabular import records_csv
+
+    line = records_csv([{"a": "-3", "b": "+4.5", "c": "-2+3", "d": "1e3"}], "abcd").splitlines()[1]
+    assert line == "-3,+4.5,'-2+3,1e3"
+
+
+def test_a_link_to_a_file_not_there_yet_is_kept(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    (tmp_path / "out").mkdir()
+    link = tmp_path / "report.html"
+    link.symlink_to(tmp_path / "out" / "real.html")
+    code, _, err = run_cli("report", "learning-school", EXAMPLE, "-o", str(link))
+    assert code == 0, err
+    assert link.is_symlink()
+    assert (tmp_path / "out" / "real.html").read_text(encoding="utf-8").startswith("<!DOCTYPE")

@@ -43,8 +43,10 @@ def check_output(
     """
     name = os.fspath(path)
     target = Path(path)
+    if target.is_symlink():  # write where it points (even a link to a file not there yet)
+        target = target.resolve()
     try:
-        st = os.stat(target)  # follows links: what would be replaced
+        st = os.stat(target)  # what would be replaced
     except FileNotFoundError:
         st = None
     except OSError as e:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -68,6 +69,7 @@ def records_frame(
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")  # "-3": a number
 
 
 def spreadsheet_safe(value: Scalar) -> Scalar:
@@ -78,7 +80,7 @@ def spreadsheet_safe(value: Scalar) -> Scalar:
     >>> spreadsheet_safe("=SUM(A1)"), spreadsheet_safe(-2), spreadsheet_safe("a")
     ("'=SUM(A1)", -2, 'a')
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
         return "'" + value
     return value
 

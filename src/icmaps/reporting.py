@@ -335,9 +335,8 @@ class Report(TableResult):
             "raters": self.n_raters,
         }
         if self.mask is not None:
-            hidden = self.mask.any_hidden([("all", "subjects")])
-            if hidden is not None:
-                d.update(ratings=hidden, subjects=hidden)
+            d["subjects"] = self.mask.show(("all", "subjects"), self.n_subjects)
+            d["ratings"] = self.mask.show(("all", "ratings"), self.n_ratings)
         return d
 
     calibration: Calibration | None = None  # the raters against anchor ratings, when asked
@@ -547,7 +546,7 @@ class Report(TableResult):
         rows = []
         for r in self.rows:
             what = r.group if isinstance(r, GroupStats) else r.component
-            d = r.snapshot
+            d: Any = self.shown(r)  # the figures as shown (markers under min_n)
             rows.append(
                 (
                     "group" if isinstance(r, GroupStats) else "component",
@@ -565,11 +564,12 @@ class Report(TableResult):
                     d.missing,
                 )
             )
+        head = self.header()
         facts = (
             ("map", self.map.id),
             ("snapshot", self.snapshot or "–"),
-            ("ratings", self.n_ratings),
-            ("subjects", self.n_subjects),
+            ("ratings", head["ratings"]),
+            ("subjects", head["subjects"]),
             ("raters", self.n_raters),
         )
         return Table(
@@ -886,6 +886,12 @@ def report(
     )
     if order.warning:
         quality = (*quality, order.warning[0].upper() + order.warning[1:] + ".")
+    if min_n is not None and anchor is not None:
+        quality = (
+            *quality,
+            "Rater calibration is left out of a report made with a minimum number of subjects "
+            "(it describes single raters); `icmaps calibrate` gives it.",
+        )
     fidelity = _fidelity(rs, shared, occasions)
     comparison = _comparison(rs, growth_base, snapshot, shared)
     sources = _sources(rs)
@@ -908,6 +914,7 @@ def report(
             fidelity=fidelity,
             agreement=overall_agreement,
             n_subjects=len(rs.categories("subject")),
+            n_ratings=len(rs),
         )
         if comparison is not None:
             comparison = dataclasses.replace(comparison, min_n=min_n)
@@ -943,7 +950,8 @@ def report(
         problems=tuple(problems),
         _counts=counts,
         _extra=extra,
-        calibration=_calibration(rs, anchor),
+        # a calibration describes individual raters: not in a report made for sharing
+        calibration=_calibration(rs, anchor) if min_n is None else None,
         min_n=min_n,
         **masks,
     )
@@ -962,6 +970,7 @@ def _protect(
     fidelity: FidelityResult | None,
     agreement: AgreementResult | None,
     n_subjects: int,
+    n_ratings: int,
 ) -> Mask:
     """What a report with a minimum of ``k`` subjects hides. Each zone count, N/A, missing
     and rated figure of every row, on every occasion and for every value of the split, with
@@ -971,6 +980,16 @@ def _protect(
     from icmaps.stats.disclosure import Protection
 
     p = Protection(k)
+    children: dict[str, list[str]] = {"*": []}
+    stack: list[tuple[int, str]] = [(-1, "*")]
+    for node in view.outline():
+        while stack[-1][0] >= node.depth:
+            stack.pop()
+        children[stack[-1][1]].append(node.id)
+        if node.kind == "group":
+            children[node.id] = []
+            stack.append((node.depth, node.id))
+    occasion_totals: list[tuple[object, ...]] = []
     zones = {c.id: [lv.zone for lv in view.scale_of(c.id).desired()] for c in view.all_components()}
     above = {c: ["*", *(g.id for g in view.path_of(c))] for c in zones}
     s_pos, o_pos = counted.by.index("subject"), counted.by.index("occasion")
@@ -1029,20 +1048,42 @@ def _protect(
                 below = [c for c in all_parts if r.group.id in above[c]]
                 for f in _DIST:
                     p.adds_up((ctx, r.group.id, f), [(ctx, c, f) for c in below])
+        # each roll-up is also the sum of the rows just below it (all components: the
+        # top-level groups and components; a group: its subgroups and own components)
+        for parent, kids in children.items():
+            for f in _DIST:
+                p.adds_up((ctx, parent, f), [(ctx, kid, f) for kid in kids])
+        occasion_totals += (
+            [(ctx, "*", f) for f in ("rated", "na", "missing")] if where == "occasion" else []
+        )
     if by is not None and by != "occasion" and snapshot is not None:
         ids = [r.group.id if isinstance(r, GroupStats) else r.component.id for r in rows]
         for rid in (*ids, "*"):
             for f in _DIST:
                 p.adds_up((("occ", snapshot), rid, f), [(("by", v), rid, f) for v in by_values])
 
-    # agreement: a coefficient over fewer than k subjects is not shown
+    # agreement: a coefficient over fewer than k subjects is not shown. A component's units
+    # are its subjects (one occasion); a group's and the pooled figure's units are subject x
+    # component pairs, resting on at least as many subjects as their largest component
+    units = {
+        r.component.id: r.agreement.n_units
+        for r in rows
+        if isinstance(r, ComponentStats) and r.agreement is not None
+    }
     for r in rows:
         if r.agreement is not None:
             aid = r.group.id if isinstance(r, GroupStats) else r.component.id
-            p.count(("agree", aid), r.agreement.n_units, subjects=r.agreement.n_units)
+            who = units.get(aid, 0) if isinstance(r, ComponentStats) else None
+            if who is None:
+                sizes = [size for comp, size in units.items() if aid in above.get(comp, ())]
+                who = max(sizes, default=0)
+            p.count(("agree", aid), r.agreement.n_units, subjects=who)
     if agreement is not None:
-        p.count(("agree", "*"), agreement.n_units, subjects=agreement.n_units)
+        p.count(("agree", "*"), agreement.n_units, subjects=max(units.values(), default=0))
     p.count(("all", "subjects"), n_subjects, subjects=n_subjects)
+    # every rating on every occasion, N/A and missing included (the "Ratings" key figure)
+    p.count(("all", "ratings"), n_ratings, subjects=n_subjects)
+    p.adds_up(("all", "ratings"), occasion_totals)
 
     if fidelity is not None:
         for g in fidelity.groups:
@@ -1168,7 +1209,12 @@ def _quality(
     notes: list[str] = []
     total = sum((d for d in per_occasion.values()), Distribution())
     n = total.rated + total.na + total.missing
-    if n:
+    if n and min_n is not None:  # the counts are in the tables, small ones hidden there
+        notes.append(
+            "Missing and N/A ratings count in no share; the tables give them per component "
+            f"(figures on fewer than {min_n} subjects hidden)."
+        )
+    elif n:
         notes.append(
             f"{total.missing} of {n} ratings missing ({fmt_pct(100 * total.missing / n)}%), "
             f"{total.na} N/A ({fmt_pct(100 * total.na / n)}%); neither counts in any share."

@@ -489,3 +489,127 @@ def test_cli_min_n_refused(tmp_path: Any, args: tuple[str, ...], message: str) -
     code, _, err = run_cli("report", "learning-school", str(path), *args)
     assert code == 2
     assert message in err
+
+
+# -- regressions found in review -------------------------------------------------------------
+
+
+def _set(records: list[dict[str, str]]) -> RatingSet:
+    return RatingSet.from_records(icmaps.load_map("learning-school"), records)
+
+
+def _rec(subject: str, component: str, code: str, **more: str) -> dict[str, str]:
+    return {
+        "subject": subject,
+        "rater": more.pop("rater", "r"),
+        "occasion": more.pop("occasion", "2025-fall"),
+        "component": component,
+        "code": code,
+        **more,
+    }
+
+
+def _comps() -> list[Any]:
+    return list(icmaps.load_map("learning-school").all_components())
+
+
+def test_zeros_in_a_small_row_are_hidden_too() -> None:
+    """Two teachers both ideal: '<5 ideal, 0 acceptable, 0 unacceptable' would say so."""
+    rs = _set([_rec(s, c.id, "1") for s in ("alice", "bob") for c in _comps()])
+    for rec in icmaps.summarize(rs, min_n=5).to_records():
+        assert not any(_shown(rec[f]) for f in ("n_ideal", "n_acceptable", "n_unacceptable"))
+    d = icmaps.report(rs, min_n=5).to_dict()
+    for row in d["rows"]:
+        assert not any(_shown(row["snapshot"][z]) for z in ZONES), row["id"]
+
+
+def test_comparison_totals_rest_on_subjects_not_pairs() -> None:
+    recs = [
+        _rec(s, c.id, "1" if o == "2025-fall" else "2", occasion=o)
+        for s in ("alice", "bob")
+        for o in ("2025-fall", "2026-spring")
+        for c in _comps()
+    ]
+    rs = _set(recs)
+    totals = icmaps.compare(rs, min_n=5).to_dict()["totals"]
+    assert not any(_shown(v) and v for v in totals.values()), totals
+    moves = icmaps.report(rs, min_n=5).moves()
+    assert moves is not None
+    assert not any(_shown(moves[f]) and moves[f] for f in ("n", "toward", "unchanged", "away"))
+
+
+def test_a_small_group_cannot_be_worked_out_from_the_map_total() -> None:
+    """20 subjects rate everything but lead-learner, which 2 of them rate: the map total
+    minus the other groups must not give lead-learner's count back."""
+    recs = []
+    for i in range(20):
+        for c in _comps():
+            if c.id.startswith("ll-") and i >= 2:
+                continue
+            recs.append(_rec(f"s{i}", c.id, "12"[i % 2]))
+    rs = _set(recs)
+    m = rs.map
+    top = [n.id for n in m.outline() if n.depth == 0]
+    for rows in (
+        {r["id"]: r for r in icmaps.summarize(rs, min_n=5).to_records() if r["scope"] != "role"},
+    ):
+        total = rows[m.id]
+        for f in ("n", "n_ideal", "n_acceptable", "n_unacceptable"):
+            cells = [total[f], *(rows[g][f] for g in top if g in rows)]
+            assert sum(not _shown(v) for v in cells) != 1, (f, cells)
+    d = icmaps.report(rs, min_n=5).to_dict()
+    rows = {r["id"]: r["snapshot"] for r in d["rows"]}
+    for f in ("rated", *ZONES):
+        cells = [d["overall"][f], *(rows[g][f] for g in top)]
+        assert sum(not _shown(v) for v in cells) != 1, (f, cells)
+
+
+def test_rating_totals_do_not_give_back_a_hidden_missing_count() -> None:
+    recs = [_rec(f"s{i}", c.id, "1") for i in range(20) for c in _comps()]
+    recs[5]["code"] = ""  # one missing rating
+    rs = _set(recs)
+    d = icmaps.report(rs, min_n=5).to_dict()
+    o = d["overall_by_occasion"]["2025-fall"]
+    assert o["missing"] == "<5"
+    cells = [d["n_ratings"], o["rated"], o["na"], o["missing"]]
+    assert sum(not _shown(v) for v in cells) >= 2, cells
+    assert not any("1 of" in q for q in d["quality"])
+    facts = dict(icmaps.summarize(rs, min_n=5).to_table().facts)
+    s_rows = icmaps.summarize(rs, min_n=5).to_records()
+    map_row = next(r for r in s_rows if r["scope"] == "map")
+    cells = [facts["ratings"], map_row["n"], map_row["na"], map_row["missing"]]
+    assert sum(not _shown(v) for v in cells) != 1, cells
+
+
+def test_agreement_of_two_subjects_is_hidden_in_groups_and_pooled() -> None:
+    recs = [
+        _rec(s, c.id, "12"[(i + j) % 2], rater=r)
+        for i, s in enumerate(("alice", "bob"))
+        for j, r in enumerate(("r1", "r2"))
+        for c in _comps()
+    ]
+    d = icmaps.report(_set(recs), min_n=5).to_dict()
+    assert d["agreement"] is not None
+    assert not _shown(d["agreement"]["alpha"])
+    for row in d["rows"]:
+        if row["agreement"] is not None:
+            assert not _shown(row["agreement"]["alpha"]), row["id"]
+
+
+def test_report_table_csv_and_text_follow_the_minimum() -> None:
+    rs = _set([_rec("alice", c.id, "1") for c in _comps()])
+    r = icmaps.report(rs, min_n=5)
+    assert "1.0" not in r.to_csv()
+    assert "<5" in r.to_csv()
+    assert "100.0%" not in str(r)
+    assert dict(r.to_table().facts)["subjects"] != 1
+
+
+def test_calibration_is_left_out_under_a_minimum() -> None:
+    recs = [_rec("alice", c.id, "1", rater=r) for r in ("anchor", "r1") for c in _comps()]
+    rs = _set(recs)
+    r = icmaps.report(rs, min_n=5, anchor="anchor")
+    assert r.calibration is None
+    assert 'id="calibration"' not in r.to_html()
+    assert any("calibration is left out" in q for q in r.quality)
+    assert icmaps.report(rs, anchor="anchor").calibration is not None

@@ -439,7 +439,7 @@ def _parse_json(text: str, path: str | None, typed_keys: frozenset[str]) -> Docu
             _node_budget(node, path)
         # every JSON scalar is typed already: the builder only records places (and finds
         # control characters in text)
-        _Builder(doc, typed_keys | _ALL_TYPED).build(node, "", 0, False)
+        _Builder(doc, _ALL_TYPED).build(node, "", 0, False)
     else:
         _check_controls(data, path)
     doc.data = data

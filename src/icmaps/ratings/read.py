@@ -505,8 +505,9 @@ def _read_one(
         problems.extend(checked.problems)
         path = checked.path
         if len(problems) > MAX_PROBLEMS:  # junk, not ratings: stop reading
-            if not problems[-1].message.startswith("stopped reading"):
-                problems.append(stopped(path, problems[-1].line, m))
+            at = problems[MAX_PROBLEMS - 1].line
+            problems = [p for p in problems[:MAX_PROBLEMS] if "stopped reading" not in p.message]
+            problems.append(stopped(path, at, m))
             break
     ratings = parts[0] if len(parts) == 1 else _concat(parts, first_seen=True)
     del parts

@@ -6,7 +6,8 @@ minimum (commonly 5 to 15). With a minimum ``k``:
 * **Primary suppression.** A figure is hidden (shown ``<k``) when it rests on 1 to k-1
   subjects: a count of ratings at a level or zone held by fewer than k subjects, or any
   count, share, mean, index or coefficient of a row (a component, group, occasion or value
-  of a split) rated for fewer than k subjects. A zero is shown: it discloses no one's rating.
+  of a split) rated for fewer than k subjects. A zero is shown, unless it is part of a total
+  on fewer than k subjects (then it would tell where all of them are).
 * **Complementary suppression.** Figures that add up (a row's zones to its total, a group's
   components to the group, the values of a split to the whole) must not give a hidden
   figure back by subtraction. Whenever a hidden figure is the only unknown of such a sum,
@@ -121,6 +122,15 @@ class Protection:
         one can be worked out by subtraction."""
         k = self.k
         primary = {key for key, n in self._subjects.items() if 0 < n < k}
+        # a total on fewer than k subjects hides every part, zeros too: "<5 ideal, 0
+        # acceptable, 0 unacceptable" would say where every one of them is
+        grown = True
+        while grown:
+            before = len(primary)
+            for total, parts in self._sums:
+                if total in primary:
+                    primary.update(parts)
+            grown = len(primary) > before
         hidden: dict[Hashable, Suppressed] = {
             key: Suppressed(k) for key in primary if self._shown[key]
         }

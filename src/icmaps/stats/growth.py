@@ -471,7 +471,10 @@ def changes_into(p: Protection, cmp: Comparison, prefix: tuple[object, ...] = ()
 
     for f in ("n", "toward", "unchanged", "away"):
         v = getattr(cmp, f)
-        p.count((star, f), v, subjects=v)
+        # a total counts subject x component pairs: the subjects behind it are at least as
+        # many as behind its largest part (a lower bound, so a small group stays hidden)
+        subjects = max((getattr(c, f) for c in cmp.components), default=0)
+        p.count((star, f), v, subjects=subjects)
         p.adds_up((star, f), [(comp(c), f) for c in cmp.components])
     p.adds_up((star, "n"), [(star, "toward"), (star, "unchanged"), (star, "away")])
 

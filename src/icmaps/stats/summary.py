@@ -600,7 +600,9 @@ def _protect(s: Summary) -> Mask:
     pooled = _pooled(s.map)
     present = {(r.key, r.id) for r in s.rows if r.scope == "component"}
     infos = {c.id: _info(s.map, c.id) for c in s.map.iter_components()}
-    map_rows = []
+    children = _children(s.map)
+    rows_at = {(r.key, r.scope, r.id) for r in s.rows}
+    map_rows: list[tuple[object, ...]] = []
     for r in s.rows:
         base = (r.key, r.scope, r.id)
         values: list[tuple[str | int, int]] = [(f, getattr(r, f)) for f in _FIGURES]
@@ -622,15 +624,39 @@ def _protect(s: Summary) -> Mask:
         if r.scope == "component":
             continue
         if r.scope == "map":
-            map_rows.append((*base, "n"))
+            # every rating of the key, N/A and missing included (the "ratings" fact)
+            map_rows += [(*base, f) for f in ("n", "na", "missing")]
         for f in _FIGURES:
             p.adds_up((*base, f), [(r.key, "component", c, f) for c in comps])
         if r.counts is not None:
             for i in range(len(r.counts)):
                 p.adds_up((*base, i), [(r.key, "component", c, i) for c in comps])
-    p.count(_TOTAL, s.tally.total, subjects=s.min_n)  # the grand total hides no one alone
+        # a roll-up is also the sum of the rows just below it (the map: the top-level groups
+        # and components; a group: its subgroups and its own components)
+        parts = children.get((r.scope, r.id))
+        if parts is not None:
+            shown = [(r.key, scope, i) for scope, i in parts if (r.key, scope, i) in rows_at]
+            for f in _FIGURES:
+                p.adds_up((*base, f), [(*part, f) for part in shown])
+    total_subjects = max((n for key, n in subjects.items() if key[1] == "map"), default=0)
+    p.count(_TOTAL, s.tally.total, subjects=total_subjects)
     p.adds_up(_TOTAL, map_rows)
     return p.solve()
+
+
+def _children(m: Map) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """The rows just below the map and below each group, as (scope, id)."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {("map", m.id): []}
+    stack: list[tuple[int, tuple[str, str]]] = [(-1, ("map", m.id))]
+    for node in m.outline():
+        while stack[-1][0] >= node.depth:
+            stack.pop()
+        me = ("group" if node.kind == "group" else "component", node.id)
+        out[stack[-1][1]].append(me)
+        if node.kind == "group":
+            out[me] = []
+            stack.append((node.depth, me))
+    return out
 
 
 def _display(r: SummaryRow, mask: Mask | None) -> dict[str, object]:
