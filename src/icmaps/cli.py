@@ -57,15 +57,24 @@ def _problems_text(problems: Sequence[Problem], limit: int | None = MAX_PROBLEMS
     return text
 
 
-def _max_problems(text: str) -> int:
-    """argparse type for --max-problems: a whole number, 0 for no limit."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 (no limit) or more, got {value}")
-    return value
+def _whole(low: int, high: int | None = None, what: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` (to ``high``), else a clear error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"{low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"expected {bounds}{what}, got {value}")
+        return value
+
+    return parse
+
+
+_max_problems = _whole(0, what=" (0: no limit)")
+"""argparse type for --max-problems: a whole number, 0 for no limit."""
 
 
 def _limit(args: argparse.Namespace | None) -> int | None:
@@ -88,17 +97,8 @@ MIN_WIDTH, MAX_WIDTH = 40, 1000
 """Bounds of ``--width`` and of the terminal width text is wrapped to."""
 
 
-def _width(text: str) -> int:
-    """argparse type for --width: a whole number of 40 to 1000 columns."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not MIN_WIDTH <= value <= MAX_WIDTH:
-        raise argparse.ArgumentTypeError(
-            f"expected {MIN_WIDTH} to {MAX_WIDTH} columns, got {value}"
-        )
-    return value
+_width = _whole(MIN_WIDTH, MAX_WIDTH, " columns")
+"""argparse type for --width: a whole number of 40 to 1000 columns."""
 
 
 def _terminal_width(out: TextIO) -> int | None:
@@ -545,14 +545,8 @@ def _min_n_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _min_n(text: str) -> int:
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if k < 2:
-        raise argparse.ArgumentTypeError(f"expected at least 2, not {k}")
-    return k
+_min_n = _whole(2)
+"""argparse type for --min-n: a whole number of at least 2."""
 
 
 def _read_rated(args: argparse.Namespace, stream_by: Sequence[str] | None = None) -> Any:

@@ -395,15 +395,7 @@ class Report(TableResult):
             return out
 
         return {
-            "title": self.title,
-            "map": {"id": self.map.id, "version": self.map.version, "title": self.map.title},
-            "role": self.role,
-            "by": self.by,
-            "snapshot": self.snapshot,
-            "base": self.base,
-            "occasions": list(self.occasions),
-            "occasion_order": self.occasion_order,
-            "by_values": list(self.by_values),
+            **self._about(),
             "n_ratings": self.n_ratings,
             "n_subjects": self.n_subjects,
             "n_raters": self.n_raters,
@@ -421,6 +413,20 @@ class Report(TableResult):
             "privacy": self.privacy,
             "calibration": self.calibration.to_dict() if self.calibration else None,
             "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def _about(self) -> dict[str, object]:
+        """What the report is of (the head of :meth:`to_dict`, shown or not)."""
+        return {
+            "title": self.title,
+            "map": {"id": self.map.id, "version": self.map.version, "title": self.map.title},
+            "role": self.role,
+            "by": self.by,
+            "snapshot": self.snapshot,
+            "base": self.base,
+            "occasions": list(self.occasions),
+            "occasion_order": self.occasion_order,
+            "by_values": list(self.by_values),
         }
 
     def _shown_dict(self) -> dict[str, object]:
@@ -480,15 +486,7 @@ class Report(TableResult):
                 ],
             }
         return {
-            "title": self.title,
-            "map": {"id": self.map.id, "version": self.map.version, "title": self.map.title},
-            "role": self.role,
-            "by": self.by,
-            "snapshot": self.snapshot,
-            "base": self.base,
-            "occasions": list(self.occasions),
-            "occasion_order": self.occasion_order,
-            "by_values": list(self.by_values),
+            **self._about(),
             "n_ratings": plain(head["ratings"]),
             "n_subjects": plain(head["subjects"]),
             "n_raters": self.n_raters,

@@ -146,7 +146,7 @@ def test_max_problems_bounds_the_listing(tmp_path: Path) -> None:
     assert every.count("\n") == 10
     code, _, err = run_cli(*args, "--max-problems", "-1")
     assert code == 2
-    assert "expected 0 (no limit) or more" in err
+    assert "expected at least 0 (0: no limit)" in err
 
 
 def test_group_problems_keeps_the_first_places_and_severity() -> None:
