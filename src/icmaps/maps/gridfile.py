@@ -583,20 +583,32 @@ def read_grid(path: str | os.PathLike[str]) -> Map:
     if suffix in (".xlsx", ".xlsm"):
         openpyxl = require("openpyxl", "reading Excel workbooks needs openpyxl", extra="excel")
         try:
-            wb = openpyxl.load_workbook(name, read_only=True, data_only=True)
-        except Exception as e:  # not a workbook, encrypted ...
+            fh = open(name, "rb")  # noqa: SIM115 (ours to close: openpyxl 3.1.0 left it open)
+        except OSError as e:
             raise MapValidationError(
-                [
-                    Problem(
-                        name, None, None, f"not a readable Excel workbook ({type(e).__name__}: {e})"
-                    )
-                ]
+                [Problem(name, None, None, f"cannot open: {e.strerror}")]
             ) from None
         try:
-            ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-            grid = [[_text(v) for v in values] for values in ws.iter_rows(values_only=True)]
-            sheet = str(ws.title)
+            try:
+                wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            except Exception as e:  # not a workbook, encrypted ...
+                raise MapValidationError(
+                    [
+                        Problem(
+                            name,
+                            None,
+                            None,
+                            f"not a readable Excel workbook ({type(e).__name__}: {e})",
+                        )
+                    ]
+                ) from None
+            try:
+                ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+                grid = [[_text(v) for v in values] for values in ws.iter_rows(values_only=True)]
+                sheet = str(ws.title)
+            finally:
+                wb.close()
         finally:
-            wb.close()
+            fh.close()
         return grid_map(grid, path=name, sheet=sheet)
     raise UsageError(f"{name}: a grid is read from .xlsx or .csv, not {suffix or 'no suffix'!r}")

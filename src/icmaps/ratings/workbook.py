@@ -363,9 +363,15 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
     """
     openpyxl = _openpyxl("reading Excel workbooks needs openpyxl")
     name = os.fspath(path)
+    # the file handle is ours to close: openpyxl 3.1.0's read-only close left it open
     try:
-        wb = openpyxl.load_workbook(name, read_only=True, data_only=True)
+        fh = open(name, "rb")  # noqa: SIM115 (closed with the rows)
+    except OSError as e:
+        raise RatingsError([Problem(name, None, None, f"cannot open: {e.strerror}")]) from None
+    try:
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except Exception as e:  # a zip that is no workbook, a password, a wrong suffix ...
+        fh.close()
         raise RatingsError(
             [Problem(name, None, None, f"not a readable Excel workbook ({type(e).__name__}: {e})")]
         ) from None
@@ -378,18 +384,21 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
         header.pop()
     if not header:
         wb.close()
+        fh.close()
         raise RatingsError(
             [Problem(name, 1, None, "the sheet is empty; expected a header row", sheet=sheet)]
         )
-    return sheet, header, _SheetRows(wb, rows, len(header))
+    return sheet, header, _SheetRows(wb, rows, len(header), fh)
 
 
 class _SheetRows:
     """A sheet's numbered rows of text after the header; :meth:`close` closes the workbook
     (also when the rows were never read: a header too bad to read rows under)."""
 
-    def __init__(self, wb: Any, rows: Iterator[tuple[Any, ...]], width: int) -> None:
-        self.wb, self.rows, self.width, self.n = wb, rows, width, 1
+    def __init__(
+        self, wb: Any, rows: Iterator[tuple[Any, ...]], width: int, fh: Any = None
+    ) -> None:
+        self.wb, self.rows, self.width, self.n, self.fh = wb, rows, width, 1, fh
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         return self
@@ -409,6 +418,8 @@ class _SheetRows:
 
     def close(self) -> None:
         self.wb.close()
+        if self.fh is not None:
+            self.fh.close()
 
 
 def is_workbook(source: object) -> bool:
