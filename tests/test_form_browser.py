@@ -1,17 +1,23 @@
-"""The offline rating form in headless Chromium, driven over the DevTools protocol.
+"""The offline rating form in headless Chromium, driven by Selenium.
 
-Chromium is found on PATH as for the report's browser tests (skipped without it, failing under
-CI). A rater fills the form by keyboard and by mouse; the exported CSV and JSON Lines read back
-with ``read_ratings``, unchanged, as exactly the ratings entered; a reload restores the answers
-from local storage; the page's Content-Security-Policy blocks every fetch while its own script
-and style (allowed by hash) run; a map whose every text is a script payload stays inert text.
+Debian's ``chromium`` and ``chromium-driver`` (``/usr/bin/chromedriver``) are used as
+installed; without them the tests skip, except under CI (env ``CI`` set), where they fail:
+``.ci/run`` installs both. A rater fills the form by keyboard and by mouse; the exported CSV
+and JSON Lines, downloaded as a user would, read back with ``read_ratings``, unchanged, as
+exactly the ratings entered; a reload restores the answers from local storage; the page's
+Content-Security-Policy blocks every fetch while its own script and style (allowed by hash)
+run; a map whose every text is a script payload stays inert text.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +27,143 @@ import icmaps
 from icmaps.maps.codec import dumps_map, load_map, loads_map
 from icmaps.ratings.read import read_ratings
 from icmaps.render.form import form_html
-from tests.cdp_form import Browser, browser
 from tests.conftest import DATA, run_cli
-from tests.test_browser import MARK, PAYLOADS, _chromium
+from tests.test_browser import MARK, PAYLOADS
 
 pytestmark = pytest.mark.slow
 
 pytest.importorskip("jinja2")
-pytest.importorskip("websocket")
+pytest.importorskip("selenium")
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+Drivers = tuple[str, str]  # the browser and its driver
+KEYS = {
+    "Tab": Keys.TAB,
+    "Space": Keys.SPACE,
+    "ArrowDown": Keys.ARROW_DOWN,
+    "ArrowUp": Keys.ARROW_UP,
+    "Enter": Keys.ENTER,
+}
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    return _chromium()
+def chromium() -> Drivers:
+    """Debian's browser and its driver, as ``chromium`` and ``chromium-driver`` install them."""
+    browser_bin = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    driver_bin = CHROMEDRIVER if os.path.exists(CHROMEDRIVER) else shutil.which("chromedriver")
+    if browser_bin and driver_bin:
+        return browser_bin, driver_bin
+    if os.environ.get("CI"):
+        pytest.fail("chromium or chromium-driver is not installed but CI is set: .ci/run must")
+    pytest.skip("chromium and chromium-driver are not installed (apt-get install them); CI does")
+
+
+class Browser:
+    """One headless Chromium with one page, driven by Selenium through chromedriver."""
+
+    def __init__(self, chromium: Drivers, profile: Path, downloads: Path) -> None:
+        browser_bin, driver_bin = chromium
+        options = webdriver.ChromeOptions()
+        options.binary_location = browser_bin
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+        ):
+            options.add_argument(flag)
+        options.add_experimental_option(
+            "prefs",
+            {
+                "download.default_directory": str(downloads),
+                "download.prompt_for_download": False,
+                "download.directory_upgrade": True,
+            },
+        )
+        # the browser's log (console and CSP reports), read back with get_log("browser")
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(driver_bin), options=options)
+        self.driver.set_script_timeout(30)
+        self.log: list[dict[str, Any]] = []
+
+    def close(self) -> None:
+        self.driver.quit()
+
+    # -- the page ------------------------------------------------------------------------
+
+    def js(self, expression: str) -> Any:
+        """The value of a JavaScript expression in the page (a promise's, once settled)."""
+        return self.driver.execute_script(f"return ({expression});")
+
+    def until(self, expression: str, timeout: float = 30) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.js(expression)
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {expression}")
+
+    def open(self, url: str) -> None:
+        self.driver.get(url)
+        self.until("document.readyState === 'complete'")
+
+    def reload(self) -> None:
+        self.js("document.documentElement.removeAttribute('data-ready')")
+        self.driver.refresh()
+        self.until("document.readyState === 'complete'")
+
+    def key(self, name: str, times: int = 1) -> None:
+        """Press a key (to the focused element), ``times`` over."""
+        ActionChains(self.driver).send_keys(KEYS[name] * times).perform()
+
+    def type(self, text: str) -> None:
+        """Type text into the focused field, a key press per character."""
+        ActionChains(self.driver).send_keys(text).perform()
+
+    def click(self, selector: str) -> None:
+        """A mouse click in the middle of the element (scrolled into view first)."""
+        element = self.driver.find_element(By.CSS_SELECTOR, selector)
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        ActionChains(self.driver).move_to_element(element).click().perform()
+
+    def focused(self) -> str:
+        """The focused element as ``tag#id[name=value]``."""
+        return str(
+            self.js(
+                "(() => { const e = document.activeElement; return e.tagName.toLowerCase() + "
+                "'#' + (e.id || '') + '[' + (e.name || '') + '=' + (e.value || '') + ']'; })()"
+            )
+        )
+
+    def messages(self) -> list[str]:
+        """Every browser log message so far (console, security, network)."""
+        self.log.extend(self.driver.get_log("browser"))
+        return [str(e.get("message", "")) for e in self.log]
+
+
+@contextlib.contextmanager
+def browser(chromium: Drivers, tmp: Path) -> Iterator[Browser]:
+    profile, downloads = tmp / "profile", tmp / "downloads"
+    profile.mkdir(exist_ok=True)
+    downloads.mkdir(exist_ok=True)
+    b = Browser(chromium, profile, downloads)
+    try:
+        yield b
+    finally:
+        b.close()
 
 
 def _form(tmp: Path, *argv: str) -> Path:
@@ -53,13 +183,14 @@ def _tab_to(b: Browser, wanted: str, limit: int = 80) -> None:
 
 
 def _download(folder: Path, suffix: str, timeout: float = 30) -> Path:
+    """The file downloaded into ``folder`` with ``suffix``, once complete (not ``.crdownload``)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         done = [f for f in folder.iterdir() if f.suffix == suffix]
         if done:
             return done[0]
         time.sleep(0.1)
-    raise AssertionError(f"no {suffix} file was downloaded")
+    raise AssertionError(f"no {suffix} file was downloaded: {sorted(folder.iterdir())}")
 
 
 def _records(path: Path, m: Any) -> list[tuple[Any, ...]]:
@@ -71,7 +202,7 @@ def _records(path: Path, m: Any) -> list[tuple[Any, ...]]:
     ]  # fmt: skip
 
 
-def test_fill_by_keyboard_and_mouse_export_and_read_back(chromium: str, tmp_path: Path) -> None:
+def test_fill_by_keyboard_and_mouse_export_and_read_back(chromium: Drivers, tmp_path: Path) -> None:
     m = icmaps.load_map("learning-school")
     view = m.for_role("principal")
     comps = [c.id for c in view.iter_components()]
@@ -149,7 +280,7 @@ def test_fill_by_keyboard_and_mouse_export_and_read_back(chromium: str, tmp_path
         assert "restored" in b.js("document.getElementById('saved').textContent")
 
 
-def test_export_needs_who_and_when(chromium: str, tmp_path: Path) -> None:
+def test_export_needs_who_and_when(chromium: Drivers, tmp_path: Path) -> None:
     page = _form(tmp_path, "pbis-tfi")
     with browser(chromium, tmp_path) as b:
         b.open(page.as_uri())
@@ -163,7 +294,9 @@ def test_export_needs_who_and_when(chromium: str, tmp_path: Path) -> None:
         assert list((tmp_path / "downloads").iterdir()) == []
 
 
-def test_csp_blocks_every_fetch_and_allows_only_its_own_code(chromium: str, tmp_path: Path) -> None:
+def test_csp_blocks_every_fetch_and_allows_only_its_own_code(
+    chromium: Drivers, tmp_path: Path
+) -> None:
     page = _form(tmp_path, "learning-school")
     html = page.read_text(encoding="utf-8")
     # no reference outside the page: links only to its own parts, no src, no CSS fetches
@@ -177,15 +310,12 @@ def test_csp_blocks_every_fetch_and_allows_only_its_own_code(chromium: str, tmp_
         assert b.js("getComputedStyle(document.querySelector('.z-ideal')).backgroundColor") == (
             "rgb(232, 245, 233)"
         )
-        blocked = b.js(
-            "fetch('https://example.com/x').then(() => 'fetched', () => 'blocked')", wait=True
-        )
+        blocked = b.js("fetch('https://example.com/x').then(() => 'fetched', () => 'blocked')")
         assert blocked == "blocked"
         assert b.js(
             "new Promise(r => { document.addEventListener('securitypolicyviolation', "
             "e => r(e.violatedDirective)); const i = document.createElement('img'); "
-            "i.src = 'https://example.com/p.png'; document.body.appendChild(i); })",
-            wait=True,
+            "i.src = 'https://example.com/p.png'; document.body.appendChild(i); })"
         ) in ("img-src", "default-src")
         # an inline script not in the policy does not run
         b.js(
@@ -194,12 +324,7 @@ def test_csp_blocks_every_fetch_and_allows_only_its_own_code(chromium: str, tmp_
             "document.body.appendChild(s); })()"
         )
         assert b.js("document.documentElement.getAttribute('data-x')") is None
-        violations = [
-            e["params"]["entry"]["text"]
-            for e in b.events
-            if e.get("method") == "Log.entryAdded"
-            and "Content Security Policy" in e["params"]["entry"]["text"]
-        ]
+        violations = [m for m in b.messages() if "Content Security Policy" in m]
         # only what the test itself tried was refused: the page's own code never was
         assert violations
         assert all("example.com" in v or "inline script" in v for v in violations), violations
@@ -226,7 +351,7 @@ def _hostile_map() -> str:
     return json.dumps(doc)
 
 
-def test_a_hostile_map_stays_inert_text(chromium: str, tmp_path: Path) -> None:
+def test_a_hostile_map_stays_inert_text(chromium: Drivers, tmp_path: Path) -> None:
     m = loads_map(_hostile_map(), format="json")
     page = tmp_path / "hostile.html"
     page.write_text(form_html(m), encoding="utf-8")
@@ -275,7 +400,7 @@ def _composite(layers: list[str]) -> tuple[float, ...]:
     return colour
 
 
-def test_text_contrast_meets_wcag_aa(chromium: str, tmp_path: Path) -> None:
+def test_text_contrast_meets_wcag_aa(chromium: Drivers, tmp_path: Path) -> None:
     page = _form(tmp_path, "learning-school")
     with browser(chromium, tmp_path) as b:
         b.open(page.as_uri())
@@ -297,7 +422,7 @@ def test_text_contrast_meets_wcag_aa(chromium: str, tmp_path: Path) -> None:
         assert ratio >= 4.5, (name, fg, bg, round(ratio, 2))
 
 
-def test_next_subject_and_clear_every_answer(chromium: str, tmp_path: Path) -> None:
+def test_next_subject_and_clear_every_answer(chromium: Drivers, tmp_path: Path) -> None:
     page = _form(tmp_path, "pbis-tfi")
     with browser(chromium, tmp_path) as b:
         b.open(page.as_uri())
