@@ -613,3 +613,35 @@ def test_calibration_is_left_out_under_a_minimum() -> None:
     assert 'id="calibration"' not in r.to_html()
     assert any("calibration is left out" in q for q in r.quality)
     assert icmaps.report(rs, anchor="anchor").calibration is not None
+
+
+def _small_ints(x: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Paths of every whole number from 1 to K-1 in plain data."""
+    if isinstance(x, dict):
+        return [p for k, v in x.items() for p in _small_ints(v, (*path, k))]
+    if isinstance(x, list):
+        return [p for i, v in enumerate(x) for p in _small_ints(v, (*path, i))]
+    if isinstance(x, int) and not isinstance(x, bool) and 0 < x < K:
+        return [path]
+    return []
+
+
+def test_no_number_below_k_anywhere_in_the_report_json(data: Any) -> None:
+    """Walks every number of the whole JSON report (split by school, two occasions, a
+    self-assessment against an observer, fidelity, growth): the only whole numbers of 1 to
+    K-1 are the rows' depths in the map's tree."""
+    m, records, _ = data
+    both = []
+    for r in records:
+        both.append({**r, "source": "observer"})
+        both.append({**r, "source": "self", "rater": r["subject"]})
+    rs = RatingSet.from_records(m, both)
+    d = json.loads(json.dumps(icmaps.report(rs, by="school", min_n=K).to_dict()))
+    assert d["sources"] is not None
+    assert d["comparison"] is not None
+    found = _small_ints(d)
+    assert found
+    assert {p[-1] for p in found} == {"depth"}, [p for p in found if p[-1] != "depth"][:5]
+    for text in (icmaps.summarize(rs, by="school", min_n=K).to_dict(),
+                 icmaps.compare(rs, min_n=K).to_dict()):  # fmt: skip
+        assert _small_ints(json.loads(json.dumps(text))) == []
