@@ -389,3 +389,18 @@ def test_a_link_to_a_file_not_there_yet_is_kept(tmp_path: Path) -> None:
     assert code == 0, err
     assert link.is_symlink()
     assert (tmp_path / "out" / "real.html").read_text(encoding="utf-8").startswith("<!DOCTYPE")
+
+
+def test_the_problem_cap_holds_across_chunks_and_streams(tmp_path: Path) -> None:
+    """Rows of unknown components are checked chunk by chunk: both a read and a stream stop
+    at 10,000 problems with one line saying so."""
+    path = tmp_path / "j.csv"
+    rows = "".join(f"s{i},r,o,nope{i % 7},1\n" for i in range(40_000))
+    path.write_text("subject,rater,occasion,component,code\n" + rows)
+    streamed = [
+        p for b in icmaps.iter_ratings(path, "learning-school", chunk_rows=5000) for p in b.problems
+    ]
+    read = icmaps.read_ratings(path, "learning-school", errors="collect").problems
+    for problems in (streamed, read):
+        assert len(problems) == 10_001
+        assert sum("stopped reading after 10,000 problems" in p.message for p in problems) == 1

@@ -399,6 +399,7 @@ def checked_batches(
     import numpy as np
 
     seen = SeenKeys() if dup == "check" else None
+    shown = 0  # problems given out so far: a stream stops at MAX_PROBLEMS as a read does
     for one in checked:
         ratings = _ratings(one)
         lines = one.lines
@@ -410,6 +411,13 @@ def checked_batches(
                 lines = array.array("I", np.frombuffer(lines, dtype=np.uint32)[keep].tobytes())
             if found:
                 problems = tuple(sorted((*problems, *found), key=Problem.sort_key))
+        if shown + len(problems) > MAX_PROBLEMS:  # junk, not ratings: stop the stream
+            keep_n = MAX_PROBLEMS - shown
+            at = problems[keep_n - 1].line if keep_n > 0 else None
+            problems = (*problems[: max(keep_n, 0)], stopped(one.path, at, one.map))
+            yield RatingBatch(ratings, lines, _in_sheet(problems, sheets or {}), one.path)
+            return
+        shown += len(problems)
         yield RatingBatch(ratings, lines, _in_sheet(problems, sheets or {}), one.path)
 
 
