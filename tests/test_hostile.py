@@ -404,3 +404,83 @@ def test_the_problem_cap_holds_across_chunks_and_streams(tmp_path: Path) -> None
     for problems in (streamed, read):
         assert len(problems) == 10_001
         assert sum("stopped reading after 10,000 problems" in p.message for p in problems) == 1
+
+
+# -- the formats added later: workbooks, grids, Parquet and Arrow, CASE ---------------------
+
+
+def test_a_zip_bomb_workbook_is_refused_at_once(tmp_path: Path) -> None:
+    import zipfile
+
+    from icmaps.errors import MapValidationError, RatingsError
+    from icmaps.maps.gridfile import read_grid
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", " " * (64 << 20))
+    with pytest.raises(RatingsError, match="zip bomb"):
+        icmaps.read_ratings(bomb, "learning-school")
+    with pytest.raises(MapValidationError, match="zip bomb"):
+        read_grid(bomb)
+    code, text, rss = run_bounded("validate", "--map", "learning-school", "--ratings", str(bomb))
+    assert code == 1
+    assert "zip bomb" in text
+    assert rss < MAX_RSS_MB
+
+
+def test_parquet_and_arrow_files_pyarrow_cannot_read_are_our_errors(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from icmaps.errors import RatingsError
+
+    base = {
+        "subject": ["s"],
+        "rater": ["r"],
+        "occasion": ["o"],
+        "component": ["al-teacher-routine"],
+    }
+    lists = tmp_path / "lists.parquet"
+    pq.write_table(pa.table({**base, "code": pa.array([[1]])}), lists)
+    wide = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({f"c{i}": ["x"] for i in range(1500)}), wide)
+    arrow = tmp_path / "lists.arrow"
+    table = pa.table({**base, "code": pa.array([[1]])})
+    with pa.OSFile(str(arrow), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+        w.write_table(table)
+    cut = tmp_path / "cut.arrow"
+    cut.write_bytes(arrow.read_bytes()[:200])
+    for path, message in ((lists, "cannot read this Parquet file"), (wide, "1,500 columns"),
+                          (arrow, "cannot read this Arrow IPC file"), (cut, "Arrow")):  # fmt: skip
+        with pytest.raises(RatingsError, match=message):
+            icmaps.read_ratings(path, "learning-school")
+
+
+def test_a_grid_csv_that_is_not_utf8_or_too_deep_is_our_error(tmp_path: Path) -> None:
+    from icmaps.errors import MapValidationError
+    from icmaps.maps.gridfile import read_grid, write_grid
+
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"icmap grid,1\nid,\xff\n")
+    with pytest.raises(MapValidationError, match="UTF-8"):
+        read_grid(latin)
+    grid = tmp_path / "g.csv"
+    write_grid(icmaps.load_map("learning-school"), grid)
+    lines = grid.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("component,1,"))
+    lines[at] = lines[at].replace("component,1,", "component,-1,", 1)
+    grid.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(MapValidationError, match="expected a whole number from 0"):
+        read_grid(grid)
+
+
+def test_a_case_link_that_is_not_text_is_an_error(tmp_path: Path) -> None:
+    from icmaps.maps.codec import check_map, dumps_map
+
+    doc = json.loads(dumps_map(icmaps.load_map("learning-school"), "case"))
+    doc["CFRubrics"][0]["CFRubricCriteria"][0]["CFItemURI"] = {"identifier": 5, "uri": ["x"]}
+    path = tmp_path / "pkg.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = check_map(path)
+    assert not result.ok
+    assert any("expected text" in p.message for p in result.problems)

@@ -20,7 +20,15 @@ from pathlib import Path
 
 from icmaps.errors import NotFoundError, UsageError
 
-__all__ = ["atomic_write", "check_output"]
+__all__ = ["atomic_write", "check_output", "check_zip"]
+
+MAX_ZIP_BYTES = 64 * 1024 * 1024
+"""Largest workbook read (compressed); more ratings belong in CSV or Parquet."""
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+"""Most a workbook may unpack to, all its parts together."""
+MAX_RATIO = 100
+"""Largest compression ratio of a part over 1 MiB (a zip bomb packs gigabytes in kilobytes;
+real sheets and shared strings compress about 5 to 20 times)."""
 
 
 def check_output(
@@ -146,3 +154,37 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def check_zip(path: str | os.PathLike[str]) -> str | None:
+    """Why a zip container (an ``.xlsx`` workbook) must not be opened, or None: too large,
+    or a part that unpacks to far more than it holds (a zip bomb). Only the directory of
+    the zip is read, so a bomb is refused in milliseconds.
+
+    >>> import tempfile, zipfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "b.xlsx"
+    >>> with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+    ...     z.writestr("xl/sharedStrings.xml", " " * (8 << 20))
+    >>> check_zip(f)[:44]
+    'xl/sharedStrings.xml unpacks to 8,388,608 by'
+    """
+    import zipfile
+
+    size = os.path.getsize(path)
+    if size > MAX_ZIP_BYTES:
+        return f"file is {size:,} bytes; the limit is {MAX_ZIP_BYTES:,} (use CSV or Parquet)"
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        return f"not a readable Excel workbook ({e})"
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNZIPPED_BYTES:
+        return f"unpacks to {total:,} bytes; the limit is {MAX_UNZIPPED_BYTES:,} (zip bomb?)"
+    for i in infos:
+        if i.file_size > 1 << 20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+            return (
+                f"{i.filename} unpacks to {i.file_size:,} bytes from {i.compress_size:,} "
+                f"(more than {MAX_RATIO} times: zip bomb?)"
+            )
+    return None

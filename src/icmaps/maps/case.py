@@ -692,6 +692,9 @@ def _link(r: _Reader, o: dict[str, Any], key: str, pointer: str) -> list[str]:
     link = r.obj(value, f"{pointer}/{key}", "LinkURI")
     if link is None:
         return []
+    for name in ("identifier", "uri"):  # a LinkURI's keys are text, or the link is broken
+        if name in link and not isinstance(link[name], str):
+            r.error(f"{pointer}/{key}/{name}", f"expected text, got {_kind(link[name])}")
     return [k for k in (_key(link.get("identifier")), _key(link.get("uri"))) if k is not None]
 
 

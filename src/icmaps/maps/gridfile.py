@@ -460,9 +460,11 @@ def _items(
             g.problem(n, 1, f"row: expected 'group' or 'component', got {cells[0]!r}")
             continue
         try:
-            depth = int(cells[1] or "0")
+            depth = int(cells[1] or "0") if len(cells[1]) <= 3 else -1
         except ValueError:
-            g.problem(n, 2, f"depth: expected a whole number, got {cells[1]!r}")
+            depth = -1
+        if depth < 0:
+            g.problem(n, 2, f"depth: expected a whole number from 0, got {cells[1]!r}")
             continue
         if depth > len(stack) or (kind == "component" and depth > 0 and depth - 1 >= len(stack)):
             g.problem(n, 2, f"depth {depth}: no group row at depth {depth - 1} above it")
@@ -555,6 +557,14 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+MAX_GRID_BYTES = 2 * 1024 * 1024
+"""Largest grid CSV read (as large as a map file may be)."""
+MAX_GRID_ROWS = 5000
+"""Rows of a grid sheet read (a map has at most 1,000 components, plus groups)."""
+MAX_GRID_COLUMNS = 200
+"""Columns of a grid sheet read (levels, and a dozen fields)."""
+
+
 def read_grid(path: str | os.PathLike[str]) -> Map:
     """The map a grid file describes (``.xlsx``: its *Map* sheet, else its first; ``.csv``
     with ``,`` ``;`` or TAB between cells).
@@ -568,20 +578,35 @@ def read_grid(path: str | os.PathLike[str]) -> Map:
         raise UsageError(f"{name}: no such file")
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        text = p.read_text(encoding="utf-8-sig")
+        if p.stat().st_size > MAX_GRID_BYTES:
+            msg = f"file is {p.stat().st_size:,} bytes; the limit is {MAX_GRID_BYTES:,}"
+            raise MapValidationError([Problem(name, None, None, msg)])
+        try:
+            text = p.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as e:
+            msg = f"invalid UTF-8 byte at {e.start}; save the grid as CSV UTF-8"
+            raise MapValidationError([Problem(name, None, None, msg)]) from None
         head = text[:4000]  # the first row holds one cell: look further for the delimiter
         delim = max(",;\t", key=head.count)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
         rows: list[list[str]] = []
         lines: list[int] = []
         line = 1
-        for cells in reader:
-            rows.append(cells)
-            lines.append(line)
-            line = reader.line_num + 1
+        try:
+            for cells in reader:
+                rows.append(cells)
+                lines.append(line)
+                line = reader.line_num + 1
+        except csv.Error as e:
+            raise MapValidationError([Problem(name, line, None, f"invalid CSV: {e}")]) from None
         return grid_map(rows, path=name, lines=lines)
     if suffix in (".xlsx", ".xlsm"):
         openpyxl = require("openpyxl", "reading Excel workbooks needs openpyxl", extra="excel")
+        from icmaps._io import check_zip
+
+        refused = check_zip(name)
+        if refused:
+            raise MapValidationError([Problem(name, None, None, refused)])
         try:
             fh = open(name, "rb")  # noqa: SIM115 (ours to close: openpyxl 3.1.0 left it open)
         except OSError as e:
@@ -603,8 +628,25 @@ def read_grid(path: str | os.PathLike[str]) -> Map:
                     ]
                 ) from None
             try:
+                if not wb.worksheets:
+                    raise MapValidationError(
+                        [Problem(name, None, None, "the workbook has no sheet")]
+                    )
                 ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-                grid = [[_text(v) for v in values] for values in ws.iter_rows(values_only=True)]
+                # a map grid is a few hundred rows of a few dozen cells: bounded reads
+                grid = [
+                    [_text(v) for v in values]
+                    for values in ws.iter_rows(
+                        values_only=True, max_row=MAX_GRID_ROWS + 1, max_col=MAX_GRID_COLUMNS + 1
+                    )
+                ]
+                too_wide = any(len(r) > MAX_GRID_COLUMNS and r[MAX_GRID_COLUMNS] for r in grid)
+                if len(grid) > MAX_GRID_ROWS or too_wide:
+                    msg = (
+                        f"the sheet is larger than a map grid ({MAX_GRID_ROWS:,} rows, "
+                        f"{MAX_GRID_COLUMNS} columns at most)"
+                    )
+                    raise MapValidationError([Problem(name, None, None, msg)])
                 sheet = str(ws.title)
             finally:
                 wb.close()

@@ -1059,6 +1059,7 @@ def parquet_engine(path: Path, m: Map, *, chunk_rows: int = 100_000) -> Iterator
         fragments = sorted(dataset.get_fragments(), key=lambda f: f.path)
         if not fragments:
             raise RatingsError([Problem(str(path), None, None, "no Parquet files in the folder")])
+        check_width(dataset.schema.names, str(path))
         for frag in fragments:
             names = dataset.schema.names
             batches = frag.to_batches(schema=dataset.schema, batch_size=chunk_rows)
@@ -1069,6 +1070,7 @@ def parquet_engine(path: Path, m: Map, *, chunk_rows: int = 100_000) -> Iterator
         f = pq.ParquetFile(path, read_dictionary=_string_columns(schema))
     except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet
         raise RatingsError([Problem(str(path), None, None, f"not a Parquet file ({e})")]) from None
+    check_width(f.schema_arrow.names, str(path))
     with f:
         batches = f.iter_batches(batch_size=chunk_rows)
         yield from arrow_engine_batches(
@@ -1093,6 +1095,7 @@ def ipc_engine(path: Path, m: Map, *, chunk_rows: int = 100_000) -> Iterator[Chu
                     [Problem(str(path), None, None, f"not an Arrow IPC file or stream ({e})")]
                 ) from None
             batches = reader
+        check_width(reader.schema.names, str(path))
         yield from arrow_engine_batches(
             batches, reader.schema.names, m, str(path), chunk_rows=chunk_rows
         )

@@ -255,11 +255,18 @@ def _chunks(
         finally:
             cells.close()
         return
-    if format == "parquet":
-        yield from parquet_engine(Path(os.fspath(source)), m, chunk_rows=chunk_rows)  # type: ignore[arg-type]
-        return
-    if format == "arrow":
-        yield from ipc_engine(Path(os.fspath(source)), m, chunk_rows=chunk_rows)  # type: ignore[arg-type]
+    if format in ("parquet", "arrow"):
+        read_file = parquet_engine if format == "parquet" else ipc_engine
+        name = os.fspath(source)  # type: ignore[arg-type]
+        try:
+            yield from read_file(Path(name), m, chunk_rows=chunk_rows)
+        except RatingsError:
+            raise
+        except Exception as e:  # pyarrow's own errors: a damaged file, a column of lists ...
+            what = "Parquet" if format == "parquet" else "Arrow IPC"
+            text = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+            msg = f"cannot read this {what} file: {text} (text and whole-number columns only)"
+            raise RatingsError([Problem(name, None, None, msg)]) from None
         return
     after = 0
     fits = engine != "python" and format in ("auto", "long")
@@ -279,7 +286,7 @@ def _chunks(
                 header,
                 rows,
                 path=path,
-                format=format,
+                format=format,  # type: ignore[arg-type]  # (Parquet and Arrow returned above)
                 chunk_rows=chunk_rows,
                 after=after,
                 emitted=after > 0,

@@ -29,6 +29,7 @@ from icmaps._optional import require
 from icmaps.errors import Problem, RatingsError
 from icmaps.maps.model import Map, Scale
 from icmaps.maps.zones import line_between
+from icmaps.ratings.columns import MAX_COLUMNS
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -363,6 +364,14 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
     """
     openpyxl = _openpyxl("reading Excel workbooks needs openpyxl")
     name = os.fspath(path)
+    from icmaps._io import check_zip
+
+    try:
+        refused = check_zip(name)
+    except OSError as e:
+        raise RatingsError([Problem(name, None, None, f"cannot open: {e.strerror}")]) from None
+    if refused:
+        raise RatingsError([Problem(name, None, None, refused)])
     # the file handle is ours to close: openpyxl 3.1.0's read-only close left it open
     try:
         fh = open(name, "rb")  # noqa: SIM115 (closed with the rows)
@@ -375,13 +384,23 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
         raise RatingsError(
             [Problem(name, None, None, f"not a readable Excel workbook ({type(e).__name__}: {e})")]
         ) from None
+    if not wb.worksheets:
+        wb.close()
+        fh.close()
+        raise RatingsError([Problem(name, None, None, "the workbook has no sheet")])
     ws = wb[RATINGS_SHEET] if RATINGS_SHEET in wb.sheetnames else wb.worksheets[0]
     sheet = str(ws.title)
-    rows = ws.iter_rows(values_only=True)
+    # never more columns than a header may have: a row of a million cells is not read
+    rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
     first = next(rows, None)
     header = [_text(v).strip() for v in first or ()]
     while header and not header[-1]:
         header.pop()
+    if len(header) > MAX_COLUMNS:
+        wb.close()
+        fh.close()
+        msg = f"the header has more than {MAX_COLUMNS:,} columns (is this a ratings sheet?)"
+        raise RatingsError([Problem(name, 1, None, msg, sheet=sheet)])
     if not header:
         wb.close()
         fh.close()
