@@ -526,6 +526,12 @@ def _raw(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "raw_csv", False))
 
 
+def _table_format_options(p: argparse.ArgumentParser) -> None:
+    """``--format text|json|csv`` and ``--raw-csv``: what every table command prints."""
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    _raw_csv_option(p)
+
+
 def _raw_csv_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--raw-csv",
@@ -1328,7 +1334,6 @@ def _parser() -> argparse.ArgumentParser:
     rp.set_defaults(handler=_cmd_report)
 
     rules = list(_COMBINE)
-    formats = ["text", "json", "csv"]
     su = sub.add_parser("summarize", help="distributions, %% ideal and scores per component")
     _map_and_sources(su)
     su.add_argument(
@@ -1344,8 +1349,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=rules,
         help="first combine raters into one rating per subject with this rule",
     )
-    su.add_argument("--format", choices=formats, default="text")
-    _raw_csv_option(su)
+    _table_format_options(su)
     _privacy_options(su)
     _min_n_option(su)
     su.set_defaults(handler=_cmd_summarize)
@@ -1392,8 +1396,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not let a failed critical component fail the subject",
     )
-    fi.add_argument("--format", choices=formats, default="text")
-    _raw_csv_option(fi)
+    _table_format_options(fi)
     _privacy_options(fi)
     fi.set_defaults(handler=_cmd_fidelity)
 
@@ -1433,8 +1436,7 @@ def _parser() -> argparse.ArgumentParser:
         "--rule", choices=rules, default="median", help="how several raters are combined"
     )
     cf.add_argument("--role", help="only the components (and ratings) for this role")
-    cf.add_argument("--format", choices=formats, default="text")
-    _raw_csv_option(cf)
+    _table_format_options(cf)
     _privacy_options(cf)
     cf.set_defaults(handler=_cmd_configurations)
 
@@ -1443,8 +1445,7 @@ def _parser() -> argparse.ArgumentParser:
     _occasions_option(tr)
     _period_option(tr)
     tr.add_argument("--role", help="only the components (and ratings) for this role")
-    tr.add_argument("--format", choices=formats, default="text")
-    _raw_csv_option(tr)
+    _table_format_options(tr)
     _privacy_options(tr)
     tr.set_defaults(handler=_cmd_trend)
 
@@ -1474,8 +1475,7 @@ def _parser() -> argparse.ArgumentParser:
         help="how several raters of a subject are combined",
     )
     co.add_argument("--role", help="only the components (and ratings) for this role")
-    co.add_argument("--format", choices=formats, default="text")
-    _raw_csv_option(co)
+    _table_format_options(co)
     _privacy_options(co)
     _min_n_option(co)
     co.set_defaults(handler=_cmd_compare)
@@ -1487,8 +1487,7 @@ def _parser() -> argparse.ArgumentParser:
         help="old map: bundled id, file, - (standard input) or <(git show REV:FILE)",
     )
     di.add_argument("new", metavar="NEW", help="new map: bundled id, file, - or <(...)")
-    di.add_argument("--format", choices=formats, default="text")
-    _raw_csv_option(di)
+    _table_format_options(di)
     di.add_argument(
         "--exit-code",
         action="store_true",

@@ -978,15 +978,9 @@ def _protect(
     from icmaps.stats.disclosure import Protection
 
     p = Protection(k)
-    children: dict[str, list[str]] = {"*": []}
-    stack: list[tuple[int, str]] = [(-1, "*")]
-    for node in view.outline():
-        while stack[-1][0] >= node.depth:
-            stack.pop()
-        children[stack[-1][1]].append(node.id)
-        if node.kind == "group":
-            children[node.id] = []
-            stack.append((node.depth, node.id))
+    children = {
+        "*" if key is None else key: [i for _, i in kids] for key, kids in view.children().items()
+    }
     occasion_totals: list[tuple[object, ...]] = []
     zones = {c.id: [lv.zone for lv in view.scale_of(c.id).desired()] for c in view.all_components()}
     above = {c: ["*", *(g.id for g in view.path_of(c))] for c in zones}

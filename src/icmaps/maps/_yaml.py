@@ -378,7 +378,7 @@ def parse(
     if text.startswith("\ufeff"):
         text = text[1:]
     if json_only:
-        return _parse_json(text, path, frozenset(typed_keys))
+        return _parse_json(text, path)
     doc = Document(None, path)
     try:
         node = _compose(text, path)
@@ -399,7 +399,7 @@ def parse(
     return doc
 
 
-def _parse_json(text: str, path: str | None, typed_keys: frozenset[str]) -> Document:
+def _parse_json(text: str, path: str | None) -> Document:
     """JSON keeps its own types; the YAML composer only supplies locations and duplicate keys
     with their lines (JSON is YAML 1.2; where PyYAML's 1.1 parser disagrees, e.g. surrogate-pair
     escapes, we go without locations)."""

@@ -513,6 +513,26 @@ class Map(_Frozen):
         """Every group, depth first in document order."""
         return tuple(self._groups.values())
 
+    def children(self) -> dict[str | None, tuple[tuple[Literal["component", "group"], str], ...]]:
+        """What stands just below the map (key None) and below each group (its id): its own
+        components, then its subgroups, as (kind, id) in document order.
+
+        >>> import icmaps
+        >>> m = icmaps.load_map("learning-school")
+        >>> m.children()[None][0], m.children()["adult-learning"][0]
+        (('group', 'adult-learning'), ('component', 'al-teacher-routine'))
+        """
+        out: dict[str | None, tuple[tuple[Literal["component", "group"], str], ...]] = {}
+        for key, cs, gs in [
+            (None, self.components, self.groups),
+            *((g.id, g.components, g.groups) for g in self.all_groups()),
+        ]:
+            out[key] = (
+                *(("component", c.id) for c in cs),
+                *(("group", sub.id) for sub in gs),
+            )
+        return out
+
     def outline(self, role: str | None = None) -> tuple[OutlineNode, ...]:
         """The map's tree in document order, the one walk every view uses: each node is a
         component or a group, with its depth (0 at the top) and the ids of the components at

@@ -646,17 +646,10 @@ def _protect(s: Summary) -> Mask:
 
 def _children(m: Map) -> dict[tuple[str, str], list[tuple[str, str]]]:
     """The rows just below the map and below each group, as (scope, id)."""
-    out: dict[tuple[str, str], list[tuple[str, str]]] = {("map", m.id): []}
-    stack: list[tuple[int, tuple[str, str]]] = [(-1, ("map", m.id))]
-    for node in m.outline():
-        while stack[-1][0] >= node.depth:
-            stack.pop()
-        me = ("group" if node.kind == "group" else "component", node.id)
-        out[stack[-1][1]].append(me)
-        if node.kind == "group":
-            out[me] = []
-            stack.append((node.depth, me))
-    return out
+    return {
+        ("map", m.id) if key is None else ("group", key): list(kids)
+        for key, kids in m.children().items()
+    }
 
 
 def _display(r: SummaryRow, mask: Mask | None) -> dict[str, object]:
