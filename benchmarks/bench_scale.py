@@ -241,7 +241,7 @@ def parquet(data: dict[str, Any], repeat: int) -> None:
     print("\n== 2. read_ratings of 1M ratings: Parquet against CSV")
     code = """
         import icmaps
-        import pyarrow.csv, pyarrow.parquet  # third-party imports are not timed
+        import pyarrow.compute, pyarrow.csv, pyarrow.parquet  # third-party imports: not timed
         m = icmaps.load_map("learning-school")
         t = time.perf_counter()
         rs = icmaps.read_ratings({path!r}, m)

@@ -132,6 +132,8 @@ def duplicate_groups(keys: Sequence[Any]) -> list[Any]:
     n = len(keys[0]) if len(keys) else 0
     if n < 2:
         return []
+    if _all_distinct([np.asarray(k) for k in keys]):
+        return []
     _, group = unique_rows([np.asarray(k) for k in keys])
     sizes = np.bincount(group)
     if sizes.max() < 2:
@@ -142,3 +144,24 @@ def duplicate_groups(keys: Sequence[Any]) -> list[Any]:
     groups = np.split(order, cut)
     groups.sort(key=lambda g: int(g[0]))
     return groups
+
+
+def _all_distinct(cols: Sequence[IntArray]) -> bool:
+    """Whether no two rows share a key, decided in linear time when the key space is small
+    (the usual case, and the usual answer); False when it cannot tell cheaply."""
+    import numpy as np
+
+    n = len(cols[0])
+    spans = [int(c.max()) + 1 if len(c) else 1 for c in cols]
+    space = 1
+    for sp in spans:
+        space *= sp
+    if space > max(4 * n, 1 << 22):
+        return False
+    packed = cols[0].astype(np.int64)
+    for c, sp in zip(cols[1:], spans[1:], strict=True):
+        packed *= sp
+        packed += c.astype(np.int64, copy=False)  # (uint64 and int64 would add as floats)
+    seen = np.zeros(space, dtype=bool)
+    seen[packed] = True
+    return int(np.count_nonzero(seen)) == n

@@ -186,3 +186,45 @@ def test_a_glob_of_parquet_files_counts_as_one_set(tmp_path: Path) -> None:
     assert icmaps.read_ratings(glob, rs.map) == fall + spring
     counted = icmaps.count_ratings(glob, rs.map)
     assert icmaps.fidelity(counted).to_dict() == icmaps.fidelity(rs).to_dict()
+
+
+def _dict_table(order: list[str], rows: list[int]) -> object:
+    """A long table whose subject column is a dictionary array over ``order``."""
+    n = len(rows)
+    subjects = pa.DictionaryArray.from_arrays(pa.array(rows, type=pa.int32()), pa.array(order))
+    return pa.table(
+        {
+            "subject": subjects,
+            "rater": pa.array([f"r{i}" for i in range(n)]),  # no key repeats
+            "occasion": pa.array(["2025-fall"] * n),
+            "component": pa.array(["al-teacher-routine"] * n),
+            "code": pa.array(["2"] * n),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("order", "rows"),
+    [
+        (["s1", "s2", "s3"], [0, 1, 2, 1]),  # in first-seen order: the indices are used as is
+        (["s3", "s1", "s2"], [1, 2, 0, 2]),  # another order: renumbered
+        (["s1", "s2", "unused"], [0, 1, 1, 0]),  # a value no row uses
+        (["s1", " s1", "s2"], [0, 1, 2, 2]),  # two values that are one once trimmed
+    ],
+)
+def test_parquet_dictionaries_in_any_order_read_as_the_csv_would(
+    order: list[str], rows: list[int], tmp_path: Path
+) -> None:
+    table = _dict_table(order, rows)
+    pq.write_table(table, tmp_path / "r.parquet")
+    frame = [
+        ",".join([order[r].strip(), f"r{i}", "2025-fall", "al-teacher-routine", "2"])
+        for i, r in enumerate(rows)
+    ]
+    (tmp_path / "r.csv").write_text("subject,rater,occasion,component,code\n" + "\n".join(frame))
+    got = icmaps.read_ratings(tmp_path / "r.parquet", "learning-school", errors="collect")
+    want = icmaps.read_ratings(tmp_path / "r.csv", "learning-school", errors="collect")
+    assert got.ratings.categories("subject") == want.ratings.categories("subject")
+    assert list(got.ratings.codes_of("subject")) == list(want.ratings.codes_of("subject"))
+    assert got.problems == want.problems == ()
+    assert got.ratings.to_records() == want.ratings.to_records()

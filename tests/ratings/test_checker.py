@@ -316,3 +316,17 @@ def test_guard_warnings_are_bounded(tmp_path: Path) -> None:
     result = icmaps.read_ratings(_guard_file(tmp_path, rows), "learning-school", errors="collect")
     more = [p.message for p in result.problems if p.line is None]
     assert more == ["and 10 more district values that differ (not listed)"]
+
+
+def test_the_linear_distinct_check_agrees_with_grouping() -> None:
+    from icmaps._grouping import _all_distinct
+
+    rng = np.random.default_rng(11)
+    for n in (2, 50, 5_000):
+        cols = [rng.integers(0, 6, n).astype(np.uint32) for _ in range(4)]
+        distinct = len({tuple(r) for r in zip(*(c.tolist() for c in cols), strict=True)}) == n
+        assert _all_distinct(cols) == distinct
+        assert (duplicate_groups(cols) == []) == distinct
+    unique = [np.arange(1000, dtype=np.uint64), np.zeros(1000, dtype=np.int64)]
+    assert _all_distinct(unique)
+    assert not _all_distinct([np.array([0, 2**40, 0])])  # too wide to mark: grouping decides

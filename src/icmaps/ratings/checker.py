@@ -41,6 +41,7 @@ from icmaps.ratings.columns import (
     TEXT_COLUMNS,
     _Column,
     _typecode,
+    as_array,
     as_numpy,
     is_helper_column,
     level_table,
@@ -426,7 +427,6 @@ def assemble(
     >>> cols["code"].values, list(cols["code"].index)
     (('b', 'a'), [0, 1])
     """
-    import numpy as np
 
     out: dict[str, _Column] = {}
     for name in names:
@@ -435,8 +435,7 @@ def assemble(
             out[name] = _Column.from_indices(vals, idx[keep])
             continue
         code = _typecode(len(vals))
-        typed = idx.astype({"B": np.uint8, "H": np.uint16, "I": np.uint32}[code], copy=False)
-        out[name] = _Column(vals, array.array(code, typed.tobytes()))
+        out[name] = _Column(vals, as_array(code, idx))
     return out
 
 
@@ -479,9 +478,9 @@ def check(m: Map, layout: Layout, raw: RawBatch) -> Checked:
     return Checked(
         m,
         cols,
-        array.array("b", levels.astype(np.int8, copy=False).tobytes()),
+        as_array("b", levels),
         layout.attrs,
-        array.array("I", lines.astype(np.uint32, copy=False).tobytes()),
+        as_array("I", lines),
         tuple(sorted(problems, key=Problem.sort_key)),
         layout.path,
     )
@@ -939,11 +938,10 @@ def check_consistency(ratings: RatingSet, lines: Sequence[int], path: str | None
 
     m = ratings.map
     out: list[Problem] = []
-    line_of = np.asarray(lines, dtype=np.int64)
     components = [str(c) for c in ratings.categories("component")]
     codes = ratings.categories("code")
-    comp_idx = as_numpy(ratings.codes_of("component")).astype(np.int64)
-    code_idx = as_numpy(ratings.codes_of("code")).astype(np.int64)
+    comp_idx = as_numpy(ratings.codes_of("component"))
+    code_idx = as_numpy(ratings.codes_of("code"))
     # a code that names a level whose variation is empty, per (component, code) category
     empty = np.zeros((max(len(components), 1), max(len(codes), 1)), dtype=bool)
     cell_name: dict[tuple[int, int], str] = {}
@@ -954,9 +952,12 @@ def check_consistency(ratings: RatingSet, lines: Sequence[int], path: str | None
                 empty[i, j] = True
                 index, label, _ = texts[code]
                 cell_name[(i, j)] = f"level {index + 1} {label!r}"
-    hit = np.flatnonzero(empty[comp_idx, code_idx]) if len(comp_idx) else np.zeros(0, np.int64)
+    if empty.any() and len(comp_idx):  # (most maps have no empty cell: no pass over rows)
+        hit = np.flatnonzero(empty[comp_idx, code_idx])
+    else:
+        hit = np.zeros(0, np.int64)
     if len(hit):
-        pair = comp_idx[hit] * max(len(codes), 1) + code_idx[hit]
+        pair = comp_idx[hit].astype(np.int64) * max(len(codes), 1) + code_idx[hit]
         keys, first, count = np.unique(pair, return_index=True, return_counts=True)
         order = np.argsort(first, kind="stable")
         for n, k in enumerate(order.tolist()):
@@ -970,7 +971,7 @@ def check_consistency(ratings: RatingSet, lines: Sequence[int], path: str | None
             out.append(
                 Problem(
                     path,
-                    int(line_of[row]),
+                    int(lines[row]),
                     None,
                     f"{many} code {codes[j]!r} on {components[i]!r}: {cell_name[(i, j)]} is "
                     f"an empty cell of the map{first_here}",
@@ -978,12 +979,20 @@ def check_consistency(ratings: RatingSet, lines: Sequence[int], path: str | None
                     "warning",
                 )
             )
-    subject = as_numpy(ratings.codes_of("subject")).astype(np.int64)
+    subject_codes = as_numpy(ratings.codes_of("subject"))
+    n_subjects = len(ratings.categories("subject"))
     for attr in ratings.attributes:
         if attr in RATING_ATTRIBUTES:  # who rated may differ from row to row
             continue
         values = ratings.categories(attr)
-        value = as_numpy(ratings.codes_of(attr)).astype(np.int64)
+        value_codes = as_numpy(ratings.codes_of(attr))
+        # the usual answer, in linear time: each subject's rows all hold one value
+        one = np.zeros(n_subjects, dtype=value_codes.dtype)
+        one[subject_codes] = value_codes
+        if np.array_equal(one[subject_codes], value_codes):
+            continue
+        subject = subject_codes.astype(np.int64)
+        value = value_codes.astype(np.int64)
         # distinct (subject, value) pairs in linear time, and the first row of each
         pair_keys, pair_of = _unique_rows([subject, value])
         first = np.full(len(pair_keys), len(subject), dtype=np.int64)
@@ -1008,11 +1017,11 @@ def check_consistency(ratings: RatingSet, lines: Sequence[int], path: str | None
             out.append(
                 Problem(
                     path,
-                    int(line_of[row]),
+                    int(lines[row]),
                     None,
                     f"subject {ratings.categories('subject')[s]!r} has {attr} "
                     f"{values[int(value[row])]!r} here but {values[int(value[before])]!r} on "
-                    f"line {int(line_of[before])}",
+                    f"line {int(lines[before])}",
                     "",
                     "warning",
                 )

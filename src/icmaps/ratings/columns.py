@@ -21,6 +21,7 @@ __all__ = [
     "RATING_ATTRIBUTES",
     "TEXT_COLUMNS",
     "Status",
+    "as_array",
     "as_numpy",
 ]
 
@@ -110,8 +111,7 @@ class _Column:
         rank[by_first] = np.arange(len(by_first))
         kept = [values[old] for old in by_first.tolist()]
         code = _typecode(len(kept))
-        new = rank[index].astype({"B": "u1", "H": "u2", "I": "u4"}[code])
-        return cls(kept, array.array(code, new.tobytes()))
+        return cls(kept, as_array(code, rank[index]))
 
     def take(self, rows: Sequence[int]) -> _Column:
         """The column for these rows only; categories no kept row uses are dropped and the
@@ -126,6 +126,23 @@ class _Column:
         picked = [remap.setdefault(index[i], len(remap)) for i in rows]
         values = [self.values[old] for old in remap]
         return _Column(values, array.array(_typecode(len(values)), picked))
+
+
+def as_array(typecode: str, values: Any) -> array.array[int]:
+    """A numpy array as an ``array.array`` of ``typecode`` (cast to its item type first if
+    need be), copied once: ``tobytes`` would copy twice.
+
+    >>> import numpy as np
+    >>> as_array("H", np.array([3, 1]))
+    array('H', [3, 1])
+    """
+    import numpy as np
+
+    dtype = {"B": "u1", "H": "u2", "I": "u4", "L": "u8", "b": "i1"}[typecode]
+    out = array.array(typecode)
+    # (a byte view: array.frombytes takes no typed buffer)
+    out.frombytes(np.ascontiguousarray(values, dtype=dtype).data.cast("B"))
+    return out
 
 
 def as_numpy(a: array.array[int]) -> Any:

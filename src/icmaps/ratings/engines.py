@@ -919,7 +919,6 @@ def _arrow_strings(arr: Any) -> Any:
 def _arrow_column(arr: Any) -> tuple[list[str | None], NDArray[Any]]:
     """A column's distinct raw values and per-row index (nulls get an extra last value,
     ``None``): a dictionary array as it is (never decoded), anything else encoded first."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -936,7 +935,7 @@ def _arrow_column(arr: Any) -> tuple[list[str | None], NDArray[Any]]:
         indices = pc.fill_null(indices, len(values))
         values.append(None)
     indices = pc.cast(indices, pa.int32())
-    return values, _numpy_indices(indices).astype(np.int64)
+    return values, _numpy_indices(indices)
 
 
 def arrow_engine_batches(
@@ -984,13 +983,11 @@ def arrow_engine_batches(
         for name in layout.names:
             if name in pos:
                 values[name] = list(lookups[name])
-                index[name] = (
-                    np.concatenate(parts[name]) if parts[name] else np.zeros(0, dtype=np.uint32)
-                )
+                index[name] = _joined(parts[name])
             else:
                 values[name] = [None] if filled else []
                 index[name] = np.zeros(filled, dtype=np.uint32)
-        lines = np.concatenate(line_parts) if line_parts else np.zeros(0, dtype=np.uint32)
+        lines = _joined(line_parts)
         problems = list(header_problems) if not emitted else []
         lookups = {n: {} for n in pos}
         parts = {n: [] for n in pos}
@@ -1003,6 +1000,7 @@ def arrow_engine_batches(
         while off < n:
             take = min(chunk_rows - filled, n - off)
             part = batch.slice(off, take)
+            numbers: NDArray[Any] | None = None  # rows 0 .. take-1, made when needed
             for name, i in pos.items():
                 raw_values, idx = _arrow_column(part.column(i))
                 lookup = lookups[name]
@@ -1010,12 +1008,29 @@ def arrow_engine_batches(
                 # may hold values no row of the slice uses); first rows by a scatter-min,
                 # linear where np.unique would sort every row
                 first = np.full(len(raw_values), take, dtype=np.int64)
-                np.minimum.at(first, idx, np.arange(take, dtype=np.int64))
+                # a value is first seen where the column changes: where those are few (a
+                # sorted or grouped column), only they are looked at
+                changed = idx[1:] != idx[:-1]
+                if np.count_nonzero(changed) < take // 4:
+                    at = np.concatenate([[0], np.flatnonzero(changed) + 1])
+                    np.minimum.at(first, idx[at], at)
+                else:
+                    if numbers is None:
+                        numbers = np.arange(take, dtype=np.int64)
+                    np.minimum.at(first, idx, numbers)
+                if not lookup and len(first) and bool(np.all(np.diff(first) > 0)):
+                    # every value used, in dictionary order (as pyarrow writes dictionaries):
+                    # the indices are ours as they are, unless two values trim to one
+                    mine = {_trimmed(v): j for j, v in enumerate(raw_values)}
+                    if len(mine) == len(raw_values) and first[-1] < take:
+                        lookups[name] = mine
+                        parts[name].append(idx.view(np.uint32))
+                        continue
                 used = np.flatnonzero(first < take)
                 remap = np.zeros(max(len(raw_values), 1), dtype=np.uint32)
                 for j in used[np.argsort(first[used], kind="stable")].tolist():
                     v = raw_values[j]
-                    remap[j] = lookup.setdefault((v.strip() or None) if v else None, len(lookup))
+                    remap[j] = lookup.setdefault(_trimmed(v), len(lookup))
                 parts[name].append(remap[idx])
             line_parts.append(np.arange(row + off + 1, row + off + take + 1, dtype=np.uint32))
             filled += take
@@ -1026,6 +1041,20 @@ def arrow_engine_batches(
         row += n
     if filled or not emitted:
         yield out()
+
+
+def _trimmed(value: str | None) -> str | None:
+    """A cell's value as ratings hold it: trimmed, blank as None."""
+    return (value.strip() or None) if value else None
+
+
+def _joined(parts: Sequence[NDArray[Any]]) -> NDArray[Any]:
+    """Parts of a column as one array (a lone part as it is: no copy)."""
+    import numpy as np
+
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
 
 
 def _arrow_rows(batches: Iterable[Any], header: Sequence[str]) -> Iterator[tuple[int, list[str]]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import array
 import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -165,7 +164,7 @@ def _migrate(
     import numpy as np
 
     from icmaps.ratings.checker import assemble, duplicate_groups, judge
-    from icmaps.ratings.columns import BASE_COLUMNS
+    from icmaps.ratings.columns import BASE_COLUMNS, as_array
     from icmaps.ratings.ratingset import RatingSet, _indices
 
     cols = ratings._cols
@@ -259,7 +258,7 @@ def _migrate(
     new = RatingSet(
         new_map,
         assemble(values, index, names, keep),
-        array.array("b", levels[keep].tobytes()),
+        as_array("b", levels[keep]),
         ratings.extra_columns,
     )
     report = MigrationReport(

@@ -36,6 +36,7 @@ from icmaps.ratings.columns import (
     _Column,
     _intern,
     _typecode,
+    as_array,
     as_numpy,
 )
 
@@ -119,7 +120,6 @@ class RatingSet:
         ...     print(e.problems[0].message[:44])
         row 2: code '9' is not allowed for component
         """
-        import numpy as np
 
         from icmaps.ratings.checker import judge
 
@@ -152,7 +152,7 @@ class RatingSet:
                     Problem(None, None, None, f"row {row + 1}: {f.message}{more}", value=f.value)
                 )
             raise RatingsError(problems)
-        levels = array.array("b", verdict.levels.astype(np.int8, copy=False).tobytes())
+        levels = as_array("b", verdict.levels)
         return cls(map, cols, levels, attributes)
 
     @classmethod
@@ -398,7 +398,7 @@ class RatingSet:
             import numpy as np
 
             picked = as_numpy(self._levels)[np.asarray(keep, dtype=np.int64)]
-            levels = array.array("b", picked.tobytes())
+            levels = as_array("b", picked)
         else:
             levels = array.array("b", [self._levels[i] for i in keep])
         return RatingSet(self._map, cols, levels, self._attrs)
@@ -628,8 +628,7 @@ def _concat(parts: Sequence[RatingSet], *, first_seen: bool = False) -> RatingSe
         values = list(lookup)
         if first_seen or _first_seen(idx, len(values)):
             code = _typecode(len(values))
-            typed = idx.astype({"B": np.uint8, "H": np.uint16, "I": np.uint32}[code])
-            cols[name] = _Column(values, array.array(code, typed.tobytes()))
+            cols[name] = _Column(values, as_array(code, idx))
         else:  # a part with unused or reordered categories
             cols[name] = _Column.from_indices(values, idx)
     levels = array.array("b")

@@ -11,7 +11,7 @@ from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps._tabular import Record
 from icmaps.errors import NotFoundError
-from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA, _Column
+from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA, _Column, as_array
 from icmaps.stats.rules import (
     Rule,
     check_rule,
@@ -252,7 +252,7 @@ def consensus(
         "code": _Column.from_indices(codes, code_idx),
     }
     out = {n: new[n] if n in new else ratings._col(n).take(keep) for n in ratings._cols}
-    levels = array.array("b", level.astype(np.int8).tobytes())
+    levels = as_array("b", level)
     result = RatingSet(m, out, levels, ratings.attributes)
     return result, report
 

@@ -12,7 +12,7 @@ from icmaps._optional import require
 from icmaps._table import Column, Table, TableResult
 from icmaps.errors import NotFoundError, Problem, UsageError
 from icmaps.maps.model import Map, Zone
-from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA, as_numpy, level_table
+from icmaps.ratings.columns import LEVEL_MISSING, LEVEL_NA, as_array, as_numpy, level_table
 from icmaps.stats.rules import (
     Key,
     check_columns,
@@ -836,7 +836,6 @@ class Counted:
     def codes_of(self, name: str) -> array.array[int]:
         """Per counted rating, the index of its value into :meth:`categories`' full list
         (ratings of one tally row are adjacent; their order is the tally's, not the file's)."""
-        import array as _array
 
         np = _np()
         values, index = self._index(name)
@@ -844,17 +843,14 @@ class Counted:
         used[index] = True
         rank = np.cumsum(used) - 1  # position among the used categories
         per = self._per_rating(rank[index]).astype(np.uint32)
-        return _array.array("I", per.tobytes())
+        return as_array("I", per)
 
     def levels(self) -> array.array[int]:
         """Per counted rating (as :meth:`codes_of`): its level, LEVEL_MISSING or LEVEL_NA."""
-        import array as _array
-
-        np = _np()
         t = self.tally
         n_codes = t.level_of.shape[1]
         level = t.level_of.reshape(-1)[t.component * n_codes + t.code]
-        return _array.array("b", self._per_rating(level).astype(np.int8).tobytes())
+        return as_array("b", self._per_rating(level))
 
     def occasion_order(self, occasions: Sequence[str] | None = None) -> OccasionOrder:
         """The occasions in time order (as :meth:`icmaps.RatingSet.occasion_order`)."""
