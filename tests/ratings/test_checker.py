@@ -14,7 +14,6 @@ from icmaps.maps.model import Map
 from icmaps.ratings.checker import (
     Layout,
     RawBatch,
-    SeenKeys,
     Verdict,
     check,
     check_duplicates,
@@ -148,59 +147,6 @@ def test_check_duplicates_conflicts_and_repeats() -> None:
     assert [(p.line, p.severity) for p in problems] == [(3, "error"), (4, "error"), (6, "warning")]
     assert problems[0].message.endswith("blank here, '1' on line 2")
     assert problems[2].message.endswith("(same as line 5); kept once")
-
-
-def _cols(rows: list[tuple[str, str]]) -> dict[str, object]:
-    return {
-        "subject": _intern([s for s, _ in rows]),
-        "rater": _intern(["r"] * len(rows)),
-        "occasion": _intern(["o"] * len(rows)),
-        "component": _intern(["c"] * len(rows)),
-        "code": _intern([c for _, c in rows]),
-    }
-
-
-def test_seen_keys_across_batches() -> None:
-    seen = SeenKeys()
-    keep, problems = seen.check(_cols([("a", "1"), ("b", "1")]), np.array([2, 3]), "f")  # type: ignore[arg-type]
-    assert keep is None
-    assert problems == []
-    keep, problems = seen.check(
-        _cols([("c", "1"), ("a", "1"), ("b", "2")]), np.array([4, 5, 6]), "f"
-    )  # type: ignore[arg-type]
-    assert keep is not None
-    assert keep.tolist() == [0]
-    assert [(p.line, p.severity) for p in problems] == [(5, "warning"), (6, "error")]
-    assert "(same as line 2)" in problems[0].message
-    assert "'2' here, '1' on line 3" in problems[1].message
-    # a conflict inside a batch is remembered: later ratings of that key conflict too
-    keep, problems = seen.check(_cols([("d", "1"), ("d", "2")]), np.array([7, 8]), "f")  # type: ignore[arg-type]
-    assert keep is not None
-    assert keep.tolist() == []
-    keep, problems = seen.check(_cols([("d", "1")]), np.array([9]), "f")  # type: ignore[arg-type]
-    assert keep is not None
-    assert keep.tolist() == []
-    assert problems[0].message.endswith("'1' here, '1' on line 7")
-
-
-@pytest.mark.parametrize("max_bits", [64, 30])
-def test_seen_keys_widen_and_fall_back_to_a_dict(max_bits: int) -> None:
-    seen = SeenKeys()
-    seen.MAX_BITS = max_bits  # 30: 3,000 subjects do not fit, keys go to a dict
-    n = 3_000  # more subjects than the first bits allow: keys are re-packed
-    first = _cols([(f"s{i}", "1") for i in range(n)])
-    assert seen.check(first, np.arange(n) + 2, "f") == (None, [])  # type: ignore[arg-type]
-    assert (seen.slow is None) == (max_bits == 64)
-    more = _cols([("s7", "1"), ("new", "1"), ("s8", "2")])
-    keep, problems = seen.check(more, np.array([9000, 9001, 9002]), "f")  # type: ignore[arg-type]
-    assert keep is not None
-    assert keep.tolist() == [1]
-    assert problems[0].message.endswith("(same as line 9); kept once")
-    assert "'2' here, '1' on line 10" in problems[1].message
-    keep, problems = seen.check(_cols([("new", "1")]), np.array([9003]), "f")  # type: ignore[arg-type]
-    assert keep is not None
-    assert keep.tolist() == []
-    assert problems[0].message.endswith("(same as line 9001); kept once")
 
 
 def test_everything_goes_through_judge(

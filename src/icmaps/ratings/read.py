@@ -25,7 +25,6 @@ from icmaps.errors import Problem, RatingsError, UsageError
 from icmaps.maps.model import Map
 from icmaps.ratings.checker import (
     Checked,
-    SeenKeys,
     check,
     check_consistency,
     check_duplicates,
@@ -49,6 +48,7 @@ from icmaps.ratings.engines import (
     utf8_problem,
 )
 from icmaps.ratings.ratingset import RatingSet, ReadResult, _concat
+from icmaps.ratings.seen import SeenKeys
 from icmaps.ratings.workbook import is_workbook, workbook_rows
 
 __all__ = [
@@ -358,7 +358,7 @@ def iter_ratings(
     for a source that cannot be read at all (an empty or non-UTF-8 file, invalid CSV:
     :class:`~icmaps.errors.RatingsError`). A source with no ratings gives one empty batch.
     Memory stays at a few batches whatever the file size, plus, with ``duplicates="check"``
-    (default), about 17 bytes per distinct subject x rater x occasion x component key seen
+    (default), about 8 bytes per distinct subject x rater x occasion x component key seen
     so far (in any file): repeats of a key from an earlier batch are dropped (same code: a
     warning; another code: an error). Unlike :func:`read_ratings`, a conflict across batches
     cannot take back the rating already handed out. ``duplicates="ignore"`` keeps nothing
