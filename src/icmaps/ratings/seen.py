@@ -258,6 +258,11 @@ class SeenKeys:
         conflict = np.zeros(n, dtype=bool)
         word = self.word
         low = np.uint64(word.low)
+        # searched in key order: each search starts where the last one ended, and walks the
+        # arrays forward (unsorted, every search misses the cache)
+        order = None if n < 2 or bool(np.all(key[1:] >= key[:-1])) else np.argsort(key)
+        if order is not None:
+            key = key[order]
         probe = key << low  # the smallest word of each key
         arrays = [(self.main[: self.n], self.main_lines[: self.n] if not word.line_bits else None)]
         for w, lines in arrays + self.runs:
@@ -272,7 +277,11 @@ class SeenKeys:
             found |= hit
             line[hit] = ln if lines is None else lines[at]
             code[hit], conflict[hit] = cd, cf
-        return found, line, code, conflict
+        if order is None:
+            return found, line, code, conflict
+        back = np.empty(n, dtype=np.int64)
+        back[order] = np.arange(n)
+        return found[back], line[back], code[back], conflict[back]
 
     def _add(self, words: NDArray[Any], lines: NDArray[Any] | None) -> None:
         """A new sorted run of new keys; runs of similar size are merged, and all of them join
@@ -338,15 +347,18 @@ class SeenKeys:
                 self.main_lines[n : n + r] = lines
             self.n = n + r
             return
-        # where each new word ends: after the kept words below it and the new words before it
-        at = np.searchsorted(main[:n], w) + np.arange(r)
-        # every kept word moves right by the number of new words below it; blocks from the
-        # back never overwrite a word not yet moved
+        # new word j goes before kept word below[j], after the new words before it
+        below = np.searchsorted(main[:n], w)
+        at = below + np.arange(r)
+        # every kept word moves right by the number of new words below it (counted per block
+        # from ``below``); blocks from the back never overwrite a word not yet moved
         hi = n
         while hi > 0:
             lo = max(0, hi - self.BLOCK)
             block = main[lo:hi].copy()
-            dest = np.searchsorted(w, block) + np.arange(lo, hi)
+            c0, c1 = np.searchsorted(below, [lo, hi])
+            shift = np.cumsum(np.bincount(below[c0:c1] - lo, minlength=hi - lo)) + c0
+            dest = shift + np.arange(lo, hi)
             main[dest] = block
             if apart:
                 self.main_lines[dest] = self.main_lines[lo:hi].copy()
