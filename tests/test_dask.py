@@ -170,6 +170,12 @@ def test_options_and_missing_extras(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         idk.tally([path], "learning-school")
 
 
+def _environ(name: str) -> str | None:
+    import os
+
+    return os.environ.get(name)
+
+
 @pytest.mark.slow
 def test_a_local_cluster_of_worker_processes_gives_the_same_answers(tmp_path: Path) -> None:
     rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
@@ -184,6 +190,10 @@ def test_a_local_cluster_of_worker_processes_gives_the_same_answers(tmp_path: Pa
         pids = set(client.run(__import__("os").getpid).values())
         assert len(pids) == 2
         assert __import__("os").getpid() not in pids  # processes, not threads
+        # glibc at its defaults: Dask's MALLOC_TRIM_THRESHOLD_ halves counting speed
+        trim = client.run(_environ, "MALLOC_TRIM_THRESHOLD_")
+        assert set(trim.values()) == {None}
+        assert set(client.run(_environ, "OMP_NUM_THREADS").values()) == {"1"}  # Dask's, kept
         c = idk.tally(files, "learning-school", client=client, split_every=2)
     rs = icmaps.read_ratings(files, "learning-school")  # in the files' order
     _same(c, rs)

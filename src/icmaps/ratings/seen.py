@@ -265,9 +265,11 @@ class SeenKeys:
             key = key[order]
         probe = key << low  # the smallest word of each key
         arrays = [(self.main[: self.n], self.main_lines[: self.n] if not word.line_bits else None)]
+        top = int(probe[-1])  # the largest (sorted above)
+        bottom = int(probe[0])
         for w, lines in arrays + self.runs:
-            if not len(w):
-                continue
+            if not len(w) or bottom > int(w[-1]) or top >> int(low) < int(w[0]) >> int(low):
+                continue  # (no key of the batch falls in this array's range)
             pos = np.minimum(np.searchsorted(w, probe), len(w) - 1)
             hit = (w[pos] >> low) == key
             if not hit.any():
@@ -368,6 +370,21 @@ class SeenKeys:
             self.main_lines[at] = lines
         self.n = n + r
 
+    @staticmethod
+    def _repeats_within(
+        cols: Sequence[NDArray[Any]], key: NDArray[Any] | None, rows: NDArray[Any]
+    ) -> list[NDArray[Any]]:
+        """Groups of ``rows`` (positions into them) that share a key: from the packed keys
+        when there are (rows in key order, as files often are, have none), else by column."""
+        import numpy as np
+
+        if key is None:
+            return duplicate_groups([c[rows] for c in cols])
+        packed = key[rows]
+        if len(packed) < 2 or bool(np.all(packed[1:] > packed[:-1])):
+            return []
+        return duplicate_groups([packed])
+
     # -- a batch --------------------------------------------------------------------------------
 
     def check(
@@ -433,7 +450,7 @@ class SeenKeys:
                 problems.append(_repeat(path, int(lines[i]), what(i), int(first_line[i])))
         new = np.flatnonzero(~found)
         conflict = np.zeros(n, dtype=bool)
-        for g in duplicate_groups([c[new] for c in cols] if len(new) < n else cols):
+        for g in self._repeats_within(cols, key, new):
             rows = new[g]
             first = int(rows[0])
             there = code_col.values[code_col.index[first]]
@@ -468,9 +485,13 @@ class SeenKeys:
                 )
         else:
             assert key is not None
-            kept_lines = line_arr[remember]
+            every = len(remember) == n  # (the usual batch: all new, no repeats)
+            kept_lines = line_arr if every else line_arr[remember]
             words = self.word.words(
-                key[remember], code_ids[remember], conflict[remember], kept_lines
+                key if every else key[remember],
+                code_ids if every else code_ids[remember],
+                conflict if every else conflict[remember],
+                kept_lines,
             )
             self._add(words, None if self.word.line_bits else kept_lines)
         return (np.flatnonzero(~drop) if drop.any() else None), problems
