@@ -131,3 +131,77 @@ def test_workers_on_a_local_cluster_in_a_fresh_process(split: Path) -> None:
     assert got.returncode == 0, got.stderr
     whole = run_cli("report", "learning-school", str(split / "whole.csv"), "--format", "json")
     assert json.loads(got.stdout) == json.loads(whole[1])
+
+
+def _on_a_terminal(*argv: str) -> tuple[int, str, str]:
+    """Run ``python -m icmaps`` with stderr on a pseudo-terminal (as in a shell), stdout piped:
+    the exit code, stdout, and what the terminal showed."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    main, other = pty.openpty()
+    # a terminal of 24 x 100 (a fresh pseudo-terminal is 0 x 0: a bar fits nothing there)
+    fcntl.ioctl(other, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "icmaps", *argv],
+        stdout=subprocess.PIPE,
+        stderr=other,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+    )
+    os.close(other)
+    shown = b""
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        shown += data
+    assert proc.stdout is not None
+    with proc.stdout:
+        out = proc.stdout.read().decode()
+    code = proc.wait(timeout=120)
+    os.close(main)
+    return code, out, shown.decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_a_real_terminal_shows_the_bar_and_quiet_hides_it(split: Path) -> None:
+    pytest.importorskip("tqdm")
+    argv = ["summarize", "learning-school", str(split / "[ab]-*"), "--stream", "--format", "json"]
+    code, out, shown = _on_a_terminal(*argv)
+    assert code == 0, shown
+    assert "counting" in shown
+    assert "ratings" in shown
+    assert "\r" in shown  # redrawn in place, then taken off
+    assert json.loads(out)["rows"]  # the output itself is untouched
+    code, quiet_out, shown = _on_a_terminal(*argv, "--quiet")
+    assert code == 0
+    assert shown == ""
+    assert quiet_out == out
+
+
+@pytest.mark.slow
+def test_scheduler_runs_the_command_on_an_existing_cluster(split: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    argv = ["report", "learning-school", str(split / "[ab]-*"), "--format", "json"]
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:  # another process's cluster, reached by its address only
+        got = run_subprocess(*argv, "--scheduler", cluster.scheduler_address)
+        with distributed.Client(cluster) as client:
+            ran = client.run(lambda: __import__("sys").modules.get("icmaps.dask") is not None)
+    assert got.returncode == 0, got.stderr
+    assert set(ran.values()) == {True}  # the worker counted the files
+    whole = run_cli("report", "learning-school", str(split / "whole.csv"), "--format", "json")
+    assert json.loads(got.stdout) == json.loads(whole[1])
+    unreachable = run_subprocess(*argv, "--scheduler", "tcp://127.0.0.1:9")
+    assert unreachable.returncode != 0
+    assert "Traceback" not in unreachable.stderr
