@@ -9,11 +9,12 @@ of its first rating. Words sort by key, so the store is a sorted main array plus
 runs of recent keys (merged into the main array once they hold a sixteenth of it: in place,
 from the back, a block at a time), and a batch is looked up with a binary search per array.
 
-Bounds: 8 bytes a key (plus up to a sixteenth of that for the runs and slack, and about 3 MB
-while merging), as long as key, code and line fit in 64 bits (20M ratings of 50,000 subjects,
-5 raters, 4 occasions and 20 components take 55); past that the line goes into a parallel
-32-bit array (12 bytes a key); past 64 bits without the line, keys go into a dict (about 200
-bytes a key).
+Bounds: 8 bytes a key, as long as key, code and line fit in 64 bits (20M ratings of 50,000
+subjects, 5 raters, 4 occasions and 20 components need 55), plus up to a sixteenth more for
+the runs and a thirty-second for room to grow; while runs are merged in, 16 bytes per key
+merged and about 4 MB. Past 64 bits the line goes into a parallel 32-bit array (12 bytes a
+key); past 64 bits without the line (only with well over 100,000 distinct subjects, raters
+and occasions each), keys go into a dict (about 200 bytes a key).
 """
 
 from __future__ import annotations
@@ -417,8 +418,13 @@ class SeenKeys:
         names = [columns[k].values for k in KEYS]
         key_idx = [columns[k].index for k in KEYS]
 
-        def what(i: int) -> str:
-            return _what([names[j][key_idx[j][i]] for j in range(4)])
+        def said(i: int, clash: bool, there: str | None, first: int) -> Problem:
+            """Row ``i`` repeats a key first rated on line ``first`` (with code ``there``)."""
+            what = _what([names[j][key_idx[j][i]] for j in range(4)])
+            if not clash:
+                return _repeat(path, int(lines[i]), what, first)
+            here = code_col.values[code_col.index[i]]
+            return _conflict(path, int(lines[i]), what, here=here, there=there, first=first)
 
         if self.slow is not None:
             tuples = list(zip(*(c.tolist() for c in cols), strict=True))
@@ -433,48 +439,22 @@ class SeenKeys:
             found, first_line, first_code, was_conflict = self._lookup(key)
         for i in np.flatnonzero(found).tolist():
             drop[i] = True
-            here = code_col.values[code_col.index[i]]
+            clash = bool(was_conflict[i] or code_ids[i] != first_code[i])
             there = self.code_values[int(first_code[i])]
-            if was_conflict[i] or code_ids[i] != first_code[i]:
-                problems.append(
-                    _conflict(
-                        path,
-                        int(lines[i]),
-                        what(i),
-                        here=here,
-                        there=there,
-                        first=int(first_line[i]),
-                    )
-                )
-            else:
-                problems.append(_repeat(path, int(lines[i]), what(i), int(first_line[i])))
+            problems.append(said(i, clash, there, int(first_line[i])))
         new = np.flatnonzero(~found)
         conflict = np.zeros(n, dtype=bool)
         for g in self._repeats_within(cols, key, new):
             rows = new[g]
             first = int(rows[0])
             there = code_col.values[code_col.index[first]]
-            if len(set(code_ids[rows].tolist())) > 1:
+            clash = len(set(code_ids[rows].tolist())) > 1
+            if clash:
                 drop[rows] = True
                 conflict[first] = True  # remembered, so later ratings of the key conflict too
-                for i in rows[1:].tolist():
-                    here = code_col.values[code_col.index[i]]
-                    problems.append(
-                        _conflict(
-                            path,
-                            int(lines[i]),
-                            what(i),
-                            here=here,
-                            there=there,
-                            first=int(lines[first]),
-                        )
-                    )
             else:
                 drop[rows[1:]] = True
-                problems.extend(
-                    _repeat(path, int(lines[i]), what(i), int(lines[first]))
-                    for i in rows[1:].tolist()
-                )
+            problems.extend(said(i, clash, there, int(lines[first])) for i in rows[1:].tolist())
         remember = np.flatnonzero(~found & (~drop | conflict))
         if self.slow is not None:
             for i in remember.tolist():
