@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -177,24 +178,32 @@ def _environ(name: str) -> str | None:
 
 
 @pytest.mark.slow
-def test_a_local_cluster_of_worker_processes_gives_the_same_answers(tmp_path: Path) -> None:
+def test_a_local_cluster_of_worker_processes_gives_the_same_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rs = icmaps.read_ratings(icmaps.example_ratings("learning-school"), "learning-school")
     files = []
     for i, subject in enumerate(s for s in rs.categories("subject") if s is not None):
         f = tmp_path / f"{i}{'.csv' if i % 2 else '.parquet'}"
         icmaps.write_ratings(rs.filter(subject=subject), f)
         files.append(f)
+    # as a default LocalCluster started earlier in this process leaves it
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     with idk.cluster(workers=2) as client:
         workers = client.scheduler_info()["workers"]
         assert len(workers) == 2
         pids = set(client.run(__import__("os").getpid).values())
         assert len(pids) == 2
         assert __import__("os").getpid() not in pids  # processes, not threads
-        # glibc at its defaults: Dask's MALLOC_TRIM_THRESHOLD_ halves counting speed
-        trim = client.run(_environ, "MALLOC_TRIM_THRESHOLD_")
-        assert set(trim.values()) == {None}
+        # not Dask's MALLOC_TRIM_THRESHOLD_ (it halves counting speed), even where an earlier
+        # cluster left it in this process's environment
+        for name, value in idk.WORKER_MALLOC.items():
+            assert set(client.run(_environ, name).values()) == {value}
         assert set(client.run(_environ, "OMP_NUM_THREADS").values()) == {"1"}  # Dask's, kept
         c = idk.tally(files, "learning-school", client=client, split_every=2)
+    assert os.environ.get("MALLOC_MMAP_THRESHOLD_") is None  # this process's put back
+    assert os.environ.get("MALLOC_TRIM_THRESHOLD_") == "65536"
     rs = icmaps.read_ratings(files, "learning-school")  # in the files' order
     _same(c, rs)
     assert icmaps.report(c).to_dict() == icmaps.report(rs).to_dict()

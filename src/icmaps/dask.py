@@ -42,8 +42,15 @@ from icmaps.stats.tally import Counted, _by
 if TYPE_CHECKING:
     from icmaps.ratings.read import Duplicates, ReadFormat
 
-__all__ = ["cluster", "tally"]
+__all__ = ["WORKER_MALLOC", "cluster", "tally"]
 
+
+WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": "134217728", "MALLOC_MMAP_THRESHOLD_": "33554432"}
+"""glibc settings of the workers :func:`cluster` starts. Dask's own (``MALLOC_TRIM_THRESHOLD_``
+65536, to give memory back) turn glibc's adaptive mmap threshold off: every array of more than
+128 KB is then a fresh mmap whose pages fault in anew, and counting runs at less than half
+speed. These keep arrays up to 32 MB on the heap and up to 128 MB of freed heap for reuse, as
+glibc's adaptive threshold would (a variable set at all turns it off)."""
 
 SPLIT_EVERY = 8
 """How many tallies one reduction task adds (the fan-in of the tree)."""
@@ -174,8 +181,9 @@ def cluster(workers: int | None = None, scheduler: str | None = None) -> Iterato
     ``scheduler`` (``tcp://host:8786``); closed (and the local cluster stopped) on exit.
     A local cluster's workers run without Dask's statistical profiler (it slows Python work
     such as reading; set ``distributed.worker.profile.enabled: false`` on a cluster of your
-    own for the same) and without Dask's ``MALLOC_TRIM_THRESHOLD_`` (it halves counting
-    speed; drop it from ``distributed.nanny.pre-spawn-environ`` on a cluster of your own).
+    own for the same) and with :data:`WORKER_MALLOC` in place of Dask's
+    ``MALLOC_TRIM_THRESHOLD_`` (which halves counting speed; see docs/scale.md for a cluster of
+    your own).
 
     >>> with cluster(1) as client:  # doctest: +SKIP
     ...     c = tally("ratings/*.parquet", "learning-school", client=client)
@@ -190,32 +198,39 @@ def cluster(workers: int | None = None, scheduler: str | None = None) -> Iterato
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise UsageError(f"workers must be a positive whole number, not {workers!r}")
     dask = _dask()
-    # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which turns glibc's adaptive
-    # mmap threshold off: every array of more than 128 KB is then a fresh mmap, its pages
-    # faulted in anew, and counting runs at less than half speed. Left at glibc's defaults.
     environ = {
-        k: v
-        for k, v in (dask.config.get("distributed.nanny.pre-spawn-environ", None) or {}).items()
-        if k != "MALLOC_TRIM_THRESHOLD_"
+        **(dask.config.get("distributed.nanny.pre-spawn-environ", None) or {}),
+        **WORKER_MALLOC,
     }
-    with (
-        # the workers' statistical profiler samples every thread's stack 100 times a second
-        # under the GIL, which slows reading (Python work) by up to a third
-        dask.config.set(
-            {
-                "distributed.worker.profile.enabled": False,
-                "distributed.nanny.pre-spawn-environ": environ,
-            }
-        ),
-        distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,  # no web server for a job on one machine
-        ) as local,
-        distributed.Client(local) as client,
-    ):
-        yield client
+    # a nanny takes a variable of this process's environment over its configuration (one an
+    # earlier cluster left there too), and sets its own here: set ours, then put it back
+    saved = {k: os.environ.get(k) for k in environ}
+    os.environ.update(WORKER_MALLOC)
+    try:
+        with (
+            # the workers' statistical profiler samples every thread's stack 100 times a
+            # second under the GIL, which slows reading (Python work) by up to a third
+            dask.config.set(
+                {
+                    "distributed.worker.profile.enabled": False,
+                    "distributed.nanny.pre-spawn-environ": environ,
+                }
+            ),
+            distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,  # no web server for a job on one machine
+            ) as local,
+            distributed.Client(local) as client,
+        ):
+            yield client
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def tally(

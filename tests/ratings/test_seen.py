@@ -176,3 +176,20 @@ def test_keys_that_come_back_in_another_order_merge_in_place() -> None:
     assert keep.tolist() == []
     assert problems[0].message.endswith(f"(same as line {2 + 2_000 + 1_999}); kept once")
     assert problems[1].message.endswith(f"'2' here, '1' on line {2 + 4_000}")
+
+
+def test_the_callers_line_buffer_is_neither_held_nor_written_through() -> None:
+    import array
+
+    seen = SeenKeys()
+    seen.MAX_BITS = 26  # 3,000 subjects: lines kept apart from the words
+    subjects = [(f"s{i}", "1") for i in range(3_000)]
+    seen.check(_cols(subjects), np.arange(2, 3_002, dtype=np.uint32), "f")
+    assert seen.word.line_bits == 0
+    lines = array.array("I", range(5_000, 5_010))
+    again = _cols(subjects[:10], rater="r2")  # new keys, below the kept ones: a run
+    assert seen.check(again, np.frombuffer(lines, dtype=np.uint32), "f") == (None, [])
+    lines.append(1)  # the batch's own buffer: not held
+    lines[0] = 777
+    _, problems = seen.check(_cols([("s0", "1")], rater="r2"), np.array([9_000]), "f")
+    assert problems[0].message.endswith("(same as line 5000); kept once")

@@ -466,7 +466,8 @@ class SeenKeys:
         else:
             assert key is not None
             every = len(remember) == n  # (the usual batch: all new, no repeats)
-            kept_lines = line_arr if every else line_arr[remember]
+            # (a copy: the caller's line buffer must not be held, or written through)
+            kept_lines = line_arr.copy() if every else line_arr[remember]
             words = self.word.words(
                 key if every else key[remember],
                 code_ids if every else code_ids[remember],
