@@ -566,6 +566,46 @@ def check_case(
     return m, list(dict.fromkeys(r.problems + [_relocate(p, doc, built) for p in problems]))
 
 
+def _unique_identifiers(r: _Reader, data: dict[str, Any]) -> None:
+    """Every object's identifier is its own in the package (CASE requires it; a repeated one
+    would make links point at whichever object came first): repeats are errors, at the later
+    object. Objects of the wrong kind are reported where they are read, not here."""
+
+    def listed(parent: Any, key: str, pointer: str) -> list[tuple[str, Any]]:
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(value, list):
+            return []
+        return [(f"{pointer}/{key}/{i}", v) for i, v in enumerate(value) if isinstance(v, dict)]
+
+    found: list[tuple[str, Any]] = []
+    if isinstance(data.get("CFDocument"), dict):
+        found.append(("/CFDocument", data["CFDocument"]))
+    found += listed(data, "CFItems", "") + listed(data, "CFAssociations", "")
+    rubrics = listed(data, "CFRubrics", "")
+    if "CFRubricCriteria" in data and "CFRubrics" not in data:
+        rubrics.append(("", data))  # a bare rubric
+    for rptr, rub in rubrics:
+        if rptr:
+            found.append((rptr, rub))
+        for cptr, crit in listed(rub, "CFRubricCriteria", rptr):
+            found.append((cptr, crit))
+            found += listed(crit, "CFRubricCriterionLevels", cptr)
+    first: dict[str, str] = {}
+    for ptr, obj in found:
+        ident = _key(obj.get("identifier"))
+        if ident is None:
+            continue
+        if ident in first:
+            r.error(
+                f"{ptr}/identifier",
+                f"identifier {obj['identifier']!r} is also that of "
+                f"{dotted(first[ident]) or 'the rubric'}: every object of a CASE package "
+                "needs an identifier of its own",
+            )
+        else:
+            first[ident] = ptr
+
+
 def _read(
     r: _Reader, wanted: str | None, ideal: int | None, acceptable: int | None
 ) -> _Built | None:
@@ -573,6 +613,7 @@ def _read(
     if not isinstance(data, dict):
         r.error("", f"expected a CASE package object, got {_kind(data)}")
         return None
+    _unique_identifiers(r, data)
     bare = "CFRubricCriteria" in data and not {"CFDocument", "CFRubrics"} & set(data)
     if bare:
         rubrics = [("", data)]
