@@ -276,3 +276,29 @@ def test_the_linear_distinct_check_agrees_with_grouping() -> None:
     unique = [np.arange(1000, dtype=np.uint64), np.zeros(1000, dtype=np.int64)]
     assert _all_distinct(unique)
     assert not _all_distinct([np.array([0, 2**40, 0])])  # too wide to mark: grouping decides
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_value_past_the_bound_is_an_error_at_its_cell(suffix: str, tmp_path: Path) -> None:
+    from icmaps.ratings.columns import MAX_VALUE_CHARS
+
+    rows = [
+        ["s1", "r", "2025-fall", "al-teacher-routine", "2", "north"],
+        ["s2", "r", "2025-fall", "al-teacher-routine", "2", "x" * (MAX_VALUE_CHARS + 1)],
+        ["s3", "r", "2025-fall", "al-teacher-routine", "2", "y" * MAX_VALUE_CHARS],  # at it: fine
+    ]
+    header = ["subject", "rater", "occasion", "component", "code", "district"]
+    path = tmp_path / f"r{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n")
+    else:
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        pq.write_table(pa.table({h: [r[i] for r in rows] for i, h in enumerate(header)}), path)
+    result = icmaps.read_ratings(path, "learning-school", errors="collect")
+    (problem,) = result.problems
+    line = 3 if suffix == ".csv" else 2  # a CSV's line, a Parquet file's row
+    assert (problem.line, problem.column, problem.severity) == (line, 6, "error")
+    assert problem.message == f"district is 1,001 characters long; at most {MAX_VALUE_CHARS:,}"
+    assert len(str(problem)) < 300  # the value itself is not repeated
+    assert len(result.ratings) == 2

@@ -37,6 +37,7 @@ from icmaps.ratings.columns import (
     BASE_COLUMNS,
     LEVEL_MISSING,
     MAX_TEXT_CHARS,
+    MAX_VALUE_CHARS,
     RATING_ATTRIBUTES,
     TEXT_COLUMNS,
     _Column,
@@ -225,7 +226,10 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _bad_text(column: str, value: str) -> str | None:
-    """What is wrong with a value's characters, or None."""
+    """What is wrong with a value's characters (or, outside the free-text columns, its
+    length), or None."""
+    if column not in TEXT_COLUMNS and len(value) > MAX_VALUE_CHARS:
+        return f"{column} is {len(value):,} characters long; at most {MAX_VALUE_CHARS:,}"
     found = _BAD_CHARS.search(value)
     if found is None:
         return None

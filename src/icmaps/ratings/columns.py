@@ -18,6 +18,7 @@ __all__ = [
     "LEVEL_NA",
     "MAX_COLUMNS",
     "MAX_TEXT_CHARS",
+    "MAX_VALUE_CHARS",
     "RATING_ATTRIBUTES",
     "TEXT_COLUMNS",
     "Status",
@@ -59,6 +60,10 @@ def is_helper_column(name: str) -> bool:
 
 MAX_TEXT_CHARS = 2000
 """Longest note or evidence text a rating may carry (longer is an error, with its line)."""
+
+MAX_VALUE_CHARS = 1000
+"""Longest value of any other column (a subject's name, a district, a code): longer is an
+error, with its line and column (a workbook cell or a Parquet value can hold megabytes)."""
 
 MAX_COLUMNS = 1000
 """Most columns (or JSON Lines keys) a ratings file may have: a wide file has one per
