@@ -369,3 +369,75 @@ def test_text_starting_with_equals_stays_text(tmp_path: Path) -> None:
     grid = tmp_path / "grid.xlsx"
     write_grid(m, grid)
     assert read_grid(grid) == m
+
+
+def _with_formulas(tmp_path: Path, rows: int, every: int) -> tuple[Path, list[str]]:
+    """A sheet as a script writes it with openpyxl: some codes are formulas, never calculated."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["subject", "rater", "occasion", "component", "code", "note"])
+    cells = []
+    for i in range(rows):
+        formula = i % every == every - 1
+        ws.append([f"s{i}", "r", "2025-fall", "al-teacher-routine", "=1+1" if formula else "2",
+                   "x" * 40])  # fmt: skip
+        if formula:
+            cells.append(f"E{i + 2}")
+    f = tmp_path / "formulas.xlsx"
+    wb.save(f)
+    return f, cells
+
+
+def test_formulas_without_saved_values_are_refused_at_their_cells(ls: Map, tmp_path: Path) -> None:
+    book, cells = _with_formulas(tmp_path, rows=10, every=4)
+    with pytest.raises(RatingsError) as info:
+        read_ratings(book, ls)
+    problems = info.value.problems
+    assert [p.place().rsplit(":", 1)[-1] for p in problems] == [f"Sheet!{c}" for c in cells]
+    assert all("formula without a saved value" in p.message for p in problems)
+    assert "open and save the workbook in Excel or LibreOffice" in problems[0].message
+
+
+def test_every_unsaved_formula_of_a_large_sheet_is_found(ls: Map, tmp_path: Path) -> None:
+    """Cells cut by the 1 MB reads of the sheet's XML are found too (oracle: openpyxl's own
+    full read of the formulas); 20 are listed, the rest counted."""
+    book, cells = _with_formulas(tmp_path, rows=3_000, every=7)
+    full = openpyxl.load_workbook(book)  # formulas as text, not read-only
+    oracle = [c.coordinate for row in full.active.iter_rows() for c in row
+              if isinstance(c.value, str) and c.value.startswith("=")]  # fmt: skip
+    assert oracle == cells
+    from icmaps.ratings.workbook import _formulas_without_values
+
+    for chunk in (1 << 20, 4096, 997, 64):  # reads that cut cells anywhere
+        with book.open("rb") as fh:
+            found = _formulas_without_values(fh, "xl/worksheets/sheet1.xml", chunk=chunk)
+        assert [f"{col}{row}" for col, row in found] == cells
+    with pytest.raises(RatingsError) as info:
+        read_ratings(book, ls)
+    listed = [p for p in info.value.problems if p.line is not None]
+    assert [f"E{p.line}" for p in listed] == cells[:20]
+    (rest,) = [p.message for p in info.value.problems if p.line is None]
+    assert rest == f"and {len(cells) - 20:,} more formulas without a saved value"
+
+
+@pytest.mark.slow
+def test_a_workbook_saved_by_libreoffice_reads_its_calculated_values(
+    ls: Map, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+    book, _ = _with_formulas(tmp_path, rows=10, every=4)
+    out = tmp_path / "saved"
+    proc = subprocess.run(
+        [soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+         "--convert-to", "xlsx", "--outdir", str(out), str(book)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rs = read_ratings(out / book.name, ls)
+    assert len(rs) == 10
+    assert set(rs.categories("code")) == {"2"}  # =1+1, calculated and saved

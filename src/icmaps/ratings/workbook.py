@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -390,6 +391,16 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
         raise RatingsError([Problem(name, None, None, "the workbook has no sheet")])
     ws = wb[RATINGS_SHEET] if RATINGS_SHEET in wb.sheetnames else wb.worksheets[0]
     sheet = str(ws.title)
+    part = getattr(ws, "_worksheet_path", None)  # (openpyxl's read-only sheets all have it)
+    unsaved = _formulas_without_values(fh, part) if isinstance(part, str) else []
+    if unsaved:
+        wb.close()
+        fh.close()
+        problems = [_unsaved(name, sheet, cell) for cell in unsaved[:20]]
+        if len(unsaved) > 20:
+            more = f"and {len(unsaved) - 20:,} more formulas without a saved value"
+            problems.append(Problem(name, None, None, more, sheet=sheet))
+        raise RatingsError(problems)
     # never more columns than a header may have: a row of a million cells is not read
     rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
     first = next(rows, None)
@@ -408,6 +419,53 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
             [Problem(name, 1, None, "the sheet is empty; expected a header row", sheet=sheet)]
         )
     return sheet, header, _SheetRows(wb, rows, len(header), fh)
+
+
+# a cell holding a formula and no value: <c r="E3"><f>E2</f></c>, or <v/> / <v></v> after it
+_UNSAVED = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*'
+    rb"(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
+)
+
+
+def _formulas_without_values(fh: Any, part: str, chunk: int = 1 << 20) -> list[tuple[str, int]]:
+    """Cells of the sheet ``part`` whose formula has no saved value (column letters, row):
+    what a program that writes formulas without calculating them (openpyxl, say) leaves.
+    openpyxl reads those cells as empty, so a code would silently become a missing rating."""
+    import zipfile
+
+    found: list[tuple[str, int]] = []
+    fh.seek(0)
+    with zipfile.ZipFile(fh) as z:
+        try:
+            raw = z.open(part.lstrip("/"))
+        except KeyError:
+            return found
+        with raw:
+            tail = b""
+            while data := raw.read(chunk):
+                text = tail + data
+                last = 0
+                for m in _UNSAVED.finditer(text):
+                    found.append((m.group(1).decode(), int(m.group(2))))
+                    last = m.end()
+                # the last cell begun may be cut by the read: it is matched with the next one
+                start = text.rfind(b"<c ", last)
+                tail = text[start:] if start >= 0 else b""
+    fh.seek(0)
+    return found
+
+
+def _unsaved(name: str, sheet: str, cell: tuple[str, int]) -> Problem:
+    letters, row = cell
+    column = 0
+    for ch in letters:
+        column = column * 26 + ord(ch) - 64
+    message = (
+        "a formula without a saved value: the program that wrote the workbook did not "
+        "calculate it; open and save the workbook in Excel or LibreOffice, or write values"
+    )
+    return Problem(name, row, column, message, sheet=sheet)
 
 
 class _SheetRows:
