@@ -205,3 +205,36 @@ def test_scheduler_runs_the_command_on_an_existing_cluster(split: Path) -> None:
     unreachable = run_subprocess(*argv, "--scheduler", "tcp://127.0.0.1:9")
     assert unreachable.returncode != 0
     assert "Traceback" not in unreachable.stderr
+
+
+@pytest.mark.parametrize("kind", ["parquet", "arrow", "dataset"])
+def test_parquet_and_arrow_stream_by_their_rows_not_their_bytes(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Parquet file is a few bytes a rating: 100 MB of it could not be held in memory."""
+    pytest.importorskip("pyarrow")
+    from icmaps.stats import stream
+
+    rs = icmaps.read_ratings(EXAMPLE, "learning-school")
+    if kind == "dataset":
+        source = tmp_path / "set"
+        source.mkdir()
+        icmaps.write_ratings(rs.filter(occasion="2025-fall"), source / "a.parquet")
+        icmaps.write_ratings(rs.filter(occasion="2026-spring"), source / "b.parquet")
+    else:
+        source = tmp_path / f"r.{kind}"
+        icmaps.write_ratings(rs, source)
+    assert source.stat().st_size < 1_000_000 or kind == "dataset"
+    calls: list[object] = []
+    real = stream.count_ratings
+    monkeypatch.setattr(stream, "count_ratings", lambda *a, **k: calls.append(1) or real(*a, **k))
+    argv = ["summarize", "learning-school", str(source), "--by", "district"]
+    held = run_cli(*argv)
+    assert calls == []
+    monkeypatch.setattr(cli, "STREAM_ROWS", len(rs) - 1)  # one rating more than the bound
+    assert run_cli(*argv) == held
+    assert calls == [1]
+    calls.clear()
+    monkeypatch.setattr(cli, "STREAM_ROWS", len(rs))  # at the bound: held
+    run_cli(*argv)
+    assert calls == []

@@ -584,8 +584,14 @@ def _read_rated(args: argparse.Namespace, stream_by: Sequence[str] | None = None
 # -- large inputs: several files, streaming, Dask ---------------------------------------------
 
 STREAM_BYTES = 100 * 2**20
-"""Inputs larger than this (all files together) are counted as they stream, not held: about
-1.5M ratings of long CSV, which in memory would peak near 350 MB."""
+"""Text inputs (CSV, JSON Lines, workbooks) larger than this, all files together, are counted
+as they stream, not held: about 1.5M ratings of long CSV, which in memory would peak near
+350 MB."""
+
+STREAM_ROWS = 1_500_000
+"""Parquet and Arrow inputs of more rows than this (from their metadata) stream too: they
+are a few bytes a rating on disk, so their size says little (100 MB of Parquet can hold a
+few hundred million ratings)."""
 
 
 def _label(args: argparse.Namespace) -> str:
@@ -594,19 +600,58 @@ def _label(args: argparse.Namespace) -> str:
     return given if isinstance(given, str) else " ".join(given)
 
 
-def _size(path: str | os.PathLike[str]) -> int:
-    if os.path.isdir(path):  # a Parquet dataset
-        from pathlib import Path
+def _size(path: str | os.PathLike[str]) -> float:
+    """The input's share of what makes a command stream: its bytes over
+    :data:`STREAM_BYTES`, or for Parquet and Arrow its rows over :data:`STREAM_ROWS`."""
+    from pathlib import Path
 
-        return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
-    return os.path.getsize(path) if os.path.isfile(path) else 0
+    from icmaps.ratings.engines import ARROW_SUFFIXES, PARQUET_SUFFIXES
+
+    p = Path(path)
+    columnar = p.is_dir() or p.suffix.lower() in (*PARQUET_SUFFIXES, *ARROW_SUFFIXES)
+    rows = _rows(p) if columnar else None
+    if rows is not None:
+        return rows / STREAM_ROWS
+    if p.is_dir():
+        return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / STREAM_BYTES
+    return (p.stat().st_size if p.is_file() else 0) / STREAM_BYTES
+
+
+def _rows(path: Any) -> int | None:
+    """Rows of a Parquet file or dataset folder, or an Arrow IPC file, from metadata (None
+    when pyarrow cannot tell: the reader reports why)."""
+    from icmaps._optional import has
+
+    if not has("pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from icmaps.ratings.engines import ARROW_SUFFIXES
+
+    try:
+        if path.is_dir():
+            files = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix != ".crc")
+            return sum(int(pq.read_metadata(f).num_rows) for f in files)
+        if path.suffix.lower() in ARROW_SUFFIXES:
+            with pa.memory_map(str(path)) as source:
+                try:
+                    reader = pa.ipc.open_file(source)
+                    n = reader.num_record_batches
+                    return sum(int(reader.get_batch(i).num_rows) for i in range(n))
+                except pa.ArrowInvalid:
+                    source.seek(0)
+                    return sum(int(b.num_rows) for b in pa.ipc.open_stream(source))
+        return int(pq.read_metadata(path).num_rows)
+    except Exception:  # not readable as such: the reader says why, with the file's name
+        return None
 
 
 def _streaming(args: argparse.Namespace) -> bool:
-    """Whether to count as the ratings stream (``--stream``, ``--workers``, ``--scheduler``
-    or input above :data:`STREAM_BYTES`) rather than hold them. Options that need every
-    rating kept (``--pseudonymize``, profiles, ``--disagreements``) hold them, unless
-    streaming was asked for: then they are a usage error."""
+    """Whether to count as the ratings stream (``--stream``, ``--workers``, ``--scheduler``,
+    or input above :data:`STREAM_BYTES` or :data:`STREAM_ROWS`) rather than hold them.
+    Options that need every rating kept (``--pseudonymize``, profiles, ``--disagreements``)
+    hold them, unless streaming was asked for: then they are a usage error."""
     asked = [
         f"--{name}" for name in ("stream", "workers", "scheduler") if getattr(args, name, None)
     ]
@@ -633,8 +678,7 @@ def _streaming(args: argparse.Namespace) -> bool:
     from icmaps.ratings.read import ratings_sources
 
     files = ratings_sources(args.ratings)
-    total = sum(_size(f) for f in files if isinstance(f, (str, os.PathLike)))
-    return total > STREAM_BYTES
+    return sum(_size(f) for f in files if isinstance(f, (str, os.PathLike))) > 1
 
 
 def _counted(
@@ -697,7 +741,8 @@ def _map_and_sources(p: argparse.ArgumentParser) -> None:
         "--stream",
         action="store_true",
         help=f"count the ratings as they are read instead of holding them (the default for "
-        f"input above {STREAM_BYTES // 2**20} MB)",
+        f"input above {STREAM_BYTES // 2**20} MB, or Parquet/Arrow of more than "
+        f"{STREAM_ROWS:,} rows)",
     )
     g.add_argument(
         "--workers",
