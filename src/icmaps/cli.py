@@ -608,13 +608,16 @@ def _size(path: str | os.PathLike[str]) -> float:
     from icmaps.ratings.engines import ARROW_SUFFIXES, PARQUET_SUFFIXES
 
     p = Path(path)
-    columnar = p.is_dir() or p.suffix.lower() in (*PARQUET_SUFFIXES, *ARROW_SUFFIXES)
-    rows = _rows(p) if columnar else None
-    if rows is not None:
-        return rows / STREAM_ROWS
-    if p.is_dir():
-        return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / STREAM_BYTES
-    return (p.stat().st_size if p.is_file() else 0) / STREAM_BYTES
+    try:
+        columnar = p.is_dir() or p.suffix.lower() in (*PARQUET_SUFFIXES, *ARROW_SUFFIXES)
+        rows = _rows(p) if columnar else None
+        if rows is not None:
+            return rows / STREAM_ROWS
+        if p.is_dir():
+            return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / STREAM_BYTES
+        return (p.stat().st_size if p.is_file() else 0) / STREAM_BYTES
+    except OSError:  # a name the system cannot take: the reader says so, with the name cut
+        return 0
 
 
 def _rows(path: Any) -> int | None:
