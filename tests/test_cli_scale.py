@@ -221,6 +221,14 @@ def test_parquet_and_arrow_stream_by_their_rows_not_their_bytes(
         source.mkdir()
         icmaps.write_ratings(rs.filter(occasion="2025-fall"), source / "a.parquet")
         icmaps.write_ratings(rs.filter(occasion="2026-spring"), source / "b.parquet")
+        # what Spark and friends leave beside the data: not rows to count (twice)
+        pq = pytest.importorskip("pyarrow.parquet")
+        summary = pq.read_metadata(source / "a.parquet")
+        summary.append_row_groups(pq.read_metadata(source / "b.parquet"))
+        summary.write_metadata_file(str(source / "_metadata"))
+        (source / "_SUCCESS").write_bytes(b"")
+        (source / ".DS_Store").write_bytes(b"\x00junk")
+        assert cli._size(source) * cli.STREAM_ROWS == len(rs)
     else:
         source = tmp_path / f"r.{kind}"
         icmaps.write_ratings(rs, source)

@@ -633,9 +633,10 @@ def _rows(path: Any) -> int | None:
     from icmaps.ratings.engines import ARROW_SUFFIXES
 
     try:
-        if path.is_dir():
-            files = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix != ".crc")
-            return sum(int(pq.read_metadata(f).num_rows) for f in files)
+        if path.is_dir():  # the files the reader reads (not _SUCCESS, _metadata, .crc ...)
+            import pyarrow.dataset as ds
+
+            return int(ds.dataset(path, format="parquet", partitioning="hive").count_rows())
         if path.suffix.lower() in ARROW_SUFFIXES:
             with pa.memory_map(str(path)) as source:
                 try:

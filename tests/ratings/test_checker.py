@@ -278,16 +278,25 @@ def test_the_linear_distinct_check_agrees_with_grouping() -> None:
     assert not _all_distinct([np.array([0, 2**40, 0])])  # too wide to mark: grouping decides
 
 
+@pytest.mark.parametrize("column", ["district", "component", "code", "role"])
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_a_value_past_the_bound_is_an_error_at_its_cell(suffix: str, tmp_path: Path) -> None:
+def test_a_value_past_the_bound_is_an_error_at_its_cell(
+    suffix: str, column: str, tmp_path: Path
+) -> None:
+    """One short error at the cell, whatever the column: no other rule (unknown component,
+    code not allowed, unknown role) repeats the value."""
     from icmaps.ratings.columns import MAX_VALUE_CHARS
 
+    header = ["subject", "rater", "occasion", "component", "code", "district", "role"]
+    good = ["s", "r", "2025-fall", "al-teacher-routine", "2", "north", "teacher"]
+    at = header.index(column)
     rows = [
-        ["s1", "r", "2025-fall", "al-teacher-routine", "2", "north"],
-        ["s2", "r", "2025-fall", "al-teacher-routine", "2", "x" * (MAX_VALUE_CHARS + 1)],
-        ["s3", "r", "2025-fall", "al-teacher-routine", "2", "y" * MAX_VALUE_CHARS],  # at it: fine
+        ["s1", *good[1:]],
+        ["s2", *good[1:at], "x" * (MAX_VALUE_CHARS + 1), *good[at + 1 :]],
+        ["s3", *good[1:]],
     ]
-    header = ["subject", "rater", "occasion", "component", "code", "district"]
+    if column == "district":
+        rows[2][at] = "y" * MAX_VALUE_CHARS  # at the bound: fine
     path = tmp_path / f"r{suffix}"
     if suffix == ".csv":
         path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n")
@@ -298,7 +307,35 @@ def test_a_value_past_the_bound_is_an_error_at_its_cell(suffix: str, tmp_path: P
     result = icmaps.read_ratings(path, "learning-school", errors="collect")
     (problem,) = result.problems
     line = 3 if suffix == ".csv" else 2  # a CSV's line, a Parquet file's row
-    assert (problem.line, problem.column, problem.severity) == (line, 6, "error")
-    assert problem.message == f"district is 1,001 characters long; at most {MAX_VALUE_CHARS:,}"
+    assert (problem.line, problem.column, problem.severity) == (line, at + 1, "error")
+    assert problem.message == f"{column} is 1,001 characters long; at most {MAX_VALUE_CHARS:,}"
     assert len(str(problem)) < 300  # the value itself is not repeated
+    assert problem.value is None
     assert len(result.ratings) == 2
+
+
+def test_a_long_value_in_a_wide_file_sits_in_its_components_column(tmp_path: Path) -> None:
+    from icmaps.ratings.columns import MAX_VALUE_CHARS
+
+    path = tmp_path / "wide.csv"
+    long = "9" * (MAX_VALUE_CHARS + 1)
+    path.write_text(
+        f"subject,rater,occasion,al-teacher-routine,al-protected-time\ns1,r,2025-fall,2,{long}\n"
+    )
+    result = icmaps.read_ratings(path, "learning-school", errors="collect")
+    (problem,) = result.problems
+    assert (problem.line, problem.column) == (2, 5)
+    assert problem.message.startswith("code is 1,001 characters long")
+
+
+def test_from_columns_checks_attributes_too() -> None:
+    from icmaps.ratings.ratingset import RatingSet
+
+    m = icmaps.load_map("learning-school")
+    cols = {"subject": ["s"], "rater": ["r"], "occasion": ["o"],
+            "component": ["al-teacher-routine"], "code": ["2"],
+            "district": ["d" * 1001]}  # fmt: skip
+    with pytest.raises(icmaps.RatingsError, match="row 1: district is 1,001 characters long"):
+        RatingSet.from_columns(m, cols, attributes=["district"])
+    with pytest.raises(icmaps.RatingsError, match="district holds control character U\\+0007"):
+        RatingSet.from_columns(m, {**cols, "district": ["a\a"]}, attributes=["district"])

@@ -431,6 +431,9 @@ def test_a_workbook_saved_by_libreoffice_reads_its_calculated_values(
     if soffice is None:
         pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
     book, _ = _with_formulas(tmp_path, rows=10, every=4)
+    wb = openpyxl.load_workbook(book)
+    wb.active["F2"] = '=IF(1=1,"","x")'  # a formula whose result is empty text
+    wb.save(book)
     out = tmp_path / "saved"
     proc = subprocess.run(
         [soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
@@ -441,3 +444,45 @@ def test_a_workbook_saved_by_libreoffice_reads_its_calculated_values(
     rs = read_ratings(out / book.name, ls)
     assert len(rs) == 10
     assert set(rs.categories("code")) == {"2"}  # =1+1, calculated and saved
+    assert rs.to_records()[0]["note"] is None  # "" saved: a blank note
+
+
+def _rewritten(book: Path, old: bytes, new: bytes) -> Path:
+    """The workbook with its sheet's XML edited (as another program would have written it)."""
+    import zipfile
+
+    out = book.with_name("edited.xlsx")
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert old in data
+                data = data.replace(old, new)
+            dst.writestr(item, data)
+    return out
+
+
+def test_a_formula_whose_saved_result_is_empty_text_is_read(ls: Map, tmp_path: Path) -> None:
+    """Excel and LibreOffice save =IF(...,"",...) as t="str" with an empty value: saved."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["subject", "rater", "occasion", "component", "code", "district"])
+    ws.append(["s1", "r", "2025-fall", "al-teacher-routine", "2", '=IF(1=1,"","x")'])
+    book = tmp_path / "f.xlsx"
+    wb.save(book)
+    cell = b'<c r="F2"><f>IF(1=1,"","x")</f><v /></c>'
+    saved = _rewritten(book, cell, b'<c r="F2" t="str"><f>IF(1=1,"","x")</f><v></v></c>')
+    rs = read_ratings(saved, ls)
+    assert rs.to_records()[0]["district"] is None
+    with pytest.raises(RatingsError, match="formula without a saved value"):
+        read_ratings(book, ls)  # as openpyxl wrote it: nothing saved
+
+
+def test_adjacent_unsaved_formulas_are_all_found_whatever_the_reads(tmp_path: Path) -> None:
+    from icmaps.ratings.workbook import _formulas_without_values
+
+    book, cells = _with_formulas(tmp_path, rows=40, every=1)  # every code a formula
+    for chunk in range(3, 40):
+        with book.open("rb") as fh:
+            found = _formulas_without_values(fh, "xl/worksheets/sheet1.xml", chunk=chunk)
+        assert [f"{col}{row}" for col, row in found] == cells, chunk

@@ -291,16 +291,16 @@ def judge(
 
     # characters no rating value may hold: controls other than tab and line breaks (they
     # clear screens and ring bells), and lone surrogates, which cannot be written as UTF-8
+    flagged: dict[str, set[int]] = {}  # categories with bad text: no other rule repeats them
     for name, vals in values.items():
         if name in index:
-            per_category(
-                name,
-                {
-                    i: Finding("text", name, msg, None)
-                    for i, v in enumerate(vals)
-                    if isinstance(v, str) and (msg := _bad_text(name, v))
-                },
-            )
+            bad = {
+                i: Finding("text", name, msg, None)
+                for i, v in enumerate(vals)
+                if isinstance(v, str) and (msg := _bad_text(name, v))
+            }
+            flagged[name] = set(bad)
+            per_category(name, bad)
     # empty key fields (readers give blanks as None; from_columns may pass "")
     for key in KEYS:
         per_category(
@@ -313,11 +313,12 @@ def judge(
         )
     # components: position in the map, n_comp for unknown (or empty) ones
     comp_vals = values["component"]
+    skip_comp = flagged.get("component", set())
     pos = np.array([where.get(str(c), n_comp) for c in comp_vals] or [n_comp], dtype=np.int64)
     lowered = {c.lower(): c for c in table}
     unknown: dict[int, Finding] = {}
     for i, c in enumerate(comp_vals):
-        if c is not None and c not in where and str(c).strip():
+        if c is not None and c not in where and str(c).strip() and i not in skip_comp:
             hint = _near(str(c).lower(), lowered)
             did = f"; did you mean {hint!r}?" if hint else ""
             msg = f"unknown component {c!r} in map {m.id!r}{did}"
@@ -326,6 +327,7 @@ def judge(
     comp_pos = pos[index["component"]] if n else np.zeros(0, dtype=np.int64)
     # codes, per distinct (component, code) pair; the level table comes out of the same pass
     code_vals = values["code"]
+    skip_code = flagged.get("code", set())
     n_code = max(len(code_vals), 1)
     present, pair, spread = _pairs(comp_pos, n_comp + 1, index["code"], n_code)
     lut = np.zeros(len(present), dtype=np.int8)
@@ -336,6 +338,8 @@ def judge(
             continue  # unknown or empty component: reported above
         comp, code = comp_ids[ci], code_vals[ki]
         codes = table[comp]
+        if ki in skip_code:
+            continue  # reported as text above (its row is left out)
         if code is None:
             lut[j] = LEVEL_MISSING
         elif code in codes:
@@ -363,7 +367,7 @@ def judge(
             {
                 i: Finding("role", "role", f"unknown role {r!r} (roles: {names})", r)
                 for i, r in enumerate(role_vals)
-                if r is not None and r not in known
+                if r is not None and r not in known and i not in flagged.get("role", set())
             },
         )
         applies = {c: set(m.roles_of(c)) for c in comp_ids}
@@ -399,8 +403,9 @@ def judge(
 # -- from a verdict to problems and columns ---------------------------------------------------
 
 
-def _located(verdict: Verdict, layout: Layout, lines: NDArray[Any]) -> list[Problem]:
-    """One problem per (row, finding), placed at the row's line and the finding's column."""
+def _located(verdict: Verdict, layout: Layout, raw: RawBatch) -> list[Problem]:
+    """One problem per (row, finding), placed at the row's line and the finding's column (in
+    a wide file, a problem of a code sits in the column of the row's component)."""
     cols = []
     for f in verdict.findings:
         if f.rule == "code" and layout.code_columns:
@@ -409,9 +414,25 @@ def _located(verdict: Verdict, layout: Layout, lines: NDArray[Any]) -> list[Prob
             cols.append(layout.columns.get(f.column))
     path = layout.path
     found = verdict.findings
+    rows = verdict.rows.tolist()
+    if layout.code_columns:  # a code's own problems (its text): the row's component column
+        names = raw.values["component"]
+        comp = raw.index["component"]
+        by_row = [
+            layout.code_columns.get(str(names[comp[r]]))
+            if found[w].column == "code" and found[w].rule != "code"
+            else cols[w]
+            for r, w in zip(rows, verdict.which.tolist(), strict=True)
+        ]
+        return [
+            Problem(path, line, col, found[w].message, "", "error", found[w].value)
+            for line, col, w in zip(
+                raw.lines[verdict.rows].tolist(), by_row, verdict.which.tolist(), strict=True
+            )
+        ]
     return [
         Problem(path, line, cols[w], found[w].message, "", "error", found[w].value)
-        for line, w in zip(lines[verdict.rows].tolist(), verdict.which.tolist(), strict=True)
+        for line, w in zip(raw.lines[verdict.rows].tolist(), verdict.which.tolist(), strict=True)
     ]
 
 
@@ -474,7 +495,7 @@ def check(m: Map, layout: Layout, raw: RawBatch) -> Checked:
     keep = None
     levels, lines = verdict.levels, raw.lines
     if bad is not None:
-        problems.extend(_located(verdict, layout, raw.lines))
+        problems.extend(_located(verdict, layout, raw))
         keep = np.flatnonzero(~bad)
         levels, lines = levels[keep], lines[keep]
     cols = assemble(raw.values, raw.index, names, keep)

@@ -138,10 +138,10 @@ class RatingSet:
         for name in (*BASE_COLUMNS, *attributes):
             seq = values.get(name)
             cols[name] = _intern([None] * n if seq is None else seq)
-        verdict = judge(
+        verdict = judge(  # attributes too: their characters and length are checked
             map,
-            {name: cols[name].values for name in BASE_COLUMNS},
-            {name: _indices(cols[name]) for name in BASE_COLUMNS},
+            {name: cols[name].values for name in cols},
+            {name: _indices(cols[name]) for name in cols},
         )
         if verdict.findings:
             firsts = verdict.first_rows()

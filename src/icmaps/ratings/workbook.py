@@ -421,11 +421,13 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
     return sheet, header, _SheetRows(wb, rows, len(header), fh)
 
 
-# a cell holding a formula and no value: <c r="E3"><f>E2</f></c>, or <v/> / <v></v> after it
+# a cell holding a formula and no value: <c r="E3"><f>E2</f></c>, or an empty <v/> after it
+# (as openpyxl writes); an empty value of a text result (t="str") is a saved empty string
 _UNSAVED = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*'
-    rb"(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*'
+    rb"(<v\s*/>|<v>\s*</v>)?\s*</c>"
 )
+_TEXT_RESULT = re.compile(rb'\bt="(?:str|inlineStr)"')
 
 
 def _formulas_without_values(fh: Any, part: str, chunk: int = 1 << 20) -> list[tuple[str, int]]:
@@ -447,11 +449,14 @@ def _formulas_without_values(fh: Any, part: str, chunk: int = 1 << 20) -> list[t
                 text = tail + data
                 last = 0
                 for m in _UNSAVED.finditer(text):
-                    found.append((m.group(1).decode(), int(m.group(2))))
                     last = m.end()
-                # the last cell begun may be cut by the read: it is matched with the next one
+                    if m.group(4) is not None and _TEXT_RESULT.search(m.group(3)):
+                        continue  # a formula whose saved result is the empty string
+                    found.append((m.group(1).decode(), int(m.group(2))))
+                # the last cell begun may be cut by the read: it is matched with the next
+                # one (so are a last "<" or "<c", the read having cut "<c " itself)
                 start = text.rfind(b"<c ", last)
-                tail = text[start:] if start >= 0 else b""
+                tail = text[start if start >= 0 else max(last, len(text) - 2) :]
     fh.seek(0)
     return found
 
