@@ -364,3 +364,19 @@ def test_untrusted_input_is_bounded() -> None:
         loads_map(deep, path="deep.json")
     with pytest.raises(LoadError, match="invalid JSON"):
         loads_map('{"CFDocument": NaN}', path="nan.json")
+
+
+def test_identifiers_are_text_and_a_bare_rubrics_own_counts_too() -> None:
+    package = json.loads((CASE / "valid" / "other-tool-package.json").read_text())
+    criteria = package["CFRubrics"][0]["CFRubricCriteria"]
+    criteria[0]["identifier"] = criteria[1]["identifier"] = 7  # equal, but not text
+    result = check_text(json.dumps(package, indent=1).encode(), path="p.json")
+    assert [(p.pointer, p.message.split(": ", 1)[1]) for p in result.problems] == [
+        ("/CFRubrics/0/CFRubricCriteria/0/identifier", "expected text, got number 7"),
+        ("/CFRubrics/0/CFRubricCriteria/1/identifier", "expected text, got number 7"),
+    ]
+    bare = json.loads((CASE / "valid" / "bare-rubric.json").read_text())
+    bare["CFRubricCriteria"][0]["identifier"] = bare["identifier"].upper()
+    (problem,) = check_text(json.dumps(bare, indent=1).encode(), path="b.json").problems
+    assert problem.pointer == "/CFRubricCriteria/0/identifier"
+    assert "is also that of the rubric" in problem.message

@@ -585,13 +585,15 @@ def _unique_identifiers(r: _Reader, data: dict[str, Any]) -> None:
     if "CFRubricCriteria" in data and "CFRubrics" not in data:
         rubrics.append(("", data))  # a bare rubric
     for rptr, rub in rubrics:
-        if rptr:
-            found.append((rptr, rub))
+        found.append((rptr, rub))
         for cptr, crit in listed(rub, "CFRubricCriteria", rptr):
             found.append((cptr, crit))
             found += listed(crit, "CFRubricCriterionLevels", cptr)
     first: dict[str, str] = {}
     for ptr, obj in found:
+        if "identifier" in obj and not isinstance(obj["identifier"], str):
+            r.error(f"{ptr}/identifier", f"expected text, got {_kind(obj['identifier'])}")
+            continue
         ident = _key(obj.get("identifier"))
         if ident is None:
             continue
