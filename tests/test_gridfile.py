@@ -174,3 +174,19 @@ def test_a_workbook_grid_edited_by_hand(tmp_path: Path) -> None:
     letter = openpyxl.utils.get_column_letter(names.index("roles") + 1)
     assert str(p).startswith(f"{f}:Map!{letter}{comp}: ")
     assert "unknown role 'nobody'" in str(p)
+
+
+def test_a_grid_whose_formulas_were_never_calculated_is_refused(tmp_path: Path) -> None:
+    """A formula with no saved value would read as a blank cell: a level's text gone."""
+    openpyxl = pytest.importorskip("openpyxl")
+    f = tmp_path / "grid.xlsx"
+    write_grid(load_map("pbis-tfi"), f)
+    wb = openpyxl.load_workbook(f)
+    ws = wb["Map"]
+    comp = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "component")
+    ws.cell(comp, 6, '=UPPER("written by a script")')
+    wb.save(f)
+    with pytest.raises(MapValidationError) as e:
+        read_grid(f)
+    (p,) = e.value.problems
+    assert str(p).startswith(f"{f}:Map!F{comp}: a formula without a saved value")

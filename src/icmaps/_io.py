@@ -13,14 +13,23 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from icmaps.errors import NotFoundError, UsageError
 
-__all__ = ["atomic_write", "check_output", "check_zip"]
+__all__ = [
+    "UNSAVED_FORMULA",
+    "atomic_write",
+    "check_output",
+    "check_zip",
+    "column_number",
+    "formulas_without_values",
+]
 
 MAX_ZIP_BYTES = 64 * 1024 * 1024
 """Largest workbook read (compressed); more ratings belong in CSV or Parquet."""
@@ -188,3 +197,71 @@ def check_zip(path: str | os.PathLike[str]) -> str | None:
                 f"(more than {MAX_RATIO} times: zip bomb?)"
             )
     return None
+
+
+UNSAVED_FORMULA = (
+    "a formula without a saved value: the program that wrote the workbook did not "
+    "calculate it; open and save the workbook in Excel or LibreOffice, or write values"
+)
+"""What :func:`formulas_without_values`' cells are told."""
+
+
+def column_number(letters: str) -> int:
+    """A spreadsheet column's number (1-based) from its letters.
+
+    >>> column_number("A"), column_number("AA"), column_number("XFD")
+    (1, 27, 16384)
+    """
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+# a cell holding a formula and no value: <c r="E3"><f>E2</f></c>, or an empty <v/> after it
+# (as openpyxl writes); an empty value of a text result (t="str") is a saved empty string
+_UNSAVED = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*'
+    rb"(<v\s*/>|<v>\s*</v>)?\s*</c>"
+)
+_TEXT_RESULT = re.compile(rb'\bt="(?:str|inlineStr)"')
+
+
+def formulas_without_values(fh: Any, part: str, chunk: int = 1 << 20) -> list[tuple[str, int]]:
+    """Cells of the worksheet ``part`` of an open ``.xlsx`` file whose formula has no saved
+    value, as (column letters, row): what a program that writes formulas without calculating
+    them (openpyxl, say) leaves. openpyxl reads such cells as empty, so a value would
+    silently go missing. One streamed pass over the sheet's XML; ``fh`` is left at 0.
+
+    >>> import io, zipfile
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as z:
+    ...     z.writestr("s.xml", '<c r="B7"><f>1+1</f><v/></c><c r="C7"><f>1</f><v>1</v></c>')
+    >>> formulas_without_values(buf, "s.xml")
+    [('B', 7)]
+    """
+    import zipfile
+
+    found: list[tuple[str, int]] = []
+    fh.seek(0)
+    with zipfile.ZipFile(fh) as z:
+        try:
+            raw = z.open(part.lstrip("/"))
+        except KeyError:
+            return found
+        with raw:
+            tail = b""
+            while data := raw.read(chunk):
+                text = tail + data
+                last = 0
+                for m in _UNSAVED.finditer(text):
+                    last = m.end()
+                    if m.group(4) is not None and _TEXT_RESULT.search(m.group(3)):
+                        continue  # a formula whose saved result is the empty string
+                    found.append((m.group(1).decode(), int(m.group(2))))
+                # the last cell begun may be cut by the read: it is matched with the next
+                # one (so are a last "<" or "<c", the read having cut "<c " itself)
+                start = text.rfind(b"<c ", last)
+                tail = text[start if start >= 0 else max(last, len(text) - 2) :]
+    fh.seek(0)
+    return found

@@ -406,11 +406,11 @@ def test_every_unsaved_formula_of_a_large_sheet_is_found(ls: Map, tmp_path: Path
     oracle = [c.coordinate for row in full.active.iter_rows() for c in row
               if isinstance(c.value, str) and c.value.startswith("=")]  # fmt: skip
     assert oracle == cells
-    from icmaps.ratings.workbook import _formulas_without_values
+    from icmaps._io import formulas_without_values
 
     for chunk in (1 << 20, 4096, 997, 64):  # reads that cut cells anywhere
         with book.open("rb") as fh:
-            found = _formulas_without_values(fh, "xl/worksheets/sheet1.xml", chunk=chunk)
+            found = formulas_without_values(fh, "xl/worksheets/sheet1.xml", chunk=chunk)
         assert [f"{col}{row}" for col, row in found] == cells
     with pytest.raises(RatingsError) as info:
         read_ratings(book, ls)
@@ -479,10 +479,10 @@ def test_a_formula_whose_saved_result_is_empty_text_is_read(ls: Map, tmp_path: P
 
 
 def test_adjacent_unsaved_formulas_are_all_found_whatever_the_reads(tmp_path: Path) -> None:
-    from icmaps.ratings.workbook import _formulas_without_values
+    from icmaps._io import formulas_without_values
 
     book, cells = _with_formulas(tmp_path, rows=40, every=1)  # every code a formula
     for chunk in range(3, 40):
         with book.open("rb") as fh:
-            found = _formulas_without_values(fh, "xl/worksheets/sheet1.xml", chunk=chunk)
+            found = formulas_without_values(fh, "xl/worksheets/sheet1.xml", chunk=chunk)
         assert [f"{col}{row}" for col, row in found] == cells, chunk

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -365,7 +364,7 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
     """
     openpyxl = _openpyxl("reading Excel workbooks needs openpyxl")
     name = os.fspath(path)
-    from icmaps._io import check_zip
+    from icmaps._io import check_zip, formulas_without_values
 
     try:
         refused = check_zip(name)
@@ -392,7 +391,7 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
     ws = wb[RATINGS_SHEET] if RATINGS_SHEET in wb.sheetnames else wb.worksheets[0]
     sheet = str(ws.title)
     part = getattr(ws, "_worksheet_path", None)  # (openpyxl's read-only sheets all have it)
-    unsaved = _formulas_without_values(fh, part) if isinstance(part, str) else []
+    unsaved = formulas_without_values(fh, part) if isinstance(part, str) else []
     if unsaved:
         wb.close()
         fh.close()
@@ -421,56 +420,11 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
     return sheet, header, _SheetRows(wb, rows, len(header), fh)
 
 
-# a cell holding a formula and no value: <c r="E3"><f>E2</f></c>, or an empty <v/> after it
-# (as openpyxl writes); an empty value of a text result (t="str") is a saved empty string
-_UNSAVED = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*'
-    rb"(<v\s*/>|<v>\s*</v>)?\s*</c>"
-)
-_TEXT_RESULT = re.compile(rb'\bt="(?:str|inlineStr)"')
-
-
-def _formulas_without_values(fh: Any, part: str, chunk: int = 1 << 20) -> list[tuple[str, int]]:
-    """Cells of the sheet ``part`` whose formula has no saved value (column letters, row):
-    what a program that writes formulas without calculating them (openpyxl, say) leaves.
-    openpyxl reads those cells as empty, so a code would silently become a missing rating."""
-    import zipfile
-
-    found: list[tuple[str, int]] = []
-    fh.seek(0)
-    with zipfile.ZipFile(fh) as z:
-        try:
-            raw = z.open(part.lstrip("/"))
-        except KeyError:
-            return found
-        with raw:
-            tail = b""
-            while data := raw.read(chunk):
-                text = tail + data
-                last = 0
-                for m in _UNSAVED.finditer(text):
-                    last = m.end()
-                    if m.group(4) is not None and _TEXT_RESULT.search(m.group(3)):
-                        continue  # a formula whose saved result is the empty string
-                    found.append((m.group(1).decode(), int(m.group(2))))
-                # the last cell begun may be cut by the read: it is matched with the next
-                # one (so are a last "<" or "<c", the read having cut "<c " itself)
-                start = text.rfind(b"<c ", last)
-                tail = text[start if start >= 0 else max(last, len(text) - 2) :]
-    fh.seek(0)
-    return found
-
-
 def _unsaved(name: str, sheet: str, cell: tuple[str, int]) -> Problem:
+    from icmaps._io import UNSAVED_FORMULA, column_number
+
     letters, row = cell
-    column = 0
-    for ch in letters:
-        column = column * 26 + ord(ch) - 64
-    message = (
-        "a formula without a saved value: the program that wrote the workbook did not "
-        "calculate it; open and save the workbook in Excel or LibreOffice, or write values"
-    )
-    return Problem(name, row, column, message, sheet=sheet)
+    return Problem(name, row, column_number(letters), UNSAVED_FORMULA, sheet=sheet)
 
 
 class _SheetRows:
