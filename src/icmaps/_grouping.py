@@ -37,23 +37,16 @@ def unique_rows(rows: IntArray | Sequence[IntArray]) -> tuple[IntArray, IntArray
     else:
         cols = list(rows)
         n = len(cols[0]) if cols else 0
-    # uint64 mixed with int64 would make float64: such columns become int64 first
-    cols = [c.astype(np.int64) if c.dtype.kind != "i" and c.itemsize >= 8 else c for c in cols]
+    cols = _signed(cols)
     k = len(cols)
     if n == 0:
         return np.zeros((0, k), dtype=np.int64), np.zeros(0, dtype=np.int64)
     if k == 0:
         return np.zeros((1, 0), dtype=np.int64), np.zeros(n, dtype=np.int64)
-    spans = [int(c.max()) + 1 for c in cols]
-    space = 1.0
-    for sp in spans:
-        space *= sp
-    if space < 2.0**62:
-        packed = cols[0].astype(np.int64)
-        for j in range(1, k):
-            packed *= spans[j]
-            packed += cols[j]
-        if space <= max(4 * n, 1 << 22):  # dense: mark, no sort
+    fits = _packed(cols, 2**62 - 1)
+    if fits is not None:
+        packed, spans, space = fits
+        if space <= _dense(n):  # dense: mark, no sort
             # small arrays over the key space (a bool mark, 32-bit positions): a fresh
             # process pays for every page it touches
             seen = np.zeros(int(space), dtype=bool)
@@ -132,9 +125,10 @@ def duplicate_groups(keys: Sequence[Any]) -> list[Any]:
     n = len(keys[0]) if len(keys) else 0
     if n < 2:
         return []
-    if _all_distinct([np.asarray(k) for k in keys]):
+    cols = [np.asarray(k) for k in keys]
+    if _all_distinct(cols):
         return []
-    _, group = unique_rows([np.asarray(k) for k in keys])
+    _, group = unique_rows(cols)
     sizes = np.bincount(group)
     if sizes.max() < 2:
         return []
@@ -146,22 +140,47 @@ def duplicate_groups(keys: Sequence[Any]) -> list[Any]:
     return groups
 
 
+def _signed(cols: Sequence[IntArray]) -> list[IntArray]:
+    """The columns, 64-bit unsigned ones as int64 (uint64 with int64 would add as floats)."""
+    import numpy as np
+
+    return [c.astype(np.int64) if c.dtype.kind != "i" and c.itemsize >= 8 else c for c in cols]
+
+
+def _dense(n: int) -> int:
+    """Largest key space marked in an array rather than sorted, for ``n`` rows."""
+    return max(4 * n, 1 << 22)
+
+
+def _packed(cols: Sequence[IntArray], limit: int) -> tuple[IntArray, list[int], int] | None:
+    """Each row as one int64 (the columns as digits, each in base its span), the spans and
+    the key space; None, with nothing packed, when the key space is above ``limit``.
+    Columns of 64-bit unsigned type must be int64 already (:func:`_signed`)."""
+    import math
+
+    import numpy as np
+
+    spans = [int(c.max()) + 1 for c in cols]
+    space = math.prod(spans)
+    if space > limit:
+        return None
+    packed = cols[0].astype(np.int64)
+    for c, sp in zip(cols[1:], spans[1:], strict=True):
+        packed *= sp
+        packed += c
+    return packed, spans, space
+
+
 def _all_distinct(cols: Sequence[IntArray]) -> bool:
     """Whether no two rows share a key, decided in linear time when the key space is small
     (the usual case, and the usual answer); False when it cannot tell cheaply."""
     import numpy as np
 
     n = len(cols[0])
-    spans = [int(c.max()) + 1 if len(c) else 1 for c in cols]
-    space = 1
-    for sp in spans:
-        space *= sp
-    if space > max(4 * n, 1 << 22):
+    fits = _packed(_signed(cols), _dense(n))
+    if fits is None:
         return False
-    packed = cols[0].astype(np.int64)
-    for c, sp in zip(cols[1:], spans[1:], strict=True):
-        packed *= sp
-        packed += c.astype(np.int64, copy=False)  # (uint64 and int64 would add as floats)
+    packed, _, space = fits
     seen = np.zeros(space, dtype=bool)
     seen[packed] = True
     return int(np.count_nonzero(seen)) == n
