@@ -359,6 +359,7 @@ def judge(
     del pair
     # roles: unknown ones, then (component, role) pairs the map does not allow
     role_vals = values["role"]
+    skip_role = flagged.get("role", set())
     if any(r is not None for r in role_vals):
         known = {r.id for r in m.roles}
         names = ", ".join(sorted(known)) or "none"
@@ -367,7 +368,7 @@ def judge(
             {
                 i: Finding("role", "role", f"unknown role {r!r} (roles: {names})", r)
                 for i, r in enumerate(role_vals)
-                if r is not None and r not in known and i not in flagged.get("role", set())
+                if r is not None and r not in known and i not in skip_role
             },
         )
         applies = {c: set(m.roles_of(c)) for c in comp_ids}
@@ -412,27 +413,22 @@ def _located(verdict: Verdict, layout: Layout, raw: RawBatch) -> list[Problem]:
             cols.append(layout.code_columns.get(str(f.component)))
         else:
             cols.append(layout.columns.get(f.column))
-    path = layout.path
     found = verdict.findings
-    rows = verdict.rows.tolist()
+    which = verdict.which.tolist()
     if layout.code_columns:  # a code's own problems (its text): the row's component column
-        names = raw.values["component"]
-        comp = raw.index["component"]
-        by_row = [
+        names, comp = raw.values["component"], raw.index["component"]
+        where = [
             layout.code_columns.get(str(names[comp[r]]))
             if found[w].column == "code" and found[w].rule != "code"
             else cols[w]
-            for r, w in zip(rows, verdict.which.tolist(), strict=True)
+            for r, w in zip(verdict.rows.tolist(), which, strict=True)
         ]
-        return [
-            Problem(path, line, col, found[w].message, "", "error", found[w].value)
-            for line, col, w in zip(
-                raw.lines[verdict.rows].tolist(), by_row, verdict.which.tolist(), strict=True
-            )
-        ]
+    else:
+        where = [cols[w] for w in which]
+    lines = raw.lines[verdict.rows].tolist()
     return [
-        Problem(path, line, cols[w], found[w].message, "", "error", found[w].value)
-        for line, w in zip(raw.lines[verdict.rows].tolist(), verdict.which.tolist(), strict=True)
+        Problem(layout.path, line, col, found[w].message, "", "error", found[w].value)
+        for line, col, w in zip(lines, where, which, strict=True)
     ]
 
 
