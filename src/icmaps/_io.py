@@ -20,15 +20,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from icmaps.errors import NotFoundError, UsageError
+from icmaps.errors import NotFoundError, Problem, UsageError
 
 __all__ = [
-    "UNSAVED_FORMULA",
     "atomic_write",
     "check_output",
     "check_zip",
-    "column_number",
     "formulas_without_values",
+    "unsaved_formulas",
 ]
 
 MAX_ZIP_BYTES = 64 * 1024 * 1024
@@ -203,13 +202,33 @@ UNSAVED_FORMULA = (
     "a formula without a saved value: the program that wrote the workbook did not "
     "calculate it; open and save the workbook in Excel or LibreOffice, or write values"
 )
-"""What :func:`formulas_without_values`' cells are told."""
+"""What :func:`unsaved_formulas` tells each cell."""
+
+MAX_UNSAVED_LISTED = 20
+"""Cells listed one by one; the rest are counted in one more problem."""
 
 
-def column_number(letters: str) -> int:
+def unsaved_formulas(fh: Any, ws: Any, path: str) -> list[Problem]:
+    """A problem at each cell of the read-only worksheet ``ws`` (of the open file ``fh``)
+    whose formula has no saved value (see :func:`formulas_without_values`): at most
+    :data:`MAX_UNSAVED_LISTED`, then a count. Empty when there is none."""
+    part = getattr(ws, "_worksheet_path", None)  # (openpyxl's read-only sheets all have it)
+    cells = formulas_without_values(fh, part) if isinstance(part, str) else []
+    sheet = str(ws.title)
+    problems = [
+        Problem(path, row, _column_number(letters), UNSAVED_FORMULA, sheet=sheet)
+        for letters, row in cells[:MAX_UNSAVED_LISTED]
+    ]
+    if len(cells) > MAX_UNSAVED_LISTED:
+        more = f"and {len(cells) - MAX_UNSAVED_LISTED:,} more formulas without a saved value"
+        problems.append(Problem(path, None, None, more, sheet=sheet))
+    return problems
+
+
+def _column_number(letters: str) -> int:
     """A spreadsheet column's number (1-based) from its letters.
 
-    >>> column_number("A"), column_number("AA"), column_number("XFD")
+    >>> _column_number("A"), _column_number("AA"), _column_number("XFD")
     (1, 27, 16384)
     """
     number = 0

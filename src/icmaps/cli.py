@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from icmaps.errors import (
     IcmapsError,
@@ -23,6 +23,9 @@ from icmaps.errors import (
     RatingsError,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["main", "run"]
 
@@ -605,12 +608,9 @@ def _size(path: str | os.PathLike[str]) -> float:
     :data:`STREAM_BYTES`, or for Parquet and Arrow its rows over :data:`STREAM_ROWS`."""
     from pathlib import Path
 
-    from icmaps.ratings.engines import ARROW_SUFFIXES, PARQUET_SUFFIXES
-
     p = Path(path)
     try:
-        columnar = p.is_dir() or p.suffix.lower() in (*PARQUET_SUFFIXES, *ARROW_SUFFIXES)
-        rows = _rows(p) if columnar else None
+        rows = _rows(p)
         if rows is not None:
             return rows / STREAM_ROWS
         if p.is_dir():
@@ -620,17 +620,17 @@ def _size(path: str | os.PathLike[str]) -> float:
         return 0
 
 
-def _rows(path: Any) -> int | None:
+def _rows(path: Path) -> int | None:
     """Rows of a Parquet file or dataset folder, or an Arrow IPC file, from metadata (None
-    when pyarrow cannot tell: the reader reports why)."""
+    for other files, or when pyarrow cannot tell: the reader reports why)."""
     from icmaps._optional import has
+    from icmaps.ratings.engines import ARROW_SUFFIXES, PARQUET_SUFFIXES
 
-    if not has("pyarrow"):
+    columnar = path.is_dir() or path.suffix.lower() in (*PARQUET_SUFFIXES, *ARROW_SUFFIXES)
+    if not columnar or not has("pyarrow"):
         return None
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from icmaps.ratings.engines import ARROW_SUFFIXES
 
     try:
         if path.is_dir():  # the files the reader reads (not _SUCCESS, _metadata, .crc ...)

@@ -602,12 +602,7 @@ def read_grid(path: str | os.PathLike[str]) -> Map:
         return grid_map(rows, path=name, lines=lines)
     if suffix in (".xlsx", ".xlsm"):
         openpyxl = require("openpyxl", "reading Excel workbooks needs openpyxl", extra="excel")
-        from icmaps._io import (
-            UNSAVED_FORMULA,
-            check_zip,
-            column_number,
-            formulas_without_values,
-        )
+        from icmaps._io import check_zip, unsaved_formulas
 
         refused = check_zip(name)
         if refused:
@@ -638,21 +633,9 @@ def read_grid(path: str | os.PathLike[str]) -> Map:
                         [Problem(name, None, None, "the workbook has no sheet")]
                     )
                 ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-                part = getattr(ws, "_worksheet_path", None)
-                unsaved = formulas_without_values(fh, part) if isinstance(part, str) else []
+                unsaved = unsaved_formulas(fh, ws, name)
                 if unsaved:  # read as blanks, a level's text would silently go missing
-                    raise MapValidationError(
-                        [
-                            Problem(
-                                name,
-                                row,
-                                column_number(letters),
-                                UNSAVED_FORMULA,
-                                sheet=str(ws.title),
-                            )
-                            for letters, row in unsaved[:20]
-                        ]
-                    )
+                    raise MapValidationError(unsaved)
                 # a map grid is a few hundred rows of a few dozen cells: bounded reads
                 grid = [
                     [_text(v) for v in values]

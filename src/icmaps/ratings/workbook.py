@@ -364,7 +364,7 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
     """
     openpyxl = _openpyxl("reading Excel workbooks needs openpyxl")
     name = os.fspath(path)
-    from icmaps._io import check_zip, formulas_without_values
+    from icmaps._io import check_zip, unsaved_formulas
 
     try:
         refused = check_zip(name)
@@ -390,16 +390,11 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
         raise RatingsError([Problem(name, None, None, "the workbook has no sheet")])
     ws = wb[RATINGS_SHEET] if RATINGS_SHEET in wb.sheetnames else wb.worksheets[0]
     sheet = str(ws.title)
-    part = getattr(ws, "_worksheet_path", None)  # (openpyxl's read-only sheets all have it)
-    unsaved = formulas_without_values(fh, part) if isinstance(part, str) else []
+    unsaved = unsaved_formulas(fh, ws, name)
     if unsaved:
         wb.close()
         fh.close()
-        problems = [_unsaved(name, sheet, cell) for cell in unsaved[:20]]
-        if len(unsaved) > 20:
-            more = f"and {len(unsaved) - 20:,} more formulas without a saved value"
-            problems.append(Problem(name, None, None, more, sheet=sheet))
-        raise RatingsError(problems)
+        raise RatingsError(unsaved)
     # never more columns than a header may have: a row of a million cells is not read
     rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
     first = next(rows, None)
@@ -418,13 +413,6 @@ def workbook_rows(path: str | os.PathLike[str]) -> tuple[str, list[str], _SheetR
             [Problem(name, 1, None, "the sheet is empty; expected a header row", sheet=sheet)]
         )
     return sheet, header, _SheetRows(wb, rows, len(header), fh)
-
-
-def _unsaved(name: str, sheet: str, cell: tuple[str, int]) -> Problem:
-    from icmaps._io import UNSAVED_FORMULA, column_number
-
-    letters, row = cell
-    return Problem(name, row, column_number(letters), UNSAVED_FORMULA, sheet=sheet)
 
 
 class _SheetRows:
